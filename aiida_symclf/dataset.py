@@ -1,0 +1,212 @@
+"""Generated training and test data: prototype crystals of the paper's classes.
+
+The paper used ~10,500 elemental solids from a materials database. We generate prototypes
+instead (ase), varying lattice constants, c/a ratios, the rhombohedral angle and internal
+parameters over physically sensible ranges, and rotate each one randomly before
+standardisation so that the pipeline's own orientation step is exercised.
+
+Rhombohedral (166) and hexagonal close-packed (194) structures give nearly identical
+fingerprints; as in the paper they form one network class, ``hcp/rh`` (7 classes in total).
+
+Splits are made by generation seed (train, validation and test use independent streams), and
+fingerprints can be cached on disk as ``.npz`` files keyed by the generation settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from ase import Atoms
+from ase.build import bulk
+from ase.spacegroup import crystal
+from scipy.spatial.transform import Rotation
+
+from .fingerprint import FingerprintParameters, diffraction_fingerprints, prepare_block
+from .perturb import Perturbation, perturb_atoms
+
+__all__ = ['CLASSES', 'CrystalClass', 'class_names', 'generate_dataset', 'generate_structures', 'load_or_generate']
+
+Generator = Callable[[np.random.Generator], Atoms]
+
+
+def _uniform_in(rng: np.random.Generator, intervals: Sequence[tuple[float, float]]) -> float:
+    """A number drawn uniformly from a union of intervals (weighted by their lengths)."""
+    lengths = np.array([high - low for low, high in intervals])
+    low, high = intervals[rng.choice(len(intervals), p=lengths / lengths.sum())]
+    return float(rng.uniform(low, high))
+
+
+def _lattice_constant(rng: np.random.Generator) -> float:
+    return float(rng.uniform(2.5, 6.0))
+
+
+def _bcc(rng: np.random.Generator) -> Atoms:
+    return bulk('W', 'bcc', a=_lattice_constant(rng), cubic=True)
+
+
+def _fcc(rng: np.random.Generator) -> Atoms:
+    return bulk('Cu', 'fcc', a=_lattice_constant(rng), cubic=True)
+
+
+def _diamond(rng: np.random.Generator) -> Atoms:
+    return bulk('Si', 'diamond', a=_lattice_constant(rng) * 1.5, cubic=True)
+
+
+def _simple_cubic(rng: np.random.Generator) -> Atoms:
+    return bulk('Po', 'sc', a=_lattice_constant(rng))
+
+
+def _hcp_cell(rng: np.random.Generator) -> Atoms:
+    a = _lattice_constant(rng)
+    return bulk('Mg', 'hcp', a=a, c=a * rng.uniform(1.45, 1.80))
+
+
+def _rhombohedral(rng: np.random.Generator) -> Atoms:
+    """alpha-Hg type (one atom, angle away from the cubic 60/90/109.47) or As type (two atoms)."""
+    a = _lattice_constant(rng)
+    if rng.random() < 0.5:
+        alpha = _uniform_in(rng, [(66.0, 84.0), (96.0, 104.0)])
+        return crystal('Hg', [(0, 0, 0)], spacegroup=166, setting=2, cellpar=[a, a, a, alpha, alpha, alpha])
+    alpha = rng.uniform(50.0, 57.0)
+    z = rng.uniform(0.21, 0.235)
+    return crystal('As', [(z, z, z)], spacegroup=166, setting=2, cellpar=[a, a, a, alpha, alpha, alpha])
+
+
+def _hcp_or_rhombohedral(rng: np.random.Generator) -> Atoms:
+    return _hcp_cell(rng) if rng.random() < 0.5 else _rhombohedral(rng)
+
+
+def _bct139(rng: np.random.Generator) -> Atoms:
+    """In/Pa type: I4/mmm with one atom at 2a; c/a away from bcc (1) and fcc (sqrt 2)."""
+    a = _lattice_constant(rng)
+    c_over_a = _uniform_in(rng, [(0.72, 0.90), (1.52, 1.90)])
+    return crystal('In', [(0, 0, 0)], spacegroup=139, cellpar=[a, a, a * c_over_a, 90, 90, 90])
+
+
+def _bct141(rng: np.random.Generator) -> Atoms:
+    """beta-Sn type: I4_1/amd, atom at 4a (origin choice 1); c/a around beta-Sn's 0.546."""
+    a = _lattice_constant(rng) * 1.6
+    c_over_a = rng.uniform(0.45, 0.70)
+    return crystal('Sn', [(0, 0, 0)], spacegroup=141, setting=1, cellpar=[a, a, a * c_over_a, 90, 90, 90])
+
+
+@dataclasses.dataclass(frozen=True)
+class CrystalClass:
+    """One network class: its label, the space groups it covers, a prototype and ranges."""
+
+    name: str
+    space_groups: tuple[int, ...]
+    prototype: str
+    parameter_ranges: str
+    generate: Generator
+
+
+#: The table of network classes, in output order of the network.
+CLASSES: tuple[CrystalClass, ...] = (
+    CrystalClass('bcc', (229,), 'W', 'a 2.5-6 A', _bcc),
+    CrystalClass('fcc', (225,), 'Cu', 'a 2.5-6 A', _fcc),
+    CrystalClass('diamond', (227,), 'Si', 'a 3.75-9 A', _diamond),
+    CrystalClass('sc', (221,), 'Po', 'a 2.5-6 A', _simple_cubic),
+    CrystalClass(
+        'hcp/rh', (194, 166), 'Mg / alpha-Hg / As',
+        'hcp c/a 1.45-1.80; Hg alpha 66-84 or 96-104 deg; As alpha 50-57 deg, z 0.21-0.235',
+        _hcp_or_rhombohedral,
+    ),
+    CrystalClass('bct139', (139,), 'In / Pa', 'c/a 0.72-0.90 or 1.52-1.90', _bct139),
+    CrystalClass('bct141', (141,), 'beta-Sn', 'c/a 0.45-0.70', _bct141),
+)
+
+
+def class_names() -> list[str]:
+    return [crystal_class.name for crystal_class in CLASSES]
+
+
+def space_group_to_class() -> dict[int, str]:
+    """Map a space group number to its class name (for comparing with spglib)."""
+    return {group: c.name for c in CLASSES for group in c.space_groups}
+
+
+def randomly_rotated(atoms: Atoms, rng: np.random.Generator) -> Atoms:
+    """Copy of ``atoms`` (cell and positions) under a uniformly random rotation."""
+    rotation = Rotation.random(random_state=np.random.RandomState(rng.integers(2**31))).as_matrix()
+    rotated = atoms.copy()
+    rotated.set_cell(np.asarray(atoms.cell) @ rotation.T, scale_atoms=False)
+    rotated.positions = atoms.positions @ rotation.T
+    return rotated
+
+
+def generate_structures(n_per_class: int, seed: int) -> tuple[list[Atoms], np.ndarray]:
+    """``n_per_class`` randomly rotated pristine prototypes of every class, and their labels."""
+    rng = np.random.default_rng(seed)
+    structures, labels = [], []
+    for label, crystal_class in enumerate(CLASSES):
+        for _ in range(n_per_class):
+            structures.append(randomly_rotated(crystal_class.generate(rng), rng))
+            labels.append(label)
+    return structures, np.array(labels, dtype=np.int64)
+
+
+def defective_blocks(
+    structures: Sequence[Atoms], perturbation: Perturbation, parameters: FingerprintParameters
+) -> list[Atoms]:
+    """Standardised, replicated blocks with ``perturbation`` applied (seed offset per structure)."""
+    blocks = []
+    for index, atoms in enumerate(structures):
+        block = prepare_block(atoms, parameters)
+        level = dataclasses.replace(perturbation, seed=perturbation.seed + index)
+        blocks.append(perturb_atoms(block, level))
+    return blocks
+
+
+def generate_dataset(
+    n_per_class: int,
+    seed: int,
+    perturbation: Perturbation | None = None,
+    parameters: FingerprintParameters | None = None,
+    progress: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fingerprints (N, 3, H, W) float32 and labels (N,) of generated, optionally defective, structures."""
+    parameters = parameters or FingerprintParameters()
+    structures, labels = generate_structures(n_per_class, seed)
+    blocks = defective_blocks(structures, perturbation or Perturbation(seed=seed), parameters)
+    block_parameters = dataclasses.replace(parameters, standardize=False)
+    return diffraction_fingerprints(blocks, block_parameters, progress=progress), labels
+
+
+def dataset_key(n_per_class: int, seed: int, perturbation: Perturbation | None, parameters: FingerprintParameters) -> str:
+    """Stable hash of everything that determines a generated dataset."""
+    payload = {
+        'n_per_class': n_per_class,
+        'seed': seed,
+        'perturbation': (perturbation or Perturbation(seed=seed)).to_dict(),
+        'fingerprint': parameters.to_dict(),
+        'classes': [(c.name, c.space_groups, c.parameter_ranges) for c in CLASSES],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def load_or_generate(
+    cache_dir: Path | str | None,
+    n_per_class: int,
+    seed: int,
+    perturbation: Perturbation | None = None,
+    parameters: FingerprintParameters | None = None,
+    progress: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`generate_dataset`, cached as ``<cache_dir>/<key>.npz`` when ``cache_dir`` is given."""
+    parameters = parameters or FingerprintParameters()
+    if cache_dir is None:
+        return generate_dataset(n_per_class, seed, perturbation, parameters, progress)
+    path = Path(cache_dir) / f'{dataset_key(n_per_class, seed, perturbation, parameters)}.npz'
+    if path.exists():
+        with np.load(path) as data:
+            return data['fingerprints'].astype(np.float32), data['labels']
+    fingerprints, labels = generate_dataset(n_per_class, seed, perturbation, parameters, progress)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, fingerprints=fingerprints.astype(np.float16), labels=labels)
+    return fingerprints, labels
