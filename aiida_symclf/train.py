@@ -99,7 +99,7 @@ def train(config: TrainingConfig, log=print) -> tuple[SymmetryCNN, ModelMetadata
             loss = nn.functional.cross_entropy(network(inputs[batch]), targets[batch])
             loss.backward()
             optimiser.step()
-            total += float(loss) * len(batch)
+            total += float(loss.detach()) * len(batch)
         log(f'epoch {epoch + 1}/{config.epochs}: loss {total / len(order):.4f}, '
             f'validation accuracy {accuracy(network, valid_x, valid_y):.4f} ({time.time() - started:.0f} s)')  # fmt: skip
 

@@ -1,0 +1,429 @@
+"""Provenance-tracked steps of the plugin, as AiiDA CalcFunctions (entry points ``symclf.*``).
+
+Single-structure functions (one process node per structure, the finest provenance):
+
+- :func:`perturb_structure`: StructureData + Dict -> StructureData (the perturbed block)
+- :func:`compute_fingerprint`: StructureData + Dict -> ArrayData
+- :func:`classify_fingerprint`: ArrayData + SymclfModelData -> Dict
+- :func:`compute_attention_maps`: ArrayData + SymclfModelData + Dict -> ArrayData (+ PNG)
+
+Batched functions (one process node per batch, one output node per structure), used by the
+WorkChain because the cost of a process node dominates for large sets:
+
+- :func:`perturb_structures`, :func:`compute_fingerprints`, :func:`classify_fingerprints`
+
+Bad input ends the process with one of the exit codes in :data:`EXIT_CODES` (a failed
+process, no outputs), never with an exception. A batched function reports a structure it
+cannot handle in its ``failures`` output and goes on with the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Any
+
+import numpy as np
+from aiida import orm
+from aiida.engine import ExitCode, calcfunction
+
+from .data import SymclfModelData, attach_file, fingerprint_array_data, fingerprint_from_node, png_bytes
+from .fingerprint import (
+    FingerprintParameters,
+    StructureError,
+    check_structure,
+    fingerprints_from_clusters,
+    prepare_block,
+    scaled_cluster,
+    scattering_factors,
+)
+from .model import ClassifierModel, ModelFileError
+from .perturb import Perturbation, perturb_atoms
+
+__all__ = [
+    'EXIT_CODES',
+    'classify_fingerprint',
+    'classify_fingerprints',
+    'collect_results',
+    'compute_attention_maps',
+    'compute_fingerprint',
+    'compute_fingerprints',
+    'perturb_structure',
+    'perturb_structures',
+]
+
+#: Exit codes shared by the CalcFunctions and the WorkChain: name -> (status, message template).
+EXIT_CODES: dict[str, tuple[int, str]] = {
+    'ERROR_INVALID_STRUCTURE': (300, 'invalid structure: {reason}'),
+    'ERROR_INVALID_PARAMETERS': (301, 'invalid parameters: {reason}'),
+    'ERROR_MODEL_MISMATCH': (302, 'model and fingerprint do not match: {reason}'),
+    'ERROR_FINGERPRINT_FAILED': (310, 'fingerprint failed: {reason}'),
+    'ERROR_CLASSIFICATION_FAILED': (320, 'classification failed: {reason}'),
+    'ERROR_ATTENTION_FAILED': (330, 'attention maps failed: {reason}'),
+}
+
+#: Fingerprint settings that must agree between a fingerprint and the model classifying it.
+_MODEL_RELEVANT_PARAMETERS = (
+    'image_size', 'wavelength', 'detector_distance', 'pixel_size', 'mask_inner_fraction', 'mask_outer_fraction',
+    'scattering',
+)  # fmt: skip
+
+
+def exit_code(name: str, reason: str) -> ExitCode:
+    """The :class:`ExitCode` called ``name`` with its message filled in."""
+    status, template = EXIT_CODES[name]
+    return ExitCode(status, template.format(reason=reason))
+
+
+class _StepError(Exception):
+    """Raised inside this module to end a CalcFunction with an exit code."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(reason)
+        self.exit_code = exit_code(name, reason)
+
+
+# --------------------------------------------------------------------------------------------
+# Conversions and checks
+# --------------------------------------------------------------------------------------------
+
+
+def parse_fingerprint_parameters(parameters: orm.Dict | None) -> FingerprintParameters:
+    try:
+        return FingerprintParameters.from_dict(parameters.get_dict() if parameters is not None else None)
+    except (TypeError, ValueError) as exception:
+        raise _StepError('ERROR_INVALID_PARAMETERS', str(exception)) from exception
+
+
+def parse_perturbation(values: dict[str, Any]) -> Perturbation:
+    try:
+        return Perturbation.from_dict(values)
+    except (TypeError, ValueError) as exception:
+        raise _StepError('ERROR_INVALID_PARAMETERS', str(exception)) from exception
+
+
+def checked_atoms(structure: orm.StructureData):
+    """The structure as ase.Atoms after :func:`check_structure`."""
+    atoms = structure.get_ase()
+    try:
+        check_structure(atoms)
+    except StructureError as exception:
+        raise _StepError('ERROR_INVALID_STRUCTURE', f'{exception} (StructureData<{structure.pk}>)') from exception
+    return atoms
+
+
+def structure_from_atoms(atoms) -> orm.StructureData:
+    return orm.StructureData(ase=atoms)
+
+
+def loaded_model(model: SymclfModelData) -> ClassifierModel:
+    try:
+        return model.load()
+    except ModelFileError as exception:
+        raise _StepError('ERROR_MODEL_MISMATCH', str(exception)) from exception
+
+
+def check_model_matches(model: ClassifierModel, fingerprint: orm.ArrayData) -> None:
+    """The fingerprint was made with the settings the model was trained on."""
+    used = fingerprint.base.attributes.get('parameters', {})
+    expected = model.metadata.fingerprint
+    different = [name for name in _MODEL_RELEVANT_PARAMETERS if used.get(name) != expected.get(name)]
+    if different:
+        details = ', '.join(f'{name}={used.get(name)!r} (model: {expected.get(name)!r})' for name in different)
+        raise _StepError('ERROR_MODEL_MISMATCH', f'fingerprint ArrayData<{fingerprint.pk}>: {details}')
+
+
+def with_exit_codes(function):
+    """Turn a :class:`_StepError` raised by ``function`` into the process's exit code."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except _StepError as error:
+            return error.exit_code
+
+    return wrapper
+
+
+# --------------------------------------------------------------------------------------------
+# Perturbations
+# --------------------------------------------------------------------------------------------
+
+
+def _perturbed_block(structure: orm.StructureData, level: Perturbation, parameters: FingerprintParameters) -> orm.StructureData:
+    block = prepare_block(checked_atoms(structure), parameters)
+    return structure_from_atoms(perturb_atoms(block, level))
+
+
+@calcfunction
+@with_exit_codes
+def perturb_structure(
+    structure: orm.StructureData, parameters: orm.Dict, fingerprint_parameters: orm.Dict | None = None
+) -> orm.StructureData:
+    """Standardised, replicated block of ``structure`` with displacements and vacancies.
+
+    ``parameters``: ``displacement`` (delta, fraction of the NN distance), ``vacancy_fraction``
+    (eta in [0, 1)) and ``seed``; they are inputs of this process, so the perturbation can be
+    reproduced from the provenance graph. ``fingerprint_parameters`` sets the block preparation.
+    """
+    level = parse_perturbation(parameters.get_dict())
+    return _perturbed_block(structure, level, parse_fingerprint_parameters(fingerprint_parameters))
+
+
+@calcfunction
+@with_exit_codes
+def perturb_structures(perturbations: orm.List, fingerprint_parameters: orm.Dict, **structures: orm.StructureData):
+    """Batched :func:`perturb_structure`: every structure at every level, ``replicas`` times.
+
+    ``perturbations`` is a list of ``{displacement, vacancy_fraction, replicas, seed}``. Output
+    ``<key>_p<level>_r<replica>``; replica ``r`` of level ``l`` uses seed ``seed + r``. Invalid
+    structures are listed in the ``failures`` output.
+    """
+    parameters = parse_fingerprint_parameters(fingerprint_parameters)
+    levels = [(parse_perturbation(_level_values(item)), int(item.get('replicas', 1))) for item in perturbations.get_list()]
+    outputs: dict[str, Any] = {}
+    failures: dict[str, str] = {}
+    for key, structure in structures.items():
+        try:
+            block = prepare_block(checked_atoms(structure), parameters)
+        except _StepError as error:
+            failures[key] = error.exit_code.message
+            continue
+        for level_index, (level, replicas) in enumerate(levels):
+            for replica in range(replicas):
+                seeded = dataclasses.replace(level, seed=level.seed + replica)
+                outputs[perturbed_key(key, level_index, replica)] = structure_from_atoms(perturb_atoms(block, seeded))
+    if failures:
+        outputs['failures'] = orm.Dict(failures)
+    return outputs
+
+
+def perturbed_key(key: str, level_index: int, replica: int) -> str:
+    """Link label of replica ``replica`` of level ``level_index`` of structure ``key``."""
+    return f'{key}_p{level_index}_r{replica}'
+
+
+def _level_values(item: dict[str, Any]) -> dict[str, Any]:
+    """Perturbation fields of one entry of the WorkChain's ``perturbations`` list."""
+    return {
+        'displacement': item.get('displacement', 0.0),
+        'vacancy_fraction': item.get('vacancy_fraction', 0.0),
+        'seed': item.get('seed', 0),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Fingerprints
+# --------------------------------------------------------------------------------------------
+
+
+def _fingerprint_nodes(
+    structures: dict[str, orm.StructureData], parameters: FingerprintParameters
+) -> tuple[dict[str, orm.ArrayData], dict[str, str]]:
+    """Fingerprint ArrayData per key (diffraction computed in one batch) and reasons of failures."""
+    clusters, weights, failures = {}, {}, {}
+    for key, structure in structures.items():
+        try:
+            block = prepare_block(checked_atoms(structure), parameters)
+            clusters[key] = scaled_cluster(block)
+            weights[key] = scattering_factors(block, parameters.scattering)
+        except _StepError as error:
+            failures[key] = error.exit_code.message
+        except StructureError as error:
+            failures[key] = exit_code('ERROR_INVALID_STRUCTURE', f'{error} (StructureData<{structure.pk}>)').message
+    if not clusters:
+        return {}, failures
+    images = fingerprints_from_clusters(list(clusters.values()), list(weights.values()), parameters)
+    nodes = {
+        key: fingerprint_array_data(image, {'parameters': parameters.to_dict(), 'structure_uuid': structures[key].uuid})
+        for key, image in zip(clusters, images)
+    }
+    return nodes, failures
+
+
+@calcfunction
+@with_exit_codes
+def compute_fingerprint(structure: orm.StructureData, parameters: orm.Dict | None = None) -> orm.ArrayData:
+    """Diffraction fingerprint of ``structure`` (array ``fingerprint``, (3, H, W) uint8, see attributes)."""
+    nodes, failures = _fingerprint_nodes({'structure': structure}, parse_fingerprint_parameters(parameters))
+    if failures:
+        raise _StepError('ERROR_INVALID_STRUCTURE', failures['structure'])
+    return nodes['structure']
+
+
+@calcfunction
+@with_exit_codes
+def compute_fingerprints(parameters: orm.Dict, **structures: orm.StructureData):
+    """Batched :func:`compute_fingerprint`: output ``<key>`` per structure, ``failures`` if any."""
+    nodes, failures = _fingerprint_nodes(structures, parse_fingerprint_parameters(parameters))
+    outputs: dict[str, Any] = dict(nodes)
+    if failures:
+        outputs['failures'] = orm.Dict(failures)
+    return outputs
+
+
+# --------------------------------------------------------------------------------------------
+# Classification
+# --------------------------------------------------------------------------------------------
+
+
+def classification_dict(model: ClassifierModel, sha256: str, probabilities: np.ndarray, fingerprint: orm.ArrayData) -> orm.Dict:
+    """The Dict stored for one classified fingerprint."""
+    best = int(np.argmax(probabilities))
+    return orm.Dict(
+        {
+            'label': model.class_names[best],
+            'space_groups': list(model.metadata.space_groups[best]),
+            'probability': float(probabilities[best]),
+            'probabilities': {name: float(p) for name, p in zip(model.class_names, probabilities)},
+            'model_sha256': sha256,
+            'structure_uuid': fingerprint.base.attributes.get('structure_uuid'),
+        }
+    )
+
+
+def _classify(model_node: SymclfModelData, fingerprints: dict[str, orm.ArrayData]) -> dict[str, orm.Dict]:
+    model = loaded_model(model_node)
+    for node in fingerprints.values():
+        check_model_matches(model, node)
+    if not fingerprints:
+        return {}
+    try:
+        images = np.stack([fingerprint_from_node(node) for node in fingerprints.values()])
+        probabilities = model.predict_proba(images)
+    except ValueError as exception:
+        raise _StepError('ERROR_CLASSIFICATION_FAILED', str(exception)) from exception
+    return {
+        key: classification_dict(model, model_node.sha256, row, node)
+        for (key, node), row in zip(fingerprints.items(), probabilities)
+    }
+
+
+@calcfunction
+@with_exit_codes
+def classify_fingerprint(fingerprint: orm.ArrayData, model: SymclfModelData) -> orm.Dict:
+    """Class of one fingerprint: Dict with ``label``, ``space_groups``, ``probability``, ``probabilities``."""
+    return _classify(model, {'fingerprint': fingerprint})['fingerprint']
+
+
+@calcfunction
+@with_exit_codes
+def classify_fingerprints(model: SymclfModelData, **fingerprints: orm.ArrayData):
+    """Batched :func:`classify_fingerprint`: one network pass for all, output ``<key>`` per fingerprint."""
+    return _classify(model, fingerprints)
+
+
+# --------------------------------------------------------------------------------------------
+# Attention maps
+# --------------------------------------------------------------------------------------------
+
+
+@calcfunction
+@with_exit_codes
+def compute_attention_maps(
+    fingerprint: orm.ArrayData, model: SymclfModelData, parameters: orm.Dict | None = None
+) -> orm.ArrayData:
+    """Attentive response maps of one fingerprint (see :mod:`aiida_symclf.attention`).
+
+    ``parameters``: ``layer`` (conv layer index, default -1 = last) and ``top_k`` (default 4).
+    Arrays: ``filter_maps`` (k, 3, H, W), ``filter_indices``, ``class_template``, ``class_maps``
+    (C, H, W), ``dominant_class``, ``dominant_strength``, ``predicted_class``; the repository also
+    holds ``attention.png``, viewable with ``verdi node repo cat <PK> attention.png > map.png``.
+    """
+    from .attention import compute_attention
+    from .plot import plot_attention
+
+    settings = {'layer': -1, 'top_k': 4, **(parameters.get_dict() if parameters is not None else {})}
+    unknown = sorted(set(settings) - {'layer', 'top_k'})
+    if unknown or not all(isinstance(settings[k], int) and not isinstance(settings[k], bool) for k in ('layer', 'top_k')):
+        raise _StepError('ERROR_INVALID_PARAMETERS', f'expected integer layer and top_k only, got {settings}')
+    classifier = loaded_model(model)
+    check_model_matches(classifier, fingerprint)
+    image = fingerprint_from_node(fingerprint)
+    try:
+        maps = compute_attention(classifier, image[None], layer=settings['layer'], top_k=settings['top_k'])
+        probabilities = classifier.predict_proba(image[None])[0]
+    except ValueError as exception:
+        raise _StepError('ERROR_ATTENTION_FAILED', str(exception)) from exception
+    node = orm.ArrayData()
+    for name, array in maps.as_arrays().items():  # drop the batch axis of a single fingerprint
+        node.set_array(name, np.asarray(array[0]) if array.ndim else array)
+    node.base.attributes.set_many(
+        {
+            'layer': maps.layer,
+            'top_k': settings['top_k'],
+            'class_names': list(classifier.class_names),
+            'model_sha256': model.sha256,
+            'structure_uuid': fingerprint.base.attributes.get('structure_uuid'),
+        }
+    )
+    picture = png_bytes(plot_attention, image, maps, 0, classifier.class_names, probabilities=probabilities)
+    attach_file(node, 'attention.png', picture)
+    return node
+
+
+# --------------------------------------------------------------------------------------------
+# Results of the WorkChain
+# --------------------------------------------------------------------------------------------
+
+
+def robustness(label: str, replica_labels: list[list[str | None]]) -> list[float | None]:
+    """Per perturbation level, the fraction of replicas classified as ``label`` (None: no replica)."""
+    return [sum(other == label for other in level) / len(level) if level else None for level in replica_labels]
+
+
+def structure_result(key: str, layout: dict[str, Any], classifications: dict[str, orm.Dict]) -> dict[str, Any]:
+    """The result of one input structure: its classification and robustness, or why it failed."""
+    failures = layout['failures']
+    if key in failures or key not in classifications:
+        return {'status': 'failed', 'reason': failures.get(key, 'not classified')}
+    original = classifications[key].get_dict()
+    replica_labels = [
+        [classifications[k]['label'] if k in classifications else None for k in level] for level in layout['structures'][key]
+    ]
+    return {
+        'status': 'classified',
+        **{name: original[name] for name in ('label', 'space_groups', 'probability', 'probabilities', 'model_sha256', 'structure_uuid')},
+        'robustness': [
+            {**level, 'fraction_same_label': fraction}
+            for level, fraction in zip(layout['levels'], robustness(original['label'], replica_labels))
+        ],
+    }
+
+
+def summary(results: dict[str, dict[str, Any]], levels: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts per label, failures, and the mean robustness per level over all structures."""
+    classified = [r for r in results.values() if r['status'] == 'classified']
+    counts: dict[str, int] = {}
+    for result in classified:
+        counts[result['label']] = counts.get(result['label'], 0) + 1
+    mean_robustness = []
+    for index, level in enumerate(levels):
+        fractions = [r['robustness'][index]['fraction_same_label'] for r in classified]
+        fractions = [f for f in fractions if f is not None]
+        mean_robustness.append({**level, 'mean_fraction_same_label': sum(fractions) / len(fractions) if fractions else None})
+    return {
+        'n_structures': len(results),
+        'n_classified': len(classified),
+        'n_failed': len(results) - len(classified),
+        'failed': {key: r['reason'] for key, r in results.items() if r['status'] == 'failed'},
+        'labels': {key: r['label'] for key, r in results.items() if r['status'] == 'classified'},
+        'counts': counts,
+        'robustness': mean_robustness,
+    }
+
+
+@calcfunction
+def collect_results(layout: orm.Dict, **classifications: orm.Dict):
+    """Per-structure results (``results.<key>``) and the run's ``summary`` from the classifications.
+
+    ``layout``: ``structures`` (key -> per level, the keys of its perturbed replicas),
+    ``levels`` (the perturbation levels) and ``failures`` (key -> reason).
+    """
+    values = layout.get_dict()
+    results = {key: structure_result(key, values, classifications) for key in values['structures']}
+    return {
+        'results': {key: orm.Dict(result) for key, result in results.items()},
+        'summary': orm.Dict(summary(results, values['levels'])),
+    }

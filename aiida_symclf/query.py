@@ -1,0 +1,84 @@
+"""Find classified structures later, with QueryBuilder.
+
+Two routes, both documented in ``docs/usage.rst``:
+
+- :func:`classified_structures` filters the extras that the WorkChain sets on every input
+  structure (``symclf_label``, ``symclf_probability``, ``symclf_model_sha256``): one query on
+  the node table, the fastest way to ask "all structures classified as bcc with p > 0.9".
+- :func:`classification_results` filters the classification ``Dict`` nodes themselves (the
+  provenance record, created by the ``classify_fingerprint(s)`` CalcFunctions): it also finds
+  structures classified outside a WorkChain, and perturbed blocks.
+"""
+
+from __future__ import annotations
+
+from aiida import orm
+
+from .data import SymclfModelData
+from .workchain import EXTRA_PREFIX
+
+__all__ = ['classification_results', 'classified_structures', 'label_counts', 'stored_models']
+
+_CLASSIFIERS = ('aiida.calculations:symclf.classify_fingerprint', 'aiida.calculations:symclf.classify_fingerprints')
+
+
+def _check(label: str | None, min_probability: float) -> None:
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f'label must be a string, got {label!r}')
+    if isinstance(min_probability, bool) or not isinstance(min_probability, (int, float)) or not 0 <= min_probability <= 1:
+        raise ValueError(f'min_probability must be a number in [0, 1], got {min_probability!r}')
+
+
+def classified_structures(
+    label: str | None = None, min_probability: float = 0.0, model_sha256: str | None = None
+) -> list[orm.StructureData]:
+    """Structures the WorkChain classified as ``label`` (any if None) with probability >= ``min_probability``."""
+    _check(label, min_probability)
+    filters: dict = {f'extras.{EXTRA_PREFIX}probability': {'>=': float(min_probability)}}
+    if label is not None:
+        filters[f'extras.{EXTRA_PREFIX}label'] = label
+    if model_sha256 is not None:
+        filters[f'extras.{EXTRA_PREFIX}model_sha256'] = model_sha256
+    query = orm.QueryBuilder().append(orm.StructureData, filters=filters, project='*')
+    return [row[0] for row in query.order_by({orm.StructureData: {'id': 'asc'}}).iterall()]
+
+
+def classification_results(label: str | None = None, min_probability: float = 0.0) -> list[tuple[orm.Dict, orm.StructureData]]:
+    """Classification Dicts (and the structure each describes) matching ``label`` and ``min_probability``.
+
+    Follows the provenance: Dict <- classify CalcFunction; the structure is the one whose
+    fingerprint was classified (recorded as ``structure_uuid`` in the Dict).
+    """
+    _check(label, min_probability)
+    filters: dict = {'attributes.probability': {'>=': float(min_probability)}, 'attributes': {'has_key': 'model_sha256'}}
+    if label is not None:
+        filters['attributes.label'] = label
+    query = orm.QueryBuilder()
+    query.append(orm.CalcFunctionNode, filters={'process_type': {'in': list(_CLASSIFIERS)}}, tag='classifier')
+    query.append(orm.Dict, with_incoming='classifier', filters=filters, project='*', tag='result')
+    query.order_by({'result': {'id': 'asc'}})
+    results = [row[0] for row in query.iterall()]
+    uuids = [result['structure_uuid'] for result in results]
+    structures = {}
+    if uuids:
+        lookup = orm.QueryBuilder().append(orm.StructureData, filters={'uuid': {'in': uuids}}, project=['uuid', '*'])
+        structures = dict(lookup.all())
+    return [(result, structures.get(result['structure_uuid'])) for result in results]
+
+
+def label_counts(model_sha256: str | None = None) -> dict[str, int]:
+    """How many structures carry each ``symclf_label`` extra."""
+    filters: dict = {'extras': {'has_key': f'{EXTRA_PREFIX}label'}}
+    if model_sha256 is not None:
+        filters[f'extras.{EXTRA_PREFIX}model_sha256'] = model_sha256
+    query = orm.QueryBuilder().append(orm.StructureData, filters=filters, project=f'extras.{EXTRA_PREFIX}label')
+    counts: dict[str, int] = {}
+    for (value,) in query.iterall():
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def stored_models() -> list[SymclfModelData]:
+    """Every stored classifier model node, oldest first."""
+    query = orm.QueryBuilder().append(SymclfModelData, project='*')
+    return [row[0] for row in query.order_by({SymclfModelData: {'id': 'asc'}}).iterall()]

@@ -1,0 +1,259 @@
+"""``SymmetryClassificationWorkChain`` (entry point ``symclf.classify``).
+
+Outline: validate -> (perturb) -> fingerprint -> classify -> (attention maps) -> results.
+
+Each step runs one batched CalcFunction for all structures, so the number of process nodes
+does not grow with the number of structures; every structure still gets its own output nodes
+(perturbed StructureData, fingerprint ArrayData, classification Dict) and the graph records
+inputs -> perturbed structures -> fingerprints -> classifications.
+
+Each input structure also receives the extras ``symclf_label``, ``symclf_probability``,
+``symclf_space_groups`` and ``symclf_model_sha256`` so that
+:func:`aiida_symclf.query.classified_structures` finds, for example, every structure classified
+as bcc with probability > 0.9 with a single indexed query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiida import orm
+from aiida.engine import WorkChain, if_
+
+from .calcfunctions import (
+    EXIT_CODES,
+    classify_fingerprints,
+    collect_results,
+    compute_attention_maps,
+    compute_fingerprints,
+    perturb_structures,
+    perturbed_key,
+)
+from .data import SymclfModelData
+from .fingerprint import FingerprintParameters
+from .model import ModelFileError
+from .perturb import Perturbation
+
+__all__ = ['EXTRA_PREFIX', 'SymmetryClassificationWorkChain', 'validate_perturbations']
+
+EXTRA_PREFIX = 'symclf_'  # AiiDA extras keys cannot contain dots
+PERTURBATION_KEYS = {'displacement_sigma', 'vacancy_fraction', 'replicas', 'seed'}
+
+
+def validate_fingerprint_parameters(parameters: orm.Dict, _) -> str | None:
+    """Reject unknown keys and bad values before any step runs."""
+    try:
+        FingerprintParameters.from_dict(parameters.get_dict())
+    except (TypeError, ValueError) as exception:
+        return f'invalid fingerprint_parameters: {exception}'
+    return None
+
+
+def perturbation_level(item: dict[str, Any]) -> dict[str, Any]:
+    """One entry of ``perturbations`` in the form :func:`perturb_structures` takes."""
+    return {
+        'displacement': item.get('displacement_sigma', 0.0),
+        'vacancy_fraction': item.get('vacancy_fraction', 0.0),
+        'seed': item.get('seed', 0),
+        'replicas': item.get('replicas', 1),
+    }
+
+
+def validate_perturbations(perturbations: orm.List, _) -> str | None:
+    """Each entry: ``{displacement_sigma, vacancy_fraction, replicas, seed}`` with valid values."""
+    for index, item in enumerate(perturbations.get_list()):
+        if not isinstance(item, dict):
+            return f'perturbations[{index}] must be a dict, got {item!r}'
+        unknown = sorted(set(item) - PERTURBATION_KEYS)
+        if unknown:
+            return f'perturbations[{index}]: unknown keys {unknown}; known: {sorted(PERTURBATION_KEYS)}'
+        level = perturbation_level(item)
+        replicas = level.pop('replicas')
+        if isinstance(replicas, bool) or not isinstance(replicas, int) or not 1 <= replicas <= 10_000:
+            return f'perturbations[{index}]: replicas must be an integer in [1, 10000], got {replicas!r}'
+        try:
+            Perturbation.from_dict(level)
+        except (TypeError, ValueError) as exception:
+            return f'perturbations[{index}]: {exception}'
+    return None
+
+
+def validate_attention_parameters(parameters: orm.Dict, _) -> str | None:
+    values = parameters.get_dict()
+    unknown = sorted(set(values) - {'layer', 'top_k'})
+    if unknown:
+        return f'attention_parameters: unknown keys {unknown}; known: layer, top_k'
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f'attention_parameters: {key} must be an integer, got {value!r}'
+    return None
+
+
+def validate_structures(structures: dict, _) -> str | None:
+    if not structures:
+        return 'give at least one structure in the `structures` namespace'
+    return None
+
+
+class SymmetryClassificationWorkChain(WorkChain):
+    """Classify crystal structures by their diffraction fingerprint, optionally under perturbations."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input_namespace(
+            'structures', valid_type=orm.StructureData, dynamic=True, validator=validate_structures,
+            help='Structures to classify, by link label (for example a relax workchain\'s `output_structure`).',
+        )  # fmt: skip
+        spec.input(
+            'model', valid_type=SymclfModelData, required=False,
+            help='Classifier model; default: the model shipped with the package, stored once and reused.',
+        )  # fmt: skip
+        spec.input(
+            'fingerprint_parameters', valid_type=orm.Dict, required=False, validator=validate_fingerprint_parameters,
+            help='Settings of `aiida_symclf.fingerprint.FingerprintParameters`; default: the paper\'s values.',
+        )  # fmt: skip
+        spec.input(
+            'perturbations', valid_type=orm.List, required=False, validator=validate_perturbations,
+            help='List of {displacement_sigma, vacancy_fraction, replicas, seed}; empty: classify as given.',
+        )  # fmt: skip
+        spec.input(
+            'compute_attention', valid_type=orm.Bool, default=lambda: orm.Bool(False),
+            help='Also compute and store attentive response maps (with a PNG) for every input structure.',
+        )  # fmt: skip
+        spec.input(
+            'attention_parameters', valid_type=orm.Dict, required=False, validator=validate_attention_parameters,
+            help='{layer, top_k} for the attention maps.',
+        )  # fmt: skip
+
+        spec.outline(
+            cls.setup,
+            if_(cls.should_perturb)(cls.perturb),
+            cls.fingerprint,
+            cls.classify,
+            if_(cls.should_compute_attention)(cls.attention),
+            cls.results,
+        )
+
+        spec.output_namespace('results', valid_type=orm.Dict, dynamic=True, help='Per input structure: label, probability, robustness.')
+        spec.output_namespace('fingerprints', valid_type=orm.ArrayData, dynamic=True, help='Fingerprint of every input structure.')
+        spec.output_namespace('attention_maps', valid_type=orm.ArrayData, dynamic=True, required=False, help='Attention maps per input structure.')
+        spec.output('summary', valid_type=orm.Dict, help='Counts per class, failures, robustness per level.')
+
+        for name, (status, message) in EXIT_CODES.items():
+            spec.exit_code(status, name, message=message)
+        spec.exit_code(400, 'ERROR_SOME_STRUCTURES_FAILED', message='{count} of {total} structures failed: {keys}; see `results`.')
+        spec.exit_code(401, 'ERROR_ALL_STRUCTURES_FAILED', message='no structure could be classified: {reasons}')
+
+    # ---------------------------------------------------------------------------------------
+
+    def setup(self):
+        """Load the model (stored once, reused by sha256) and the parameters."""
+        try:
+            self.ctx.model = self.inputs.model if 'model' in self.inputs else SymclfModelData.get_or_create()
+            self.ctx.model.load()
+        except ModelFileError as exception:
+            return self.exit_codes.ERROR_MODEL_MISMATCH.format(reason=str(exception))
+        self.ctx.fingerprint_parameters = self.inputs.get('fingerprint_parameters') or orm.Dict({})
+        self.ctx.levels = [perturbation_level(item) for item in self.inputs.get('perturbations', orm.List()).get_list()]
+        self.ctx.structures = dict(self.inputs.structures)
+        self.ctx.failures = {}
+        self.report(f'classifying {len(self.ctx.structures)} structures with model {self.ctx.model.sha256[:12]}')
+
+    def should_perturb(self) -> bool:
+        return bool(self.ctx.levels)
+
+    def should_compute_attention(self) -> bool:
+        return self.inputs.compute_attention.value
+
+    def perturb(self):
+        """All perturbed replicas of every structure, in one CalcFunction."""
+        outputs = perturb_structures(
+            perturbations=orm.List(self.ctx.levels),
+            fingerprint_parameters=self.ctx.fingerprint_parameters,
+            **self.ctx.structures,
+        )
+        if not isinstance(outputs, dict):  # an ExitCode of the CalcFunction
+            return self.exit_codes.ERROR_INVALID_PARAMETERS.format(reason=outputs.message)
+        if 'failures' in outputs:
+            self.ctx.failures.update(outputs.pop('failures').get_dict())
+        self.ctx.perturbed = outputs
+        self.report(f'made {len(outputs)} perturbed structures at {len(self.ctx.levels)} levels')
+
+    def fingerprint(self):
+        """Fingerprints of the input and the perturbed structures, in one CalcFunction."""
+        structures = {key: node for key, node in self.ctx.structures.items() if key not in self.ctx.failures}
+        structures.update(self.ctx.get('perturbed', {}))
+        if not structures:
+            return self._all_failed()
+        fingerprints = compute_fingerprints(parameters=self.ctx.fingerprint_parameters, **structures)
+        if not isinstance(fingerprints, dict):  # an ExitCode of the CalcFunction
+            return self.exit_codes.ERROR_FINGERPRINT_FAILED.format(reason=fingerprints.message)
+        if 'failures' in fingerprints:
+            failures = fingerprints.pop('failures').get_dict()
+            self.ctx.failures.update({k: v for k, v in failures.items() if k in self.ctx.structures})
+        self.ctx.fingerprints = fingerprints
+        self.report(f'computed {len(fingerprints)} fingerprints')
+
+    def classify(self):
+        if not self.ctx.fingerprints:
+            return self._all_failed()
+        outputs = classify_fingerprints(model=self.ctx.model, **self.ctx.fingerprints)
+        if not isinstance(outputs, dict):  # an ExitCode of the CalcFunction
+            return self.exit_codes.ERROR_CLASSIFICATION_FAILED.format(reason=outputs.message)
+        self.ctx.classifications = outputs
+
+    def attention(self):
+        self.ctx.attention_maps = {}
+        parameters = self.inputs.get('attention_parameters')
+        for key in self._classified_input_keys():
+            result = compute_attention_maps(fingerprint=self.ctx.fingerprints[key], model=self.ctx.model, parameters=parameters)
+            if not isinstance(result, orm.ArrayData):
+                return self.exit_codes.ERROR_ATTENTION_FAILED.format(reason=result.message)
+            self.ctx.attention_maps[key] = result
+
+    def results(self):
+        """Per-structure results with robustness, the summary, and extras on the input structures."""
+        layout = {
+            key: [[perturbed_key(key, level, replica) for replica in range(item['replicas'])] for level, item in enumerate(self.ctx.levels)]
+            for key in self.ctx.structures
+        }
+        collected = collect_results(
+            layout=orm.Dict({'structures': layout, 'levels': self.ctx.levels, 'failures': self.ctx.failures}),
+            **self.ctx.classifications,
+        )
+        self.out('results', collected['results'])
+        self.out('summary', collected['summary'])
+        self.out('fingerprints', {key: self.ctx.fingerprints[key] for key in self._classified_input_keys()})
+        if self.ctx.get('attention_maps'):
+            self.out('attention_maps', self.ctx.attention_maps)
+        self._set_extras(collected['results'])
+        failed = sorted(self.ctx.failures)
+        if failed:
+            return self.exit_codes.ERROR_SOME_STRUCTURES_FAILED.format(
+                count=len(failed), total=len(self.ctx.structures), keys=', '.join(failed)
+            )
+
+    # ---------------------------------------------------------------------------------------
+
+    def _classified_input_keys(self) -> list[str]:
+        return [key for key in self.ctx.structures if key in self.ctx.classifications]
+
+    def _set_extras(self, results: dict[str, orm.Dict]) -> None:
+        for key, result in results.items():
+            if result.get('status') != 'classified':
+                continue
+            self.ctx.structures[key].base.extras.set_many(
+                {
+                    f'{EXTRA_PREFIX}label': result['label'],
+                    f'{EXTRA_PREFIX}probability': result['probability'],
+                    f'{EXTRA_PREFIX}space_groups': result['space_groups'],
+                    f'{EXTRA_PREFIX}model_sha256': result['model_sha256'],
+                    f'{EXTRA_PREFIX}result_uuid': result.uuid,
+                }
+            )
+
+    def _all_failed(self):
+        reasons = '; '.join(f'{key}: {reason}' for key, reason in sorted(self.ctx.failures.items()))
+        self.report(f'no structure could be classified: {reasons}')
+        return self.exit_codes.ERROR_ALL_STRUCTURES_FAILED.format(reasons=reasons)
