@@ -151,7 +151,9 @@ def with_exit_codes(function):
 # --------------------------------------------------------------------------------------------
 
 
-def _perturbed_block(structure: orm.StructureData, level: Perturbation, parameters: FingerprintParameters) -> orm.StructureData:
+def _perturbed_block(
+    structure: orm.StructureData, level: Perturbation, parameters: FingerprintParameters
+) -> orm.StructureData:
     block = prepare_block(checked_atoms(structure), parameters)
     return structure_from_atoms(perturb_atoms(block, level))
 
@@ -181,7 +183,9 @@ def perturb_structures(perturbations: orm.List, fingerprint_parameters: orm.Dict
     structures are listed in the ``failures`` output.
     """
     parameters = parse_fingerprint_parameters(fingerprint_parameters)
-    levels = [(parse_perturbation(_level_values(item)), int(item.get('replicas', 1))) for item in perturbations.get_list()]
+    levels = [
+        (parse_perturbation(_level_values(item)), int(item.get('replicas', 1))) for item in perturbations.get_list()
+    ]
     outputs: dict[str, Any] = {}
     failures: dict[str, str] = {}
     for key, structure in structures.items():
@@ -237,7 +241,7 @@ def _fingerprint_nodes(
     images = fingerprints_from_clusters(list(clusters.values()), list(weights.values()), parameters)
     nodes = {
         key: fingerprint_array_data(image, {'parameters': parameters.to_dict(), 'structure_uuid': structures[key].uuid})
-        for key, image in zip(clusters, images)
+        for key, image in zip(clusters, images, strict=True)
     }
     return nodes, failures
 
@@ -268,7 +272,9 @@ def compute_fingerprints(parameters: orm.Dict, **structures: orm.StructureData):
 # --------------------------------------------------------------------------------------------
 
 
-def classification_dict(model: ClassifierModel, sha256: str, probabilities: np.ndarray, fingerprint: orm.ArrayData) -> orm.Dict:
+def classification_dict(
+    model: ClassifierModel, sha256: str, probabilities: np.ndarray, fingerprint: orm.ArrayData
+) -> orm.Dict:
     """The Dict stored for one classified fingerprint."""
     best = int(np.argmax(probabilities))
     return orm.Dict(
@@ -276,7 +282,7 @@ def classification_dict(model: ClassifierModel, sha256: str, probabilities: np.n
             'label': model.class_names[best],
             'space_groups': list(model.metadata.space_groups[best]),
             'probability': float(probabilities[best]),
-            'probabilities': {name: float(p) for name, p in zip(model.class_names, probabilities)},
+            'probabilities': {name: float(p) for name, p in zip(model.class_names, probabilities, strict=True)},
             'model_sha256': sha256,
             'structure_uuid': fingerprint.base.attributes.get('structure_uuid'),
         }
@@ -296,7 +302,7 @@ def _classify(model_node: SymclfModelData, fingerprints: dict[str, orm.ArrayData
         raise _StepError('ERROR_CLASSIFICATION_FAILED', str(exception)) from exception
     return {
         key: classification_dict(model, model_node.sha256, row, node)
-        for (key, node), row in zip(fingerprints.items(), probabilities)
+        for (key, node), row in zip(fingerprints.items(), probabilities, strict=True)
     }
 
 
@@ -336,7 +342,9 @@ def compute_attention_maps(
 
     settings = {'layer': -1, 'top_k': 4, **(parameters.get_dict() if parameters is not None else {})}
     unknown = sorted(set(settings) - {'layer', 'top_k'})
-    if unknown or not all(isinstance(settings[k], int) and not isinstance(settings[k], bool) for k in ('layer', 'top_k')):
+    if unknown or not all(
+        isinstance(settings[k], int) and not isinstance(settings[k], bool) for k in ('layer', 'top_k')
+    ):
         raise _StepError('ERROR_INVALID_PARAMETERS', f'expected integer layer and top_k only, got {settings}')
     classifier = loaded_model(model)
     check_model_matches(classifier, fingerprint)
@@ -380,14 +388,18 @@ def structure_result(key: str, layout: dict[str, Any], classifications: dict[str
         return {'status': 'failed', 'reason': failures.get(key, 'not classified')}
     original = classifications[key].get_dict()
     replica_labels = [
-        [classifications[k]['label'] if k in classifications else None for k in level] for level in layout['structures'][key]
+        [classifications[k]['label'] if k in classifications else None for k in level]
+        for level in layout['structures'][key]
     ]
     return {
         'status': 'classified',
-        **{name: original[name] for name in ('label', 'space_groups', 'probability', 'probabilities', 'model_sha256', 'structure_uuid')},
+        **{
+            name: original[name]
+            for name in ('label', 'space_groups', 'probability', 'probabilities', 'model_sha256', 'structure_uuid')
+        },
         'robustness': [
             {**level, 'fraction_same_label': fraction}
-            for level, fraction in zip(layout['levels'], robustness(original['label'], replica_labels))
+            for level, fraction in zip(layout['levels'], robustness(original['label'], replica_labels), strict=True)
         ],
     }
 
@@ -402,7 +414,9 @@ def summary(results: dict[str, dict[str, Any]], levels: list[dict[str, Any]]) ->
     for index, level in enumerate(levels):
         fractions = [r['robustness'][index]['fraction_same_label'] for r in classified]
         fractions = [f for f in fractions if f is not None]
-        mean_robustness.append({**level, 'mean_fraction_same_label': sum(fractions) / len(fractions) if fractions else None})
+        mean_robustness.append(
+            {**level, 'mean_fraction_same_label': sum(fractions) / len(fractions) if fractions else None}
+        )
     return {
         'n_structures': len(results),
         'n_classified': len(classified),

@@ -113,7 +113,9 @@ CLASSES: tuple[CrystalClass, ...] = (
     CrystalClass('diamond', (227,), 'Si', 'a 3.75-9 A', _diamond),
     CrystalClass('sc', (221,), 'Po', 'a 2.5-6 A', _simple_cubic),
     CrystalClass(
-        'hcp/rh', (194, 166), 'Mg / alpha-Hg / As',
+        'hcp/rh',
+        (194, 166),
+        'Mg / alpha-Hg / As',
         'hcp c/a 1.45-1.80; Hg alpha 66-84 or 96-104 deg; As alpha 50-57 deg, z 0.21-0.235',
         _hcp_or_rhombohedral,
     ),
@@ -178,7 +180,9 @@ def generate_dataset(
     return diffraction_fingerprints(blocks, block_parameters, progress=progress), labels
 
 
-def dataset_key(n_per_class: int, seed: int, perturbation: Perturbation | None, parameters: FingerprintParameters) -> str:
+def dataset_key(
+    n_per_class: int, seed: int, perturbation: Perturbation | None, parameters: FingerprintParameters
+) -> str:
     """Stable hash of everything that determines a generated dataset."""
     payload = {
         'n_per_class': n_per_class,

@@ -37,7 +37,6 @@ from typing import Any
 import numpy as np
 import torch
 from ase import Atoms
-from ase.neighborlist import neighbor_list
 
 __all__ = [
     'CHANNEL_AXES',
@@ -256,20 +255,20 @@ def rotation_matrices(angle_deg: float = ROTATION_ANGLE_DEG) -> np.ndarray:
     return np.stack(matrices)
 
 
-def _pad_clusters(
-    clusters: Sequence[np.ndarray], weights: Sequence[np.ndarray]
-) -> tuple[np.ndarray, np.ndarray]:
+def _pad_clusters(clusters: Sequence[np.ndarray], weights: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Stack clusters of different sizes; padding atoms get zero scattering weight."""
     n_max = max(len(c) for c in clusters)
     positions = np.zeros((len(clusters), n_max, 3))
     amplitudes = np.zeros((len(clusters), n_max))
-    for index, (cluster, weight) in enumerate(zip(clusters, weights)):
+    for index, (cluster, weight) in enumerate(zip(clusters, weights, strict=True)):
         positions[index, : len(cluster)] = cluster
         amplitudes[index, : len(cluster)] = weight
     return positions, amplitudes
 
 
-def _plane_waves(coordinate: torch.Tensor, depth: torch.Tensor, q_axis: torch.Tensor, wavenumber: float) -> torch.Tensor:
+def _plane_waves(
+    coordinate: torch.Tensor, depth: torch.Tensor, q_axis: torch.Tensor, wavenumber: float
+) -> torch.Tensor:
     """Real and imaginary parts of ``exp(-i (q_a u_j - q_a^2 z_j / 2k))``, stacked: (..., 2H, N).
 
     Rows ``0..H-1`` hold the cosines, rows ``H..2H-1`` the sines (``cos(phi - pi/2)``), so a
@@ -335,10 +334,14 @@ def fingerprints_from_clusters(
     q_axis = torch.as_tensor(parameters.q_axis(), dtype=dtype, device=device)
     with torch.no_grad():
         # Small chunks keep the (chunk, 6, 2H, N) plane-wave matrices in cache.
-        intensity = torch.cat([
-            _intensity_batch(positions_t[i : i + _CHUNK], amplitudes_t[i : i + _CHUNK], q_axis, parameters.wavenumber)
-            for i in range(0, len(clusters), _CHUNK)
-        ])
+        intensity = torch.cat(
+            [
+                _intensity_batch(
+                    positions_t[i : i + _CHUNK], amplitudes_t[i : i + _CHUNK], q_axis, parameters.wavenumber
+                )
+                for i in range(0, len(clusters), _CHUNK)
+            ]
+        )
         size = parameters.image_size
         channels = intensity.reshape(len(clusters), 3, 2, size, size).sum(dim=2)
         mask = torch.as_tensor(parameters.ring_mask(), dtype=dtype, device=device)

@@ -121,7 +121,9 @@ class ClassifierModel:
         size = self.metadata.fingerprint_parameters.image_size
         expected = (3, size, size)
         if fingerprints.ndim != 4 or tuple(fingerprints.shape[1:]) != expected:
-            raise ValueError(f'model expects fingerprints of shape (B, {", ".join(map(str, expected))}), got {fingerprints.shape}')
+            raise ValueError(
+                f'model expects fingerprints of shape (B, {", ".join(map(str, expected))}), got {fingerprints.shape}'
+            )
         if not np.all(np.isfinite(fingerprints)):
             raise ValueError('fingerprints contain non-finite values')
 
@@ -167,17 +169,23 @@ def load_model(path: Path | str | None = None) -> ClassifierModel:
     try:
         payload = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as exception:  # torch raises several types for corrupt or unsafe files
-        raise ModelFileError(f'cannot read model file {path}: not a weights-only aiida-symclf model ({exception.__class__.__name__})') from exception
+        raise ModelFileError(
+            f'cannot read model file {path}: not a weights-only aiida-symclf model ({exception.__class__.__name__})'
+        ) from exception
     if not isinstance(payload, dict) or payload.get('format') != MODEL_FORMAT:
         raise ModelFileError(f'{path} is not an aiida-symclf model file (expected format {MODEL_FORMAT!r})')
     metadata = ModelMetadata.from_json(payload['metadata'])
     if len(metadata.class_names) != len(metadata.space_groups):
-        raise ModelFileError(f'{path}: {len(metadata.class_names)} class names but {len(metadata.space_groups)} space-group lists')
+        raise ModelFileError(
+            f'{path}: {len(metadata.class_names)} class names but {len(metadata.space_groups)} space-group lists'
+        )
     parameters = metadata.fingerprint_parameters
     network = SymmetryCNN(n_classes=len(metadata.class_names), image_size=parameters.image_size)
     try:
         network.load_state_dict(payload['state_dict'])
     except (RuntimeError, KeyError) as exception:
-        raise ModelFileError(f'{path}: weights do not match the network for {len(metadata.class_names)} classes at {parameters.image_size} px: {exception}') from exception
+        raise ModelFileError(
+            f'{path}: weights do not match the network for {len(metadata.class_names)} classes at {parameters.image_size} px: {exception}'
+        ) from exception
     network.eval()
     return ClassifierModel(network=network, metadata=metadata)

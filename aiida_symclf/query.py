@@ -25,7 +25,11 @@ _CLASSIFIERS = ('aiida.calculations:symclf.classify_fingerprint', 'aiida.calcula
 def _check(label: str | None, min_probability: float) -> None:
     if label is not None and not isinstance(label, str):
         raise TypeError(f'label must be a string, got {label!r}')
-    if isinstance(min_probability, bool) or not isinstance(min_probability, (int, float)) or not 0 <= min_probability <= 1:
+    if (
+        isinstance(min_probability, bool)
+        or not isinstance(min_probability, (int, float))
+        or not 0 <= min_probability <= 1
+    ):
         raise ValueError(f'min_probability must be a number in [0, 1], got {min_probability!r}')
 
 
@@ -43,14 +47,19 @@ def classified_structures(
     return [row[0] for row in query.order_by({orm.StructureData: {'id': 'asc'}}).iterall()]
 
 
-def classification_results(label: str | None = None, min_probability: float = 0.0) -> list[tuple[orm.Dict, orm.StructureData]]:
+def classification_results(
+    label: str | None = None, min_probability: float = 0.0
+) -> list[tuple[orm.Dict, orm.StructureData]]:
     """Classification Dicts (and the structure each describes) matching ``label`` and ``min_probability``.
 
     Follows the provenance: Dict <- classify CalcFunction; the structure is the one whose
     fingerprint was classified (recorded as ``structure_uuid`` in the Dict).
     """
     _check(label, min_probability)
-    filters: dict = {'attributes.probability': {'>=': float(min_probability)}, 'attributes': {'has_key': 'model_sha256'}}
+    filters: dict = {
+        'attributes.probability': {'>=': float(min_probability)},
+        'attributes': {'has_key': 'model_sha256'},
+    }
     if label is not None:
         filters['attributes.label'] = label
     query = orm.QueryBuilder()

@@ -53,7 +53,9 @@ class TrainingConfig:
 def build_data(config: TrainingConfig, seed: int, n_per_class: int) -> tuple[np.ndarray, np.ndarray]:
     """Fingerprints and labels of every level in ``config.levels``, generated from ``seed``."""
     parts = [
-        load_or_generate(config.cache_dir, n_per_class, seed + 1000 * index, Perturbation(delta, eta, seed + 1000 * index))
+        load_or_generate(
+            config.cache_dir, n_per_class, seed + 1000 * index, Perturbation(delta, eta, seed + 1000 * index)
+        )
         for index, (delta, eta) in enumerate(config.levels)
     ]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
@@ -156,7 +158,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     network, metadata = train(config)
     save_model(network, metadata, args.output)
-    print(json.dumps({'output': str(args.output), **{k: metadata.training[k] for k in ('n_training', 'validation_accuracy', 'seconds')}}))
+    print(
+        json.dumps(
+            {
+                'output': str(args.output),
+                **{k: metadata.training[k] for k in ('n_training', 'validation_accuracy', 'seconds')},
+            }
+        )
+    )
     return 0
 
 

@@ -135,14 +135,26 @@ class SymmetryClassificationWorkChain(WorkChain):
             cls.results,
         )
 
-        spec.output_namespace('results', valid_type=orm.Dict, dynamic=True, help='Per input structure: label, probability, robustness.')
-        spec.output_namespace('fingerprints', valid_type=orm.ArrayData, dynamic=True, help='Fingerprint of every input structure.')
-        spec.output_namespace('attention_maps', valid_type=orm.ArrayData, dynamic=True, required=False, help='Attention maps per input structure.')
+        spec.output_namespace(
+            'results', valid_type=orm.Dict, dynamic=True, help='Per input structure: label, probability, robustness.'
+        )
+        spec.output_namespace(
+            'fingerprints', valid_type=orm.ArrayData, dynamic=True, help='Fingerprint of every input structure.'
+        )
+        spec.output_namespace(
+            'attention_maps',
+            valid_type=orm.ArrayData,
+            dynamic=True,
+            required=False,
+            help='Attention maps per input structure.',
+        )
         spec.output('summary', valid_type=orm.Dict, help='Counts per class, failures, robustness per level.')
 
         for name, (status, message) in EXIT_CODES.items():
             spec.exit_code(status, name, message=message)
-        spec.exit_code(400, 'ERROR_SOME_STRUCTURES_FAILED', message='{count} of {total} structures failed: {keys}; see `results`.')
+        spec.exit_code(
+            400, 'ERROR_SOME_STRUCTURES_FAILED', message='{count} of {total} structures failed: {keys}; see `results`.'
+        )
         spec.exit_code(401, 'ERROR_ALL_STRUCTURES_FAILED', message='no structure could be classified: {reasons}')
 
     # ---------------------------------------------------------------------------------------
@@ -207,7 +219,9 @@ class SymmetryClassificationWorkChain(WorkChain):
         self.ctx.attention_maps = {}
         parameters = self.inputs.get('attention_parameters')
         for key in self._classified_input_keys():
-            result = compute_attention_maps(fingerprint=self.ctx.fingerprints[key], model=self.ctx.model, parameters=parameters)
+            result = compute_attention_maps(
+                fingerprint=self.ctx.fingerprints[key], model=self.ctx.model, parameters=parameters
+            )
             if not isinstance(result, orm.ArrayData):
                 return self.exit_codes.ERROR_ATTENTION_FAILED.format(reason=result.message)
             self.ctx.attention_maps[key] = result
@@ -215,7 +229,10 @@ class SymmetryClassificationWorkChain(WorkChain):
     def results(self):
         """Per-structure results with robustness, the summary, and extras on the input structures."""
         layout = {
-            key: [[perturbed_key(key, level, replica) for replica in range(item['replicas'])] for level, item in enumerate(self.ctx.levels)]
+            key: [
+                [perturbed_key(key, level, replica) for replica in range(item['replicas'])]
+                for level, item in enumerate(self.ctx.levels)
+            ]
             for key in self.ctx.structures
         }
         collected = collect_results(

@@ -64,7 +64,9 @@ def print_table(atoms_by_key: dict[str, Atoms], node: orm.WorkChainNode) -> None
 def save_attention_pictures(node: orm.WorkChainNode) -> None:
     OUTPUT.mkdir(exist_ok=True)
     for key, maps in node.outputs.attention_maps.items():
-        (OUTPUT / f'attention_{key}.png').write_bytes(maps.base.repository.get_object_content('attention.png', mode='rb'))
+        (OUTPUT / f'attention_{key}.png').write_bytes(
+            maps.base.repository.get_object_content('attention.png', mode='rb')
+        )
     print(f'\nattention maps: {OUTPUT}/attention_<structure>.png')
 
 
@@ -79,7 +81,7 @@ def main() -> None:
     print(f'\n{node.process_label}<{node.pk}> finished with exit status {node.exit_status}\n')
     print_table(atoms_by_key, node)
     save_attention_pictures(node)
-    print(f'\nrobustness: fraction of 3 replicas (2% displacement, 10% vacancies) with the same class')
+    print('\nrobustness: fraction of 3 replicas (2% displacement, 10% vacancies) with the same class')
     print(f'find results later: verdi process show {node.pk}; aiida_symclf.query.classified_structures(label="bcc")')
 
 

@@ -1,0 +1,90 @@
+"""Classify the output of a relaxation: the chaining pattern, with a relaxation that runs anywhere.
+
+:func:`emt_relax` relaxes a metal with ASE's EMT potential (cell and positions; Al, Cu, Ag,
+Au, Ni, Pd, Pt and a few light elements) inside a CalcFunction: a real, cheap relaxation that
+needs no external code. :class:`RelaxAndClassifyWorkChain` (entry point
+``symclf.relax_and_classify``) runs it and then the classification on its
+``output_structure``, exposing the classification inputs with ``expose_inputs`` exactly as a
+workflow built on a DFT relaxation would (see ``examples/qe_relax_then_classify.py`` for
+aiida-quantumespresso's ``PwRelaxWorkChain``).
+"""
+
+from __future__ import annotations
+
+from aiida import orm
+from aiida.engine import ToContext, WorkChain, calcfunction
+
+from .workchain import SymmetryClassificationWorkChain
+
+__all__ = ['RelaxAndClassifyWorkChain', 'emt_relax']
+
+EMT_ELEMENTS = {'Al', 'Cu', 'Ag', 'Au', 'Ni', 'Pd', 'Pt', 'H', 'C', 'N', 'O'}
+
+
+@calcfunction
+def emt_relax(structure: orm.StructureData, parameters: orm.Dict | None = None):
+    """Relax cell and positions with EMT (``fmax`` eV/A, ``steps``); outputs as a relax workchain's.
+
+    Outputs ``output_structure`` (StructureData) and ``output_parameters`` (Dict with the energy,
+    the number of steps and whether it converged). Unsupported elements end with exit code 300.
+    """
+    from aiida.engine import ExitCode
+    from ase.calculators.emt import EMT
+    from ase.filters import FrechetCellFilter
+    from ase.optimize import BFGS
+
+    settings = {'fmax': 0.01, 'steps': 200, **(parameters.get_dict() if parameters is not None else {})}
+    atoms = structure.get_ase()
+    unsupported = sorted(set(atoms.get_chemical_symbols()) - EMT_ELEMENTS)
+    if unsupported or len(atoms) == 0:
+        return ExitCode(300, f'EMT cannot relax this structure (unsupported elements: {unsupported or "no atoms"})')
+    atoms.calc = EMT()
+    optimiser = BFGS(FrechetCellFilter(atoms), logfile=None)
+    converged = bool(optimiser.run(fmax=settings['fmax'], steps=settings['steps']))
+    relaxed = atoms.copy()
+    relaxed.calc = None
+    return {
+        'output_structure': orm.StructureData(ase=relaxed),
+        'output_parameters': orm.Dict(
+            {'energy': float(atoms.get_potential_energy()), 'steps': optimiser.nsteps, 'converged': converged}
+        ),
+    }
+
+
+class RelaxAndClassifyWorkChain(WorkChain):
+    """Relax a structure (EMT), then classify the relaxed structure with the WorkChain of this plugin."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input('structure', valid_type=orm.StructureData, help='Structure to relax and classify.')
+        spec.input(
+            'relax_parameters', valid_type=orm.Dict, required=False, help='`fmax` and `steps` of the relaxation.'
+        )
+        spec.expose_inputs(SymmetryClassificationWorkChain, namespace='classify', exclude=('structures',))
+        spec.outline(cls.relax, cls.classify, cls.results)
+        spec.output('relaxed_structure', valid_type=orm.StructureData)
+        spec.expose_outputs(SymmetryClassificationWorkChain, namespace='classification')
+        spec.exit_code(310, 'ERROR_RELAXATION_FAILED', message='the relaxation failed: {message}')
+        spec.exit_code(
+            320, 'ERROR_CLASSIFICATION_FAILED', message='the classification failed with exit status {status}'
+        )
+
+    def relax(self):
+        outputs = emt_relax(structure=self.inputs.structure, parameters=self.inputs.get('relax_parameters'))
+        if not isinstance(outputs, dict):
+            return self.exit_codes.ERROR_RELAXATION_FAILED.format(message=outputs.message)
+        self.ctx.relaxed = outputs['output_structure']
+        self.report(f'relaxed: {outputs["output_parameters"].get_dict()}')
+
+    def classify(self):
+        inputs = self.exposed_inputs(SymmetryClassificationWorkChain, namespace='classify')
+        running = self.submit(SymmetryClassificationWorkChain, structures={'relaxed': self.ctx.relaxed}, **inputs)
+        return ToContext(classification=running)
+
+    def results(self):
+        self.out('relaxed_structure', self.ctx.relaxed)
+        child = self.ctx.classification
+        if not child.is_finished_ok:
+            return self.exit_codes.ERROR_CLASSIFICATION_FAILED.format(status=child.exit_status)
+        self.out_many(self.exposed_outputs(child, SymmetryClassificationWorkChain, namespace='classification'))

@@ -1,0 +1,172 @@
+"""CalcFunctions: nodes, links, stored values, and exit codes on bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from aiida import orm
+from aiida.engine import run_get_node
+from ase import Atoms
+from ase.build import bulk
+
+from aiida_symclf.calcfunctions import (
+    classify_fingerprint,
+    classify_fingerprints,
+    compute_attention_maps,
+    compute_fingerprint,
+    compute_fingerprints,
+    perturb_structure,
+)
+from aiida_symclf.data import SymclfModelData, fingerprint_from_node
+from aiida_symclf.fingerprint import diffraction_fingerprint
+
+
+@pytest.fixture
+def model_node():
+    return SymclfModelData.get_or_create()
+
+
+@pytest.fixture
+def copper():
+    return orm.StructureData(ase=bulk('Cu', 'fcc', a=3.61)).store()
+
+
+def test_model_node_is_stored_once_and_reused():
+    first = SymclfModelData.get_or_create()
+    second = SymclfModelData.get_or_create()
+    assert first.pk == second.pk
+    assert first.class_names[1] == 'fcc' and len(first.sha256) == 64
+    assert orm.QueryBuilder().append(SymclfModelData, filters={'attributes.sha256': first.sha256}).count() == 1
+
+
+def test_fingerprint_node_and_links(copper):
+    fingerprint, node = run_get_node(compute_fingerprint, structure=copper)
+    assert node.is_finished_ok
+    assert fingerprint.get_array('fingerprint').dtype == np.uint8
+    assert fingerprint.base.attributes.get('parameters')['image_size'] == 64
+    assert fingerprint.base.attributes.get('structure_uuid') == copper.uuid
+    # Quantised to uint8: within half a step of the float32 fingerprint.
+    assert (
+        np.abs(fingerprint_from_node(fingerprint) - diffraction_fingerprint(copper.get_ase())).max() <= 0.5 / 255 + 1e-6
+    )
+    query = orm.QueryBuilder().append(orm.StructureData, filters={'id': copper.pk}, tag='s')
+    query.append(orm.CalcFunctionNode, with_incoming='s', tag='c').append(
+        orm.ArrayData, with_incoming='c', project='id'
+    )
+    assert query.all(flat=True) == [fingerprint.pk]
+
+
+def test_stored_fingerprint_size_per_structure(copper):
+    fingerprint = compute_fingerprint(structure=copper)
+    sizes = [
+        len(fingerprint.base.repository.get_object_content(name, mode='rb'))
+        for name in fingerprint.base.repository.list_object_names()
+    ]
+    assert sum(sizes) < 13_000  # 12,288 bytes of uint8 data plus the .npy header
+
+
+def test_classify_fingerprint(copper, model_node):
+    fingerprint = compute_fingerprint(structure=copper)
+    result, node = run_get_node(classify_fingerprint, fingerprint=fingerprint, model=model_node)
+    assert node.is_finished_ok
+    assert result['label'] == 'fcc' and result['space_groups'] == [225]
+    assert result['probability'] > 0.9
+    assert sum(result['probabilities'].values()) == pytest.approx(1.0)
+    assert result['structure_uuid'] == copper.uuid and result['model_sha256'] == model_node.sha256
+
+
+def test_batched_functions_make_one_process_and_one_output_per_structure(prototypes, model_node):
+    structures = {name.replace('/', '_'): orm.StructureData(ase=atoms) for name, atoms in prototypes.items()}
+    fingerprints, node = run_get_node(compute_fingerprints, parameters=orm.Dict({}), **structures)
+    assert node.is_finished_ok and set(fingerprints) == set(structures)
+    results, classify_node = run_get_node(classify_fingerprints, model=model_node, **fingerprints)
+    assert classify_node.is_finished_ok
+    assert {key: results[key]['label'] for key in structures} == {name.replace('/', '_'): name for name in prototypes}
+
+
+def test_perturb_structure_records_its_parameters(copper):
+    parameters = orm.Dict({'displacement': 0.02, 'vacancy_fraction': 0.1, 'seed': 3})
+    perturbed, node = run_get_node(perturb_structure, structure=copper, parameters=parameters)
+    assert node.is_finished_ok
+    assert len(perturbed.sites) == 256 - int(256 * 0.1)
+    again = perturb_structure(
+        structure=copper, parameters=orm.Dict({'displacement': 0.02, 'vacancy_fraction': 0.1, 'seed': 3})
+    )
+    assert np.array_equal(perturbed.get_ase().positions, again.get_ase().positions)
+    assert node.base.links.get_incoming(link_label_filter='parameters').one().node.get_dict()['seed'] == 3
+
+
+def test_attention_maps_are_stored_with_a_png(copper, model_node):
+    fingerprint = compute_fingerprint(structure=copper)
+    maps, node = run_get_node(compute_attention_maps, fingerprint=fingerprint, model=model_node)
+    assert node.is_finished_ok
+    assert maps.get_array('class_maps').shape == (7, 64, 64)
+    assert maps.get_array('filter_maps').shape == (4, 3, 64, 64)
+    png = maps.base.repository.get_object_content('attention.png', mode='rb')
+    assert png.startswith(b'\x89PNG')
+
+
+def bad_structure(kind: str) -> orm.StructureData:
+    if kind == 'empty':
+        return orm.StructureData(cell=[[3, 0, 0], [0, 3, 0], [0, 0, 3]])
+    if kind == 'molecule':
+        return orm.StructureData(ase=Atoms('H2', positions=[[0, 0, 0], [0, 0, 0.74]], cell=[5, 5, 5], pbc=False))
+    if kind == 'nan':
+        return orm.StructureData(ase=Atoms('Cu', positions=[[np.nan, 0, 0]], cell=[3, 3, 3], pbc=True))
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize(('kind', 'message'), [('empty', 'no atoms'), ('molecule', 'not periodic')])
+def test_bad_structure_gives_exit_code_300_and_no_output(kind, message):
+    outputs, node = run_get_node(compute_fingerprint, structure=bad_structure(kind))
+    assert node.is_failed and node.exit_status == 300
+    assert message in node.exit_message
+    assert outputs == {} and not node.base.links.get_outgoing().all()
+
+
+def test_nan_positions_are_refused_before_a_process_is_stored():
+    """AiiDA itself cannot store NaN: the error is clear and nothing is half written."""
+    before = orm.QueryBuilder().append(orm.ProcessNode).count()
+    with pytest.raises(Exception, match='nan and inf'):
+        compute_fingerprint(structure=bad_structure('nan'))
+    assert orm.QueryBuilder().append(orm.ProcessNode).count() == before
+
+
+@pytest.mark.parametrize(
+    'parameters',
+    [{'image_size': 8}, {'image_size': 1024}, {'image_size': 'big'}, {'nonsense': 1}],
+)
+def test_bad_fingerprint_parameters_give_exit_code_301(copper, parameters):
+    _, node = run_get_node(compute_fingerprint, structure=copper, parameters=orm.Dict(parameters))
+    assert node.exit_status == 301
+
+
+@pytest.mark.parametrize(
+    'parameters',
+    [{'vacancy_fraction': 1.0}, {'vacancy_fraction': -0.5}, {'displacement': -0.01}, {'seed': 'x'}],
+)
+def test_bad_perturbation_gives_exit_code_301(copper, parameters):
+    _, node = run_get_node(perturb_structure, structure=copper, parameters=orm.Dict(parameters))
+    assert node.exit_status == 301
+
+
+def test_batch_reports_a_bad_structure_and_keeps_the_others(copper):
+    outputs, node = run_get_node(
+        compute_fingerprints, parameters=orm.Dict({}), good=copper, bad=bad_structure('molecule')
+    )
+    assert node.is_finished_ok
+    assert set(outputs) == {'good', 'failures'}
+    assert 'not periodic' in outputs['failures']['bad']
+
+
+def test_model_mismatch_gives_exit_code_302(copper, model_node):
+    fingerprint = compute_fingerprint(structure=copper, parameters=orm.Dict({'image_size': 32}))
+    _, node = run_get_node(classify_fingerprint, fingerprint=fingerprint, model=model_node)
+    assert node.exit_status == 302 and 'image_size' in node.exit_message
+
+
+def test_wrong_input_type_is_rejected_before_anything_is_stored(copper):
+    before = orm.QueryBuilder().append(orm.ProcessNode).count()
+    with pytest.raises(ValueError, match='structure'):
+        compute_fingerprint(structure=orm.Str('not a structure'))
+    assert orm.QueryBuilder().append(orm.ProcessNode).count() == before

@@ -1,0 +1,99 @@
+"""The classifier and its model file: architecture, safe loading, clear errors, shipped weights."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from aiida_symclf.dataset import CLASSES, class_names
+from aiida_symclf.fingerprint import diffraction_fingerprints
+from aiida_symclf.model import (
+    ModelFileError,
+    ModelMetadata,
+    SymmetryCNN,
+    default_model_path,
+    load_model,
+    save_model,
+)
+
+
+def test_architecture_matches_the_paper():
+    network = SymmetryCNN()
+    assert sum(p.numel() for p in network.parameters()) == 365_463  # paper: about 366k
+    convs = [m for m in network.features if isinstance(m, torch.nn.Conv2d)]
+    assert [c.out_channels for c in convs] == [32, 32, 16, 16, 8, 8]
+    assert all(c.kernel_size == (7, 7) for c in convs)
+    assert network(torch.zeros(2, 3, 64, 64)).shape == (2, 7)
+
+
+def test_shipped_model_is_small_and_describes_itself(shipped_model):
+    assert default_model_path().stat().st_size < 5 * 1024**2
+    metadata = shipped_model.metadata
+    assert list(metadata.class_names) == class_names()
+    assert [tuple(g) for g in metadata.space_groups] == [c.space_groups for c in CLASSES]
+    for key in ('command', 'n_training', 'validation_accuracy', 'training_data_sha256'):
+        assert key in metadata.training
+
+
+def test_shipped_model_classifies_every_prototype(shipped_model, prototypes):
+    probabilities = shipped_model.predict_proba(diffraction_fingerprints(prototypes.values()))
+    predicted = [shipped_model.class_names[i] for i in probabilities.argmax(axis=1)]
+    assert predicted == list(prototypes)
+    assert np.allclose(probabilities.sum(axis=1), 1.0)
+
+
+def test_save_and_load_round_trip(tmp_path):
+    network = SymmetryCNN()
+    metadata = ModelMetadata(class_names=tuple(class_names()), space_groups=tuple(c.space_groups for c in CLASSES),
+                             fingerprint={}, package_version='test')  # fmt: skip
+    path = tmp_path / 'model.pt'
+    save_model(network.eval(), metadata, path)
+    loaded = load_model(path)
+    images = np.random.default_rng(0).random((2, 3, 64, 64), dtype=np.float32)
+    with torch.no_grad():
+        expected = torch.softmax(network(torch.from_numpy(images)), dim=1).numpy()
+    assert np.allclose(loaded.predict_proba(images), expected, atol=1e-6)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ModelFileError, match='not found'):
+        load_model(tmp_path / 'nope.pt')
+
+
+def test_corrupt_file(tmp_path):
+    path = tmp_path / 'corrupt.pt'
+    path.write_bytes(b'this is not a model')
+    with pytest.raises(ModelFileError, match='cannot read'):
+        load_model(path)
+
+
+class Exploit:
+    def __reduce__(self):
+        return (print, ('code ran',))
+
+
+def test_file_that_would_run_code_is_refused(tmp_path):
+    path = tmp_path / 'evil.pt'
+    torch.save({'format': 'aiida-symclf-model/1', 'payload': Exploit()}, path)
+    with pytest.raises(ModelFileError, match='weights-only'):
+        load_model(path)
+    path.write_bytes(pickle.dumps(Exploit()))
+    with pytest.raises(ModelFileError):
+        load_model(path)
+
+
+def test_weights_of_another_shape_are_named(tmp_path):
+    metadata = ModelMetadata(class_names=tuple(class_names()), space_groups=tuple(c.space_groups for c in CLASSES),
+                             fingerprint={}, package_version='test')  # fmt: skip
+    path = tmp_path / 'wrong.pt'
+    save_model(SymmetryCNN(n_classes=3), metadata, path)
+    with pytest.raises(ModelFileError, match='do not match the network for 7 classes'):
+        load_model(path)
+
+
+def test_wrong_fingerprint_shape_is_a_clear_error(shipped_model):
+    with pytest.raises(ValueError, match='expects fingerprints of shape'):
+        shipped_model.predict_proba(np.zeros((1, 3, 32, 32), dtype=np.float32))

@@ -1,0 +1,178 @@
+"""SymmetryClassificationWorkChain: outputs, provenance, extras, queries, validation, exit codes."""
+
+from __future__ import annotations
+
+import pytest
+from aiida import orm
+from aiida.engine import run_get_node
+from ase import Atoms
+from ase.build import bulk
+
+from aiida_symclf import query
+from aiida_symclf.data import SymclfModelData
+from aiida_symclf.workchain import SymmetryClassificationWorkChain
+
+PERTURBATIONS = [{'displacement_sigma': 0.02, 'vacancy_fraction': 0.1, 'replicas': 2, 'seed': 1}]
+
+
+def structures(**atoms_by_key: Atoms) -> dict[str, orm.StructureData]:
+    return {key: orm.StructureData(ase=atoms) for key, atoms in atoms_by_key.items()}
+
+
+@pytest.fixture(scope='module')
+def finished(aiida_profile):
+    """One run with perturbations and attention maps, shared by the tests of this module."""
+    inputs = structures(
+        fe=bulk('Fe', 'bcc', a=2.87), cu=bulk('Cu', 'fcc', a=3.61), mg=bulk('Mg', 'hcp', a=3.21, c=5.21)
+    )
+    _, node = run_get_node(
+        SymmetryClassificationWorkChain,
+        structures=inputs,
+        perturbations=orm.List(PERTURBATIONS),
+        compute_attention=orm.Bool(True),
+    )
+    return node, inputs
+
+
+def test_finishes_ok_with_labels_and_robustness(finished):
+    node, _ = finished
+    assert node.is_finished_ok, node.exit_message
+    labels = {key: result['label'] for key, result in node.outputs.results.items()}
+    assert labels == {'fe': 'bcc', 'cu': 'fcc', 'mg': 'hcp/rh'}
+    for result in node.outputs.results.values():
+        assert result['probability'] > 0.9
+        (level,) = result['robustness']
+        assert level['replicas'] == 2 and 0.0 <= level['fraction_same_label'] <= 1.0
+    summary = node.outputs.summary.get_dict()
+    assert summary['n_classified'] == 3 and summary['counts'] == {'bcc': 1, 'fcc': 1, 'hcp/rh': 1}
+
+
+def test_outputs_fingerprints_and_attention_maps(finished):
+    node, _ = finished
+    assert set(node.outputs.fingerprints) == {'fe', 'cu', 'mg'}
+    for maps in node.outputs.attention_maps.values():
+        assert maps.get_array('dominant_class').shape == (64, 64)
+        assert 'attention.png' in maps.base.repository.list_object_names()
+
+
+def test_provenance_input_to_perturbed_to_fingerprint_to_classification(finished):
+    node, inputs = finished
+    query_builder = orm.QueryBuilder()
+    query_builder.append(orm.StructureData, filters={'id': inputs['fe'].pk}, tag='input')
+    query_builder.append(
+        orm.CalcFunctionNode,
+        with_incoming='input',
+        filters={'attributes.process_label': 'perturb_structures'},
+        tag='perturb',
+    )
+    query_builder.append(orm.StructureData, with_incoming='perturb', tag='perturbed', project='id')
+    query_builder.append(orm.CalcFunctionNode, with_incoming='perturbed', tag='fingerprint')
+    query_builder.append(orm.ArrayData, with_incoming='fingerprint', tag='fp')
+    query_builder.append(orm.CalcFunctionNode, with_incoming='fp', tag='classify')
+    query_builder.append(orm.Dict, with_incoming='classify', project='attributes.label')
+    rows = query_builder.all()
+    # Both replicas of fe reach a classification; the CalcFunctions are batched, so the same
+    # paths also reach the other structures' nodes: filter on the link labels we know.
+    perturbed_ids = {row[0] for row in rows}
+    assert len(perturbed_ids) >= 2
+    called = {n.process_label for n in node.called}
+    assert called == {
+        'perturb_structures',
+        'compute_fingerprints',
+        'classify_fingerprints',
+        'compute_attention_maps',
+        'collect_results',
+    }
+
+
+def test_extras_and_query_helpers(finished):
+    node, inputs = finished
+    fe = orm.load_node(inputs['fe'].pk)
+    assert fe.base.extras.get('symclf_label') == 'bcc'
+    assert fe.base.extras.get('symclf_model_sha256') == SymclfModelData.get_or_create().sha256
+    bcc = query.classified_structures(label='bcc', min_probability=0.9)
+    assert inputs['fe'].pk in [s.pk for s in bcc]
+    assert inputs['cu'].pk not in [s.pk for s in bcc]
+    assert query.label_counts()['fcc'] >= 1
+    results = query.classification_results(label='fcc', min_probability=0.9)
+    assert inputs['cu'].uuid in [structure.uuid for _, structure in results if structure is not None]
+    with pytest.raises(ValueError):
+        query.classified_structures(min_probability=2)
+
+
+def test_model_node_is_reused_across_runs(finished):
+    node, _ = finished
+    _, second = run_get_node(SymmetryClassificationWorkChain, structures=structures(w=bulk('W', 'bcc', a=3.16)))
+    assert second.is_finished_ok
+    assert orm.QueryBuilder().append(SymclfModelData).count() == 1
+
+
+def test_no_perturbations_classifies_as_given():
+    _, node = run_get_node(SymmetryClassificationWorkChain, structures=structures(si=bulk('Si', 'diamond', a=5.43)))
+    assert node.is_finished_ok
+    assert node.outputs.results['si']['label'] == 'diamond'
+    assert node.outputs.results['si']['robustness'] == []
+    assert 'attention_maps' not in node.outputs
+
+
+def test_one_bad_structure_is_reported_not_dropped():
+    molecule = Atoms('H2', positions=[[0, 0, 0], [0, 0, 0.74]], cell=[5, 5, 5], pbc=False)
+    _, node = run_get_node(
+        SymmetryClassificationWorkChain,
+        structures=structures(cu=bulk('Cu', 'fcc', a=3.61), h2=molecule),
+        perturbations=orm.List(PERTURBATIONS),
+    )
+    assert node.exit_status == 400 and 'h2' in node.exit_message
+    assert node.outputs.results['cu']['label'] == 'fcc'
+    assert node.outputs.results['h2']['status'] == 'failed'
+    assert 'not periodic' in node.outputs.results['h2']['reason']
+
+
+def test_all_structures_bad_gives_exit_code_401():
+    empty = orm.StructureData(cell=[[3, 0, 0], [0, 3, 0], [0, 0, 3]])
+    _, node = run_get_node(SymmetryClassificationWorkChain, structures={'empty': empty})
+    assert node.exit_status == 401 and 'no atoms' in node.exit_message
+    assert 'results' not in node.outputs
+
+
+@pytest.mark.parametrize(
+    ('port', 'value', 'message'),
+    [
+        ('perturbations', [{'vacancy_fraction': 1.5}], 'vacancy_fraction'),
+        ('perturbations', [{'displacement_sigma': -1}], 'displacement'),
+        ('perturbations', [{'replicas': 0}], 'replicas'),
+        ('perturbations', [{'sigma': 0.1}], 'unknown keys'),
+        ('fingerprint_parameters', {'image_size': 4}, 'image_size'),
+        ('attention_parameters', {'top_k': 'four'}, 'top_k'),
+        ('compute_attention', 1, 'compute_attention'),
+    ],
+)
+def test_bad_inputs_are_rejected_before_any_step(port, value, message):
+    node_types = {list: orm.List, dict: orm.Dict, int: orm.Int}
+    before = orm.QueryBuilder().append(orm.ProcessNode).count()
+    with pytest.raises(ValueError, match=message):
+        run_get_node(
+            SymmetryClassificationWorkChain,
+            structures=structures(cu=bulk('Cu', 'fcc', a=3.61)),
+            **{port: node_types[type(value)](value)},
+        )
+    assert orm.QueryBuilder().append(orm.ProcessNode).count() == before
+
+
+def test_empty_structures_namespace_is_rejected():
+    with pytest.raises(ValueError, match='at least one structure'):
+        run_get_node(SymmetryClassificationWorkChain, structures={})
+
+
+def test_can_be_exposed_in_a_parent_workchain():
+    from aiida.engine import WorkChain
+
+    class Parent(WorkChain):
+        @classmethod
+        def define(cls, spec):
+            super().define(spec)
+            spec.expose_inputs(SymmetryClassificationWorkChain, namespace='classify')
+
+    builder = Parent.get_builder()
+    builder.classify.structures = structures(cu=bulk('Cu', 'fcc', a=3.61))
+    assert 'perturbations' in builder._port_namespace['classify']
