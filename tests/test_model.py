@@ -97,3 +97,15 @@ def test_weights_of_another_shape_are_named(tmp_path):
 def test_wrong_fingerprint_shape_is_a_clear_error(shipped_model):
     with pytest.raises(ValueError, match='expects fingerprints of shape'):
         shipped_model.predict_proba(np.zeros((1, 3, 32, 32), dtype=np.float32))
+
+
+def test_training_is_deterministic_for_a_seed():
+    from aiida_symclf.train import TrainingConfig, train
+
+    config = TrainingConfig(n_per_class=2, n_validation_per_class=1, levels=((0.0, 0.0), (0.02, 0.1)), epochs=1, seed=3)
+    first, metadata = train(config, log=lambda message: None)
+    second, _ = train(config, log=lambda message: None)
+    for name, tensor in first.state_dict().items():
+        assert torch.equal(tensor, second.state_dict()[name]), name
+    assert metadata.training['n_training'] == 2 * 7 * 2
+    assert metadata.training['command'].startswith('python -m aiida_symclf.train --seed 3')
