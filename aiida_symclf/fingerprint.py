@@ -16,7 +16,7 @@ A structure is turned into a small 3-channel image:
 Detector geometry (paper's values): wavelength 5 pm for a structure scaled to a
 nearest-neighbour distance of 1 Angstrom, detector 0.1 m from the sample, pixel 0.4 mm, 64 px.
 The pixels sample the transverse momentum transfer ``q_perp`` on a uniform grid of spacing
-``k * pixel / distance`` (|q_perp| ~ 16 at the edge); the longitudinal component is the
+``k * pixel / distance`` (``|q_perp|`` ~ 16 at the edge); the longitudinal component is the
 Ewald-sphere one, ``q_z = sqrt(k^2 - q_perp^2) - k``.
 
 Speed: the Ewald term is expanded to second order, ``q_z ~ -(q_x^2 + q_y^2) / 2k``, which makes

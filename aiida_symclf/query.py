@@ -1,6 +1,6 @@
 """Find classified structures later, with QueryBuilder.
 
-Two routes, both documented in ``docs/usage.rst``:
+Two routes, both documented in ``docs/tutorial.rst``:
 
 - :func:`classified_structures` filters the extras that the WorkChain sets on every input
   structure (``symclf_label``, ``symclf_probability``, ``symclf_model_sha256``): one query on

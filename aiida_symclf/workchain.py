@@ -193,19 +193,28 @@ class SymmetryClassificationWorkChain(WorkChain):
         self.report(f'made {len(outputs)} perturbed structures at {len(self.ctx.levels)} levels')
 
     def fingerprint(self):
-        """Fingerprints of the input and the perturbed structures, in one CalcFunction."""
+        """Fingerprints of the input structures and of the perturbed blocks.
+
+        The perturbed blocks are already standardised and replicated: they are fingerprinted as
+        they are (``standardize=False``), as in the paper, in a second batched CalcFunction.
+        """
         structures = {key: node for key, node in self.ctx.structures.items() if key not in self.ctx.failures}
-        structures.update(self.ctx.get('perturbed', {}))
         if not structures:
             return self._all_failed()
-        fingerprints = compute_fingerprints(parameters=self.ctx.fingerprint_parameters, **structures)
-        if not isinstance(fingerprints, dict):  # an ExitCode of the CalcFunction
-            return self.exit_codes.ERROR_FINGERPRINT_FAILED.format(reason=fingerprints.message)
-        if 'failures' in fingerprints:
-            failures = fingerprints.pop('failures').get_dict()
-            self.ctx.failures.update({k: v for k, v in failures.items() if k in self.ctx.structures})
-        self.ctx.fingerprints = fingerprints
-        self.report(f'computed {len(fingerprints)} fingerprints')
+        self.ctx.fingerprints = {}
+        batches = [(structures, self.ctx.fingerprint_parameters)]
+        if self.ctx.get('perturbed'):
+            as_blocks = orm.Dict({**self.ctx.fingerprint_parameters.get_dict(), 'standardize': False})
+            batches.append((self.ctx.perturbed, as_blocks))
+        for batch, parameters in batches:
+            fingerprints = compute_fingerprints(parameters=parameters, **batch)
+            if not isinstance(fingerprints, dict):  # an ExitCode of the CalcFunction
+                return self.exit_codes.ERROR_FINGERPRINT_FAILED.format(reason=fingerprints.message)
+            if 'failures' in fingerprints:
+                failures = fingerprints.pop('failures').get_dict()
+                self.ctx.failures.update({k: v for k, v in failures.items() if k in self.ctx.structures})
+            self.ctx.fingerprints.update(fingerprints)
+        self.report(f'computed {len(self.ctx.fingerprints)} fingerprints')
 
     def classify(self):
         if not self.ctx.fingerprints:

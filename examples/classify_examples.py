@@ -3,7 +3,7 @@
 Builds a few pristine and defective crystals with ase, runs ``SymmetryClassificationWorkChain``
 (with a perturbation level to measure robustness, and attention maps), and prints a table:
 structure, predicted class, probability, robustness, and spglib's class at a loose and at a
-tight tolerance. Attention-map pictures are written to ``examples/output/``.
+tight tolerance. Attention-map pictures are written to ``./symclf-output/``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from aiida_symclf.perturb import Perturbation, perturb_atoms
 from aiida_symclf.symmetry import SPGLIB_LOOSE, SPGLIB_TIGHT, spglib_class
 from aiida_symclf.workchain import SymmetryClassificationWorkChain
 
-OUTPUT = Path(__file__).resolve().parent / 'output'
+OUTPUT = Path.cwd() / 'symclf-output'  # under `verdi run`, __file__ is not the script's path
 
 
 def example_structures() -> dict[str, Atoms]:
