@@ -1,0 +1,169 @@
+"""Sphinx directives that render tables and help texts from the code and the benchmark results.
+
+- ``.. symclf-classes::``: the network's classes, from :data:`aiida_symclf.dataset.CLASSES`.
+- ``.. symclf-accuracy::``: the accuracy table (and the bcc -> sc crossover) from
+  ``benchmarks/results/accuracy.json``; a short note instead when that file does not exist yet,
+  so the build stays free of warnings.
+- ``.. symclf-click:: GROUP_PATH PROG``: the ``--help`` text of a click group and of each of its
+  commands, e.g. ``.. symclf-click:: aiida_symclf.cli:cli aiida-symclf``.
+
+Everything is generated in memory at build time, so the docs cannot drift from the code and no
+generated file lands in the repository.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.nodes import nested_parse_with_titles
+
+ROOT = Path(__file__).resolve().parents[2]
+ACCURACY_JSON = ROOT / 'benchmarks' / 'results' / 'accuracy.json'
+METHOD_LABELS = {
+    'ours': 'shipped model',
+    'pristine_only': 'pristine-only model',
+    'spglib_loose': 'spglib loose',
+    'spglib_tight': 'spglib tight',
+}
+
+
+def list_table(header: Sequence[str], rows: Sequence[Sequence[str]], widths: str = 'auto') -> list[str]:
+    """reST ``list-table`` lines for ``header`` and ``rows`` (cells are inline reST)."""
+    lines = ['.. list-table::', '   :header-rows: 1', f'   :widths: {widths}', '']
+    for row in [header, *rows]:
+        lines.append(f'   * - {row[0]}')
+        lines.extend(f'     - {cell}' for cell in row[1:])
+    return lines
+
+
+def classes_lines() -> list[str]:
+    """The class table: label, space groups, prototype, sampled parameter ranges."""
+    from aiida_symclf.dataset import CLASSES
+
+    rows = [
+        [f'``{c.name}``', ', '.join(str(g) for g in c.space_groups), c.prototype, c.parameter_ranges] for c in CLASSES
+    ]
+    return list_table(['class', 'space groups', 'prototype', 'sampled parameters'], rows)
+
+
+def _percent(value: float | None) -> str:
+    return '-' if value is None else f'{100 * value:.1f}'
+
+
+def accuracy_lines(report: dict[str, Any]) -> list[str]:
+    """Accuracy (%) per defect level and method, then the bcc -> sc crossover, from the benchmark report."""
+    methods = [m for m in METHOD_LABELS if report['levels'] and m in report['levels'][0]['accuracy']]
+    rows = [
+        [level['name'], str(level['n'])] + [_percent(level['accuracy'].get(m)) for m in methods]
+        for level in report['levels']
+    ]
+    settings = report.get('settings', {})
+    lines = [
+        f'Accuracy in percent on held-out structures ({settings.get("n_per_class", "?")} per class and level, '
+        f'structure seed {settings.get("structure_seed", "?")}); wall time {report.get("wall_seconds", "?")} s.',
+        '',
+        *list_table(['level', 'n', *(METHOD_LABELS[m] for m in methods)], rows),
+        '',
+    ]
+    curve = report.get('bcc_to_sc')
+    if curve:
+        for method in ('ours', 'pristine_only'):
+            if method in curve:
+                point = curve[method].get('crossover')
+                where = 'never' if point is None else f'at {100 * point:.1f}% of the body-centre atoms removed'
+                lines += [f'- bcc -> sc crossover, {METHOD_LABELS[method]}: {where}.']
+        lines.append('')
+    return lines
+
+
+#: Figures written by ``benchmarks/accuracy.py`` next to its JSON report, with their captions.
+BENCHMARK_FIGURES = {
+    'accuracy_vs_defects.png': 'Accuracy against the displacement and vacancy levels.',
+    'bcc_to_sc.png': 'Probabilities of bcc and sc as the body-centre atoms of a bcc block are removed.',
+}
+
+
+def figure_lines(directory: Path) -> list[str]:
+    """``figure`` directives for the benchmark figures that exist in ``directory``."""
+    lines = []
+    for name, caption in BENCHMARK_FIGURES.items():
+        if (directory / name).is_file():
+            relative = Path('/..') / (directory / name).relative_to(ROOT)  # '/' is the docs directory
+            lines += [f'.. figure:: {relative.as_posix()}', '   :width: 80%', '', f'   {caption}', '']
+    return lines
+
+
+def missing_accuracy_lines() -> list[str]:
+    return [
+        '.. note::',
+        '',
+        '   The benchmark results (``benchmarks/results/accuracy.json``) are not there yet: run',
+        '   ``python3 tasks.py bench`` (or ``python benchmarks/accuracy.py``) and rebuild the docs.',
+        '',
+    ]
+
+
+def click_help_lines(group: click.Group, prog: str) -> list[str]:
+    """A section per command with its ``--help`` text in a literal block."""
+    lines = [f'``{prog}``', '~' * (len(prog) + 4), '', '.. code-block:: text', '']
+    lines += ['   ' + line for line in _help(group, prog).splitlines()] + ['']
+    for name in sorted(group.commands):
+        title = f'{prog} {name}'
+        lines += [f'``{title}``', '~' * (len(title) + 4), '', '.. code-block:: text', '']
+        lines += ['   ' + line for line in _help(group.commands[name], title).splitlines()] + ['']
+    return lines
+
+
+def _help(command: click.Command, prog: str) -> str:
+    with click.Context(command, info_name=prog, terminal_width=100, max_content_width=100) as context:
+        return command.get_help(context)
+
+
+class _GeneratedDirective(SphinxDirective):
+    """Base: parse the reST lines returned by :meth:`lines` in place of the directive."""
+
+    def lines(self) -> list[str]:
+        raise NotImplementedError
+
+    def run(self) -> list[nodes.Node]:
+        container = nodes.section()  # a section may hold the sub-sections some directives make
+        content = StringList(self.lines(), source=self.get_source_info()[0])
+        nested_parse_with_titles(self.state, content, container, self.content_offset)
+        return container.children
+
+
+class ClassesDirective(_GeneratedDirective):
+    def lines(self) -> list[str]:
+        return classes_lines()
+
+
+class AccuracyDirective(_GeneratedDirective):
+    def lines(self) -> list[str]:
+        self.env.note_dependency(str(ACCURACY_JSON))
+        if not ACCURACY_JSON.is_file():
+            return missing_accuracy_lines()
+        return accuracy_lines(json.loads(ACCURACY_JSON.read_text())) + figure_lines(ACCURACY_JSON.parent)
+
+
+class ClickDirective(_GeneratedDirective):
+    required_arguments = 2  # module:attribute of the group, program name
+
+    def lines(self) -> list[str]:
+        module, attribute = self.arguments[0].split(':')
+        return click_help_lines(getattr(importlib.import_module(module), attribute), self.arguments[1])
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_directive('symclf-classes', ClassesDirective)
+    app.add_directive('symclf-accuracy', AccuracyDirective)
+    app.add_directive('symclf-click', ClickDirective)
+    return {'version': '1', 'parallel_read_safe': True, 'parallel_write_safe': True}

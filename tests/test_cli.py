@@ -1,0 +1,215 @@
+"""The command line interface (:mod:`aiida_symclf.cli`), driven through click's CliRunner.
+
+The session's temporary AiiDA profile (``tests/conftest.py``) is loaded, so the CLI uses it
+instead of the embedded one: what ``classify`` stores, ``query`` and ``models`` find.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import ase.io
+import click
+import pytest
+from aiida import orm
+from ase.build import bulk, molecule
+from click.testing import CliRunner, Result
+
+from aiida_symclf.cli import activate_profile, cli, data_cli, needs_consent
+from aiida_symclf.model import default_model_path, file_sha256
+
+PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
+
+
+@pytest.fixture(scope='module')
+def model_file() -> Path:
+    path = default_model_path()
+    if not path.is_file():
+        pytest.skip(f'the shipped model {path} has not been trained yet')
+    return path
+
+
+@pytest.fixture(scope='module')
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two good structure files (CIF, POSCAR) and three bad ones (garbage, empty, molecule)."""
+    directory = tmp_path_factory.mktemp('structures')
+    paths = {
+        'cif': directory / 'Cu.cif',
+        'poscar': directory / 'POSCAR',
+        'garbage': directory / 'garbage.cif',
+        'empty': directory / 'empty.cif',
+        'molecule': directory / 'water.xyz',
+    }
+    ase.io.write(paths['cif'], bulk('Cu', 'fcc', a=3.61))
+    ase.io.write(paths['poscar'], bulk('Fe', 'bcc', a=2.87), format='vasp')
+    paths['garbage'].write_text('this is not a CIF file\n')
+    paths['empty'].write_bytes(b'')
+    ase.io.write(paths['molecule'], molecule('H2O'))
+    return paths
+
+
+def invoke(*args: object) -> Result:
+    return CliRunner().invoke(cli, [str(arg) for arg in args])
+
+
+def error_lines(result: Result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope='module')
+def classified(files: dict[str, Path], model_file: Path) -> dict:
+    """``classify --json`` of the two good files through the WorkChain (run once for the module)."""
+    result = invoke('classify', '--json', '--model', model_file, files['cif'], files['poscar'])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_classify_table_reports_each_bad_file_once(files: dict[str, Path], model_file: Path) -> None:
+    bad = [files['garbage'], files['empty'], files['molecule'], files['cif'].with_name('missing.cif')]
+    result = invoke('classify', '--model', model_file, files['cif'], *bad, files['poscar'])
+    assert result.exit_code == 1
+    rows = {
+        line.split()[0]: line.split()
+        for line in result.stdout.splitlines()
+        if line.startswith(str(files['cif'].parent))
+    }
+    assert rows[str(files['cif'])][1:3] == ['fcc', '225']
+    assert rows[str(files['poscar'])][1:3] == ['bcc', '229']
+    lines = error_lines(result)
+    assert len(lines) == len(bad), result.stderr
+    for path, line in zip(bad, lines, strict=True):
+        assert line.startswith(f'Error: {path}: ')
+    assert 'empty' in lines[1] and 'not periodic' in lines[2] and 'no such file' in lines[3]
+    assert 'Traceback' not in result.output
+
+
+def test_classify_json(classified: dict, files: dict[str, Path], model_file: Path) -> None:
+    by_file = {row['file']: row for row in classified['results']}
+    assert by_file[str(files['cif'])]['label'] == 'fcc'
+    assert by_file[str(files['poscar'])]['label'] == 'bcc'
+    for row in by_file.values():
+        assert row['probability'] > 0.9
+        assert isinstance(row['pk'], int)
+        assert row['spglib']['loose']['class'] == row['label']
+        assert set(row['probabilities']) >= {'fcc', 'bcc'}
+    assert classified['errors'] == []
+    assert orm.load_node(classified['workchain']).is_finished_ok
+    node = orm.load_node(by_file[str(files['cif'])]['pk'])
+    assert node.base.extras.get('symclf_model_sha256') == file_sha256(model_file)
+
+
+def test_classify_library_stores_nothing(files: dict[str, Path], model_file: Path) -> None:
+    count = orm.QueryBuilder().append(orm.Node).count()
+    result = invoke('classify', '--library', '--json', '--model', model_file, files['cif'], files['empty'])
+    assert result.exit_code == 1
+    payload = json.loads(result.stdout)
+    assert [row['label'] for row in payload['results']] == ['fcc']
+    assert payload['results'][0]['pk'] is None
+    assert payload['errors'] == [{'name': str(files['empty']), 'reason': 'the file is empty'}]
+    assert orm.QueryBuilder().append(orm.Node).count() == count
+
+
+def test_query_finds_what_classify_stored(classified: dict, files: dict[str, Path]) -> None:
+    pks = {row['file']: row['pk'] for row in classified['results']}
+    result = invoke('query', '--label', 'fcc', '--min-probability', 0.9, '--json')
+    assert result.exit_code == 0, result.output
+    found = {row['pk']: row for row in json.loads(result.stdout)}
+    assert pks[str(files['cif'])] in found
+    assert pks[str(files['poscar'])] not in found
+    assert found[pks[str(files['cif'])]]['formula'] == 'Cu'
+    table = invoke('query', '--label', 'bcc')
+    assert table.exit_code == 0 and str(files['poscar']) in table.stdout
+
+
+def test_models_lists_the_model(classified: dict, model_file: Path) -> None:
+    sha256 = file_sha256(model_file)
+    result = invoke('models', '--json')
+    assert result.exit_code == 0, result.output
+    models = {row['sha256']: row for row in json.loads(result.stdout)}
+    assert 'fcc' in models[sha256]['classes']
+    assert sha256[:12] in invoke('models').stdout
+
+
+def test_attention_from_file_and_from_nodes(
+    classified: dict, files: dict[str, Path], model_file: Path, tmp_path: Path
+) -> None:
+    from_file = tmp_path / 'file.png'
+    result = invoke('attention', files['cif'], '--output', from_file, '--model', model_file)
+    assert result.exit_code == 0, result.output
+    assert from_file.read_bytes().startswith(PNG_MAGIC)
+
+    structure_pk = next(row['pk'] for row in classified['results'] if row['label'] == 'fcc')
+    fingerprint = orm.load_node(classified['workchain']).outputs.fingerprints
+    fingerprint_pk = next(node.pk for node in fingerprint.values() if node.base.attributes.get('structure_uuid'))
+    for identifier in (structure_pk, fingerprint_pk):
+        output = tmp_path / f'node_{identifier}.png'
+        result = invoke('attention', identifier, '-o', output, '--model', model_file, '--top-k', 2)
+        assert result.exit_code == 0, result.output
+        assert output.read_bytes().startswith(PNG_MAGIC)
+
+
+def test_attention_errors_are_one_line(tmp_path: Path, model_file: Path) -> None:
+    not_a_structure = orm.Int(5).store()
+    for target in (not_a_structure.pk, 99_999_999, tmp_path / 'missing.cif'):
+        result = invoke('attention', target, '-o', tmp_path / 'x.png', '--model', model_file)
+        assert result.exit_code == 1
+        assert len(error_lines(result)) == 1 and error_lines(result)[0].startswith('Error: '), result.output
+
+
+def test_bad_model_file_is_one_error_line(files: dict[str, Path], tmp_path: Path) -> None:
+    corrupt = tmp_path / 'corrupt.pt'
+    corrupt.write_bytes(b'not a model')
+    result = invoke('classify', '--library', '--model', corrupt, files['cif'])
+    assert result.exit_code == 1
+    assert error_lines(result) == [error_lines(result)[0]] and 'model' in error_lines(result)[0]
+    assert 'Traceback' not in result.output
+
+
+def test_train_forwards_options_and_stores(monkeypatch: pytest.MonkeyPatch, model_file: Path, tmp_path: Path) -> None:
+    """``train`` hands its options to ``aiida_symclf.train.main`` (stubbed: real training takes minutes)."""
+    import aiida_symclf.train
+
+    calls = []
+
+    def fake_main(argv: list[str]) -> int:
+        calls.append(argv)
+        Path(argv[argv.index('--output') + 1]).write_bytes(model_file.read_bytes())
+        return 0
+
+    monkeypatch.setattr(aiida_symclf.train, 'main', fake_main)
+    output = tmp_path / 'trained.pt'
+    result = invoke('train', '-o', output, '--epochs', 1, '--levels', 'pristine', '--store')
+    assert result.exit_code == 0, result.output
+    assert calls == [['--output', str(output), '--seed', '0', '--epochs', '1', '--levels', 'pristine']]
+    assert f'sha256 {file_sha256(model_file)[:12]}' in result.stdout
+
+
+def test_usage_errors_exit_2() -> None:
+    assert invoke('query', '--min-probability', 2).exit_code == 2
+    assert invoke('train', '--levels', 'nonsense').exit_code == 2
+    assert invoke('classify').exit_code == 2
+
+
+def test_profile_rules(aiida_profile) -> None:
+    assert not needs_consent(aiida_path_set=True, profile_exists=False)
+    assert not needs_consent(aiida_path_set=False, profile_exists=True)
+    assert needs_consent(aiida_path_set=False, profile_exists=False)
+    assert activate_profile().name == aiida_profile.name  # the loaded profile is used
+    assert activate_profile(aiida_profile.name).name == aiida_profile.name
+    with pytest.raises(click.ClickException, match='does not exist'):
+        activate_profile('no-such-profile')
+
+
+def test_verdi_data_symclf_has_the_same_commands() -> None:
+    assert set(data_cli.commands) == set(cli.commands) == {'classify', 'attention', 'query', 'models', 'train'}
+    verdi = Path(sys.executable).with_name('verdi')
+    if not verdi.exists():
+        pytest.skip('verdi is not installed next to the Python interpreter')
+    result = subprocess.run(
+        [verdi, 'data', 'symclf', '--help'], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert 'classify' in result.stdout and 'attention' in result.stdout
