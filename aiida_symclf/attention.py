@@ -1,0 +1,281 @@
+"""Attentive response maps: where in a fingerprint the network looks (Ziletti et al. 2018, Fig. 5).
+
+Two kinds of maps are computed, both batched over fingerprints:
+
+*Filter maps* (Zeiler & Fergus 2014, the deconvolution used in the paper). For one conv layer,
+the ``top_k`` filters with the largest summed (rectified) activation are chosen; for each one,
+every activation except that filter's single strongest one is set to zero, and the result is
+projected back to pixel space through the layers below it: ReLU at every ReLU, the transposed
+convolution with the same (hence flipped) kernels at every conv layer, and nearest-neighbour
+unpooling with the forward pass's switches at every max-pool. Each filter gives a signed
+3-channel map (the last step is a transposed convolution, with no rectification after it).
+The *class template* is the sum of the maps of the last conv layer's ``top_k`` filters; for a
+well-trained network it looks like the class's pattern of diffraction peaks.
+
+*Class maps* (after Kumar et al. 2017, CLEAR: one response map per class, and a dominant-class
+map). We use gradient x input of each class's logit, summed over the three channels and clipped
+at zero (positive evidence only). Why gradient x input rather than the CLEAR deconvolution: it
+is the first-order Taylor estimate of how much the class score drops when a pixel is set to zero,
+``s(x) - s(x with x_i = 0) ~ x_i * ds/dx_i``, i.e. exactly the question "which pixels does the
+class depend on?", and it is what the deletion test in the test suite measures. It also respects
+the dense layers, batch norm included, without re-deriving a deconvolution rule for each of them.
+The *dominant class* of a pixel is the class with the largest response there, and its strength
+that response; pixels where no class responds (e.g. the dark background, where gradient x input is
+zero) get class ``-1`` and strength 0.
+
+Nothing in the model is modified: the network is put in evaluation mode for the computation and
+its previous mode restored, no hooks are registered, gradients are taken with
+:func:`torch.autograd.grad` with respect to the input only (no ``.grad`` is accumulated on the
+weights), and the deconvolution runs under :func:`torch.no_grad`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+import torch.nn.functional as F  # noqa: N812
+from torch import nn
+
+from .model import ClassifierModel
+
+__all__ = ['NO_CLASS', 'AttentionMaps', 'compute_attention', 'conv_layer_positions', 'project_top_filters']
+
+#: ``dominant_class`` of pixels where no class has a positive response.
+NO_CLASS = -1
+_BATCH = 32  # fingerprints per chunk: bounds memory (B * k deconvolved stacks of 32 x 64 x 64)
+
+
+@dataclasses.dataclass
+class AttentionMaps:
+    """Attentive response maps of a batch of B fingerprints (C classes, H x W pixels).
+
+    ``filter_maps`` and ``class_template`` are signed (deconvolution); ``class_maps`` are >= 0;
+    ``dominant_class`` is ``NO_CLASS`` (-1) where no class responds (then ``dominant_strength`` is 0).
+    """
+
+    layer: int  # conv layer index used for filter_maps
+    filter_indices: np.ndarray  # (B, k) int64
+    filter_maps: np.ndarray  # (B, k, 3, H, W) float32
+    class_template: np.ndarray  # (B, 3, H, W) float32
+    class_maps: np.ndarray  # (B, C, H, W) float32, non-negative
+    dominant_class: np.ndarray  # (B, H, W) int64
+    dominant_strength: np.ndarray  # (B, H, W) float32
+    predicted_class: np.ndarray  # (B,) int64
+
+    def as_arrays(self) -> dict[str, np.ndarray]:
+        """All fields as named numpy arrays (``layer`` as a 0-d int64 array), e.g. for an AiiDA ``ArrayData``."""
+        arrays = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        arrays['layer'] = np.array(self.layer, dtype=np.int64)
+        return arrays
+
+
+def conv_layer_positions(features: nn.Sequential) -> list[int]:
+    """Positions in ``features`` of its ``Conv2d`` modules (conv layer ``i`` is at ``positions[i]``)."""
+    return [position for position, module in enumerate(features) if isinstance(module, nn.Conv2d)]
+
+
+@contextlib.contextmanager
+def _evaluation_mode(network: nn.Module) -> Iterator[None]:
+    """Run the body with ``network`` in eval mode, restoring its previous mode afterwards."""
+    was_training = network.training
+    network.eval()
+    try:
+        yield
+    finally:
+        network.train(was_training)
+
+
+def _normalise_layer(layer: int, n_conv: int) -> int:
+    """Index in ``[0, n_conv)`` of ``layer`` (negative counts from the end); ValueError if out of range."""
+    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)):
+        raise ValueError(f'layer must be an integer, got {layer!r}')
+    if not -n_conv <= layer < n_conv:
+        raise ValueError(
+            f'layer must be in [{-n_conv}, {n_conv - 1}] (the network has {n_conv} conv layers), got {layer}'
+        )
+    return int(layer) % n_conv
+
+
+def _check_top_k(top_k: int, n_filters: int, layer: int) -> None:
+    if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)):
+        raise ValueError(f'top_k must be an integer, got {top_k!r}')
+    if not 1 <= top_k <= n_filters:
+        raise ValueError(f'top_k must be in [1, {n_filters}] (conv layer {layer} has {n_filters} filters), got {top_k}')
+
+
+def _as_fingerprints(model: ClassifierModel, fingerprints: np.ndarray) -> np.ndarray:
+    """``fingerprints`` as float32 (B >= 1, 3, H, W), checked against the model; ValueError otherwise."""
+    try:
+        array = np.array(fingerprints, dtype=np.float32, order='C')  # own, writable copy for torch
+    except (TypeError, ValueError) as exception:
+        raise ValueError(f'fingerprints must be a numeric array, got {type(fingerprints).__name__}') from exception
+    model.check_fingerprints(array)
+    if len(array) == 0:
+        raise ValueError('fingerprints is an empty batch')
+    return array
+
+
+def _forward_with_switches(
+    features: nn.Sequential, images: torch.Tensor, stop: int
+) -> tuple[torch.Tensor, dict[int, tuple]]:
+    """Output of ``features[: stop + 1]`` and, per max-pool position, its switches and input size."""
+    switches = {}
+    x = images
+    for position, module in enumerate(features[: stop + 1]):
+        if isinstance(module, nn.MaxPool2d):
+            size = x.shape[-2:]
+            x, indices = F.max_pool2d(
+                x,
+                module.kernel_size,
+                module.stride,
+                module.padding,
+                module.dilation,
+                module.ceil_mode,
+                return_indices=True,
+            )
+            switches[position] = (indices, size)
+        elif isinstance(module, (nn.Conv2d, nn.ReLU)):
+            x = module(x)
+        else:
+            raise ValueError(f'cannot deconvolve through {module.__class__.__name__} at features[{position}]')
+    return x, switches
+
+
+def _project_down(
+    features: nn.Sequential, signal: torch.Tensor, start: int, switches: dict[int, tuple], copies: int
+) -> torch.Tensor:
+    """Zeiler-Fergus projection of ``signal`` (the output of ``features[start]``) to pixel space.
+
+    ``signal`` holds ``copies`` consecutive maps per fingerprint, so the switches are repeated.
+    """
+    x = signal
+    for position in range(start, -1, -1):
+        module = features[position]
+        if isinstance(module, nn.ReLU):
+            x = F.relu(x)
+        elif isinstance(module, nn.Conv2d):
+            if isinstance(module.padding, str):
+                raise ValueError(f'cannot deconvolve features[{position}]: string padding {module.padding!r}')
+            x = F.conv_transpose2d(
+                x,
+                module.weight,
+                stride=module.stride,
+                padding=module.padding,
+                groups=module.groups,
+                dilation=module.dilation,
+            )
+        else:  # MaxPool2d: nearest-neighbour unpooling at the recorded switches
+            indices, size = switches[position]
+            x = F.max_unpool2d(
+                x,
+                indices.repeat_interleave(copies, dim=0),
+                module.kernel_size,
+                module.stride,
+                module.padding,
+                output_size=size,
+            )
+    return x
+
+
+def _strongest_activations(activation: torch.Tensor, top_k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Top-k filters by summed activation (B, k) and, per filter, a copy of ``activation`` holding
+    only that filter's single strongest activation (B * k, F, h, w)."""
+    batch, n_filters, height, width = activation.shape
+    filters = activation.sum(dim=(2, 3)).topk(top_k, dim=1).indices
+    chosen = activation.gather(1, filters[:, :, None, None].expand(-1, -1, height, width)).flatten(2)
+    peak_value, peak_index = chosen.max(dim=2)
+    isolated = torch.zeros(batch, top_k, n_filters, height * width, dtype=activation.dtype)
+    isolated[torch.arange(batch)[:, None], torch.arange(top_k)[None, :], filters, peak_index] = peak_value
+    return filters, isolated.reshape(batch * top_k, n_filters, height, width)
+
+
+def project_top_filters(
+    network: nn.Module, images: torch.Tensor, layer: int, top_k: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Filter indices (B, k) and deconvolved maps (B, k, 3, H, W) of the ``top_k`` filters of conv ``layer``.
+
+    ``layer`` is an index in ``[0, n_conv)``. The activation of a conv layer is taken after its
+    ReLU when one follows it (as in Zeiler & Fergus, the rectified feature map).
+    """
+    features = network.features
+    position = conv_layer_positions(features)[layer]
+    if position + 1 < len(features) and isinstance(features[position + 1], nn.ReLU):
+        position += 1
+    with torch.no_grad():
+        activation, switches = _forward_with_switches(features, images, position)
+        filters, isolated = _strongest_activations(activation, top_k)
+        maps = _project_down(features, isolated, position, switches, copies=top_k)
+    return filters, maps.reshape(len(images), top_k, *maps.shape[1:])
+
+
+def _class_maps(network: nn.Module, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Predicted classes (B,) and gradient x input maps (B, C, H, W) of every class logit, clipped at 0."""
+    inputs = images.clone().requires_grad_(True)
+    with torch.enable_grad():
+        logits = network(inputs)
+        n_classes = logits.shape[1]
+        # one backward pass per class, vectorised: grad_outputs[c] selects class c's logit of every fingerprint
+        selectors = torch.eye(n_classes, dtype=logits.dtype)[:, None, :].expand(n_classes, len(images), n_classes)
+        (gradients,) = torch.autograd.grad(logits, inputs, grad_outputs=selectors, is_grads_batched=True)
+    maps = (gradients * images[None]).sum(dim=2).clamp(min=0).transpose(0, 1)
+    return logits.detach().argmax(dim=1), maps.detach()
+
+
+def _dominant(class_maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pixel, the class with the largest response (``NO_CLASS`` where none is positive) and that response."""
+    dominant = class_maps.argmax(axis=1).astype(np.int64)
+    strength = class_maps.max(axis=1).astype(np.float32)
+    dominant[strength <= 0] = NO_CLASS
+    return dominant, strength
+
+
+def _attention_chunk(
+    network: nn.Module, images: torch.Tensor, layer: int, last: int, top_k: int
+) -> dict[str, np.ndarray]:
+    """Every map of one chunk of fingerprints as numpy arrays (see :class:`AttentionMaps`)."""
+    filters, maps = project_top_filters(network, images, layer, top_k)
+    last_maps = (
+        maps if layer == last else project_top_filters(network, images, last, min(top_k, _n_filters(network, last)))[1]
+    )
+    predicted, class_maps = _class_maps(network, images)
+    return {
+        'filter_indices': filters.numpy().astype(np.int64),
+        'filter_maps': maps.numpy().astype(np.float32),
+        'class_template': last_maps.sum(dim=1).numpy().astype(np.float32),
+        'class_maps': class_maps.numpy().astype(np.float32),
+        'predicted_class': predicted.numpy().astype(np.int64),
+    }
+
+
+def _n_filters(network: nn.Module, layer: int) -> int:
+    return network.features[conv_layer_positions(network.features)[layer]].out_channels
+
+
+def compute_attention(
+    model: ClassifierModel, fingerprints: np.ndarray, layer: int = -1, top_k: int = 4
+) -> AttentionMaps:
+    """Attentive response maps of ``fingerprints`` (B, 3, H, W) for ``model``.
+
+    ``layer`` picks the conv layer of the filter maps (index among the conv layers of
+    ``model.network.features``, negative from the end; default the last), ``top_k`` how many of its
+    filters. The class template always uses the last conv layer (with ``min(top_k, its filters)``
+    filters). Raises ``ValueError`` for fingerprints of the wrong shape or with non-finite values,
+    a layer out of range, or ``top_k`` outside ``[1, n_filters]``.
+    """
+    network = model.network
+    images = _as_fingerprints(model, fingerprints)
+    n_conv = len(conv_layer_positions(network.features))
+    layer = _normalise_layer(layer, n_conv)
+    _check_top_k(top_k, _n_filters(network, layer), layer)
+    with _evaluation_mode(network):
+        chunks = [
+            _attention_chunk(network, torch.from_numpy(images[start : start + _BATCH]), layer, n_conv - 1, int(top_k))
+            for start in range(0, len(images), _BATCH)
+        ]
+    arrays = {name: np.concatenate([chunk[name] for chunk in chunks]) for name in chunks[0]}
+    dominant_class, dominant_strength = _dominant(arrays['class_maps'])
+    return AttentionMaps(layer=layer, dominant_class=dominant_class, dominant_strength=dominant_strength, **arrays)
