@@ -4,6 +4,8 @@
 - ``.. symclf-accuracy::``: the accuracy table (and the bcc -> sc crossover) from
   ``benchmarks/results/accuracy.json``; a short note instead when that file does not exist yet,
   so the build stays free of warnings.
+- ``.. symclf-training::``: the training record stored in the shipped model file (command,
+  seed, dataset size, accuracies, data hash).
 - ``.. symclf-click:: GROUP_PATH PROG``: the ``--help`` text of a click group and of each of its
   commands, e.g. ``.. symclf-click:: aiida_symclf.cli:cli aiida-symclf``.
 
@@ -87,6 +89,7 @@ def accuracy_lines(report: dict[str, Any]) -> list[str]:
 
 #: Figures written by ``benchmarks/accuracy.py`` next to its JSON report, with their captions.
 BENCHMARK_FIGURES = {
+    'confusion.png': 'Confusion matrix of the shipped model over all defect levels.',
     'accuracy_vs_defects.png': 'Accuracy against the displacement and vacancy levels.',
     'bcc_to_sc.png': 'Probabilities of bcc and sc as the body-centre atoms of a bcc block are removed.',
 }
@@ -100,6 +103,36 @@ def figure_lines(directory: Path) -> list[str]:
             relative = Path('/..') / (directory / name).relative_to(ROOT)  # '/' is the docs directory
             lines += [f'.. figure:: {relative.as_posix()}', '   :width: 80%', '', f'   {caption}', '']
     return lines
+
+
+def training_lines() -> list[str]:
+    """The shipped model's training record, read from the model file's metadata."""
+    from aiida_symclf.model import default_model_path, file_sha256, load_model
+
+    training = load_model().metadata.training
+    config = training.get('config', {})
+    rows = [
+        ['command', f'``{training.get("command", "?")}``'],
+        ['seed', str(config.get('seed', '?'))],
+        ['defect levels (delta, eta)', ', '.join(f'({d:g}, {e:g})' for d, e in config.get('levels', []))],
+        [
+            'training / validation fingerprints',
+            f'{training.get("n_training", "?")} / {training.get("n_validation", "?")}',
+        ],
+        [
+            'epochs, batch size, learning rate',
+            f'{config.get("epochs")}, {config.get("batch_size")}, {config.get("learning_rate")}',
+        ],
+        [
+            'training / validation accuracy',
+            f'{_percent(training.get("train_accuracy"))}% / {_percent(training.get("validation_accuracy"))}%',
+        ],
+        ['wall time (2 CPU cores, shared)', f'{training.get("seconds", "?")} s'],
+        ['torch', str(training.get('torch_version', '?'))],
+        ['training data sha256', f'``{training.get("training_data_sha256", "?")[:16]}...``'],
+        ['model file sha256', f'``{file_sha256(default_model_path())[:16]}...``'],
+    ]
+    return list_table(['', 'shipped model'], rows, widths='40 60')
 
 
 def missing_accuracy_lines() -> list[str]:
@@ -154,6 +187,11 @@ class AccuracyDirective(_GeneratedDirective):
         return accuracy_lines(json.loads(ACCURACY_JSON.read_text())) + figure_lines(ACCURACY_JSON.parent)
 
 
+class TrainingDirective(_GeneratedDirective):
+    def lines(self) -> list[str]:
+        return training_lines()
+
+
 class ClickDirective(_GeneratedDirective):
     required_arguments = 2  # module:attribute of the group, program name
 
@@ -165,5 +203,6 @@ class ClickDirective(_GeneratedDirective):
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive('symclf-classes', ClassesDirective)
     app.add_directive('symclf-accuracy', AccuracyDirective)
+    app.add_directive('symclf-training', TrainingDirective)
     app.add_directive('symclf-click', ClickDirective)
     return {'version': '1', 'parallel_read_safe': True, 'parallel_write_safe': True}
