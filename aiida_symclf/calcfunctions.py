@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from aiida import orm
 from aiida.engine import ExitCode, calcfunction
+from ase import Atoms
 
 from .data import SymclfModelData, attach_file, fingerprint_array_data, fingerprint_from_node, png_bytes
 from .fingerprint import (
@@ -44,6 +45,7 @@ __all__ = [
     'EXIT_CODES',
     'classify_fingerprint',
     'classify_fingerprints',
+    'classify_batch',
     'collect_results',
     'compute_attention_maps',
     'compute_fingerprint',
@@ -222,28 +224,47 @@ def _level_values(item: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
+def prepared_blocks(
+    structures: dict[str, orm.StructureData], parameters: FingerprintParameters
+) -> tuple[dict[str, Atoms], dict[str, str]]:
+    """Standardised, replicated block per key, and the reason of each structure that has none."""
+    blocks, failures = {}, {}
+    for key, structure in structures.items():
+        try:
+            blocks[key] = prepare_block(checked_atoms(structure), parameters)
+        except _StepError as error:
+            failures[key] = error.exit_code.message
+    return blocks, failures
+
+
+def fingerprints_of_blocks(
+    blocks: dict[str, Atoms], parameters: FingerprintParameters
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Fingerprint per key of prepared blocks, computed in one batch, and reasons of failures."""
+    clusters, weights, failures = {}, {}, {}
+    for key, block in blocks.items():
+        try:
+            clusters[key] = scaled_cluster(block)
+            weights[key] = scattering_factors(block, parameters.scattering)
+        except StructureError as error:
+            failures[key] = exit_code('ERROR_INVALID_STRUCTURE', str(error)).message
+    if not clusters:
+        return {}, failures
+    images = fingerprints_from_clusters(list(clusters.values()), list(weights.values()), parameters)
+    return dict(zip(clusters, images, strict=True)), failures
+
+
 def _fingerprint_nodes(
     structures: dict[str, orm.StructureData], parameters: FingerprintParameters
 ) -> tuple[dict[str, orm.ArrayData], dict[str, str]]:
     """Fingerprint ArrayData per key (diffraction computed in one batch) and reasons of failures."""
-    clusters, weights, failures = {}, {}, {}
-    for key, structure in structures.items():
-        try:
-            block = prepare_block(checked_atoms(structure), parameters)
-            clusters[key] = scaled_cluster(block)
-            weights[key] = scattering_factors(block, parameters.scattering)
-        except _StepError as error:
-            failures[key] = error.exit_code.message
-        except StructureError as error:
-            failures[key] = exit_code('ERROR_INVALID_STRUCTURE', f'{error} (StructureData<{structure.pk}>)').message
-    if not clusters:
-        return {}, failures
-    images = fingerprints_from_clusters(list(clusters.values()), list(weights.values()), parameters)
+    blocks, failures = prepared_blocks(structures, parameters)
+    images, more_failures = fingerprints_of_blocks(blocks, parameters)
     nodes = {
         key: fingerprint_array_data(image, {'parameters': parameters.to_dict(), 'structure_uuid': structures[key].uuid})
-        for key, image in zip(clusters, images, strict=True)
+        for key, image in images.items()
     }
-    return nodes, failures
+    return nodes, {**failures, **more_failures}
 
 
 @calcfunction
@@ -440,4 +461,87 @@ def collect_results(layout: orm.Dict, **classifications: orm.Dict):
     return {
         'results': {key: orm.Dict(result) for key, result in results.items()},
         'summary': orm.Dict(summary(results, values['levels'])),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The whole pipeline for a batch, with O(1) stored nodes (the WorkChain's compact mode)
+# --------------------------------------------------------------------------------------------
+
+
+def replica_blocks(blocks: dict[str, Atoms], levels: list[tuple[Perturbation, int]]) -> dict[str, Atoms]:
+    """Every perturbed replica of every block, keyed as :func:`perturbed_key`."""
+    return {
+        perturbed_key(key, index, replica): perturb_atoms(block, dataclasses.replace(level, seed=level.seed + replica))
+        for key, block in blocks.items()
+        for index, (level, replicas) in enumerate(levels)
+        for replica in range(replicas)
+    }
+
+
+def _labels(classifier: ClassifierModel, images: dict[str, np.ndarray]) -> tuple[dict[str, str], np.ndarray]:
+    """Predicted label per key and the probabilities (N, C) in the order of ``images``."""
+    if not images:
+        return {}, np.zeros((0, len(classifier.class_names)))
+    probabilities = classifier.predict_proba(np.stack(list(images.values())))
+    labels = {key: classifier.class_names[i] for key, i in zip(images, probabilities.argmax(axis=1), strict=True)}
+    return labels, probabilities
+
+
+@calcfunction
+@with_exit_codes
+def classify_batch(
+    model: SymclfModelData, fingerprint_parameters: orm.Dict, perturbations: orm.List, **structures: orm.StructureData
+):
+    """Perturb, fingerprint and classify a batch, storing three nodes whatever its size.
+
+    The WorkChain's compact mode (``store_per_structure=False``), for 10^4 structures and more:
+    per-structure StructureData/ArrayData/Dict nodes are what dominates the cost of the normal
+    mode. Perturbed replicas are not stored (they are reproducible from the inputs: same seeds
+    as :func:`perturb_structures`). Outputs: ``results`` (Dict, key -> status, label,
+    probability, space groups, robustness), ``fingerprints`` (ArrayData: ``fingerprints``
+    (N, 3, H, W) uint8 with ``scale``, ``probabilities`` (N, C); attribute ``keys``) and
+    ``summary`` (Dict).
+    """
+    parameters = parse_fingerprint_parameters(fingerprint_parameters)
+    levels = [
+        (parse_perturbation(_level_values(item)), int(item.get('replicas', 1))) for item in perturbations.get_list()
+    ]
+    classifier = loaded_model(model)
+    blocks, failures = prepared_blocks(structures, parameters)
+    images, more_failures = fingerprints_of_blocks(blocks, parameters)
+    failures.update(more_failures)
+    block_parameters = dataclasses.replace(parameters, standardize=False)
+    replica_images, _ = fingerprints_of_blocks(replica_blocks({k: blocks[k] for k in images}, levels), block_parameters)
+    labels, probabilities = _labels(classifier, images)
+    replica_labels, _ = _labels(classifier, replica_images)
+    level_dicts = [{**level.to_dict(), 'replicas': replicas} for level, replicas in levels]
+    results = {}
+    for index, key in enumerate(images):
+        best = int(np.argmax(probabilities[index]))
+        per_level = [
+            [replica_labels.get(perturbed_key(key, level, replica)) for replica in range(replicas)]
+            for level, (_, replicas) in enumerate(levels)
+        ]
+        results[key] = {
+            'status': 'classified',
+            'label': labels[key],
+            'space_groups': list(classifier.metadata.space_groups[best]),
+            'probability': float(probabilities[index, best]),
+            'model_sha256': model.sha256,
+            'structure_uuid': structures[key].uuid,
+            'robustness': [
+                {**level, 'fraction_same_label': fraction}
+                for level, fraction in zip(level_dicts, robustness(labels[key], per_level), strict=True)
+            ],
+        }
+    results.update({key: {'status': 'failed', 'reason': reason} for key, reason in failures.items()})
+    size = parameters.image_size
+    stacked = np.stack(list(images.values())) if images else np.zeros((0, 3, size, size), dtype=np.float32)
+    fingerprints = fingerprint_array_data(stacked, {'parameters': parameters.to_dict(), 'keys': list(images)})
+    fingerprints.set_array('probabilities', probabilities)
+    return {
+        'results': orm.Dict(results),
+        'fingerprints': fingerprints,
+        'summary': orm.Dict(summary(results, level_dicts)),
     }

@@ -91,16 +91,15 @@ def _load_cached(sha256: str, uuid: str) -> ClassifierModel:
 
 
 def fingerprint_array_data(fingerprint: np.ndarray, attributes: dict | None = None) -> orm.ArrayData:
-    """Unstored ArrayData holding a (3, H, W) fingerprint quantised to uint8.
+    """Unstored ArrayData holding a (3, H, W) fingerprint (or a stack of them) quantised to uint8.
 
     Values in ``[0, 1]`` are stored as ``round(v * 255)``; ``scale = 1/255`` is recorded so that
     ``value = stored * scale``. That is 3 * 64 * 64 = 12,288 bytes of array data per
     structure, a quarter of float32; the rounding error (< 0.002) is far below the
     classifier's sensitivity (see the tests).
     """
-    quantised = np.rint(np.clip(fingerprint, 0.0, 1.0) * _QUANTISATION_LEVELS).astype(np.uint8)
     node = orm.ArrayData()
-    node.set_array(FINGERPRINT_ARRAY, quantised)
+    node.set_array(FINGERPRINT_ARRAY, quantised(fingerprint))
     node.base.attributes.set_many(
         {
             'scale': 1.0 / _QUANTISATION_LEVELS,
@@ -110,6 +109,11 @@ def fingerprint_array_data(fingerprint: np.ndarray, attributes: dict | None = No
         }
     )
     return node
+
+
+def quantised(fingerprints: np.ndarray) -> np.ndarray:
+    """Fingerprint values in ``[0, 1]`` as uint8 steps of ``1/255``."""
+    return np.rint(np.clip(fingerprints, 0.0, 1.0) * _QUANTISATION_LEVELS).astype(np.uint8)
 
 
 def fingerprint_from_node(node: orm.ArrayData) -> np.ndarray:

@@ -22,6 +22,7 @@ from aiida.engine import WorkChain, if_
 
 from .calcfunctions import (
     EXIT_CODES,
+    classify_batch,
     classify_fingerprints,
     collect_results,
     compute_attention_maps,
@@ -89,6 +90,13 @@ def validate_attention_parameters(parameters: orm.Dict, _) -> str | None:
     return None
 
 
+def validate_inputs(inputs: dict, _) -> str | None:
+    """Attention maps need the per-structure fingerprint nodes of the normal storage mode."""
+    if not inputs['store_per_structure'].value and inputs['compute_attention'].value:
+        return 'compute_attention needs store_per_structure=True (the maps are made from per-structure fingerprints)'
+    return None
+
+
 def validate_structures(structures: dict, _) -> str | None:
     if not structures:
         return 'give at least one structure in the `structures` namespace'
@@ -125,14 +133,25 @@ class SymmetryClassificationWorkChain(WorkChain):
             'attention_parameters', valid_type=orm.Dict, required=False, validator=validate_attention_parameters,
             help='{layer, top_k} for the attention maps.',
         )  # fmt: skip
+        spec.input(
+            'store_per_structure', valid_type=orm.Bool, default=lambda: orm.Bool(True),
+            help='True: a StructureData per perturbed replica, and a fingerprint ArrayData and result Dict per '
+            'structure (finest provenance). False (compact mode, for 10^4+ structures): the batch is one '
+            'CalcFunction with three output nodes; per-structure results are in `batch_results` and the extras.',
+        )  # fmt: skip
+        spec.inputs.validator = validate_inputs
 
         spec.outline(
             cls.setup,
-            if_(cls.should_perturb)(cls.perturb),
-            cls.fingerprint,
-            cls.classify,
-            if_(cls.should_compute_attention)(cls.attention),
-            cls.results,
+            if_(cls.should_store_per_structure)(
+                if_(cls.should_perturb)(cls.perturb),
+                cls.fingerprint,
+                cls.classify,
+                if_(cls.should_compute_attention)(cls.attention),
+                cls.results,
+            ).else_(
+                cls.classify_compact,
+            ),
         )
 
         spec.output_namespace(
@@ -149,6 +168,15 @@ class SymmetryClassificationWorkChain(WorkChain):
             help='Attention maps per input structure.',
         )
         spec.output('summary', valid_type=orm.Dict, help='Counts per class, failures, robustness per level.')
+        spec.output(
+            'batch_results', valid_type=orm.Dict, required=False, help='Compact mode: key -> result, for the batch.'
+        )
+        spec.output(
+            'batch_fingerprints',
+            valid_type=orm.ArrayData,
+            required=False,
+            help='Compact mode: (N, 3, H, W) fingerprints and probabilities.',
+        )
 
         for name, (status, message) in EXIT_CODES.items():
             spec.exit_code(status, name, message=message)
@@ -171,6 +199,9 @@ class SymmetryClassificationWorkChain(WorkChain):
         self.ctx.structures = dict(self.inputs.structures)
         self.ctx.failures = {}
         self.report(f'classifying {len(self.ctx.structures)} structures with model {self.ctx.model.sha256[:12]}')
+
+    def should_store_per_structure(self) -> bool:
+        return self.inputs.store_per_structure.value
 
     def should_perturb(self) -> bool:
         return bool(self.ctx.levels)
@@ -253,19 +284,45 @@ class SymmetryClassificationWorkChain(WorkChain):
         self.out('fingerprints', {key: self.ctx.fingerprints[key] for key in self._classified_input_keys()})
         if self.ctx.get('attention_maps'):
             self.out('attention_maps', self.ctx.attention_maps)
-        self._set_extras(collected['results'])
+        self._set_extras({key: node.get_dict() for key, node in collected['results'].items()},
+                         {key: node.uuid for key, node in collected['results'].items()})  # fmt: skip
+        return self._exit_if_some_failed()
+
+    def classify_compact(self):
+        """Compact mode: the whole pipeline in one CalcFunction with three output nodes."""
+        outputs = classify_batch(
+            model=self.ctx.model,
+            fingerprint_parameters=self.ctx.fingerprint_parameters,
+            perturbations=orm.List(self.ctx.levels),
+            **self.ctx.structures,
+        )
+        if not isinstance(outputs, dict):  # an ExitCode of the CalcFunction
+            return self.exit_codes.ERROR_CLASSIFICATION_FAILED.format(reason=outputs.message)
+        results = outputs['results'].get_dict()
+        self.ctx.failures = {key: result['reason'] for key, result in results.items() if result['status'] == 'failed'}
+        if len(self.ctx.failures) == len(results):
+            return self._all_failed()
+        self.out('summary', outputs['summary'])
+        self.out('batch_results', outputs['results'])
+        self.out('batch_fingerprints', outputs['fingerprints'])
+        self._set_extras(results, result_uuid=outputs['results'].uuid)
+        return self._exit_if_some_failed()
+
+    # ---------------------------------------------------------------------------------------
+
+    def _exit_if_some_failed(self):
         failed = sorted(self.ctx.failures)
         if failed:
             return self.exit_codes.ERROR_SOME_STRUCTURES_FAILED.format(
                 count=len(failed), total=len(self.ctx.structures), keys=', '.join(failed)
             )
-
-    # ---------------------------------------------------------------------------------------
+        return None
 
     def _classified_input_keys(self) -> list[str]:
         return [key for key in self.ctx.structures if key in self.ctx.classifications]
 
-    def _set_extras(self, results: dict[str, orm.Dict]) -> None:
+    def _set_extras(self, results: dict[str, dict], result_uuid: str | dict[str, str]) -> None:
+        """Label, probability, space groups and model of each classified input structure, as extras."""
         for key, result in results.items():
             if result.get('status') != 'classified':
                 continue
@@ -275,7 +332,7 @@ class SymmetryClassificationWorkChain(WorkChain):
                     f'{EXTRA_PREFIX}probability': result['probability'],
                     f'{EXTRA_PREFIX}space_groups': result['space_groups'],
                     f'{EXTRA_PREFIX}model_sha256': result['model_sha256'],
-                    f'{EXTRA_PREFIX}result_uuid': result.uuid,
+                    f'{EXTRA_PREFIX}result_uuid': result_uuid if isinstance(result_uuid, str) else result_uuid[key],
                 }
             )
 

@@ -187,3 +187,53 @@ def test_can_be_exposed_in_a_parent_workchain():
     builder = Parent.get_builder()
     builder.classify.structures = structures(cu=bulk('Cu', 'fcc', a=3.61))
     assert 'perturbations' in builder._port_namespace['classify']
+
+
+def test_compact_mode_gives_the_same_labels_with_a_constant_number_of_nodes(prototypes):
+    def run(store_per_structure: bool, atoms_by_key: dict) -> tuple[orm.WorkChainNode, int]:
+        before = orm.QueryBuilder().append(orm.Node).count()
+        _, node = run_get_node(
+            SymmetryClassificationWorkChain,
+            structures=structures(**atoms_by_key),
+            perturbations=orm.List(PERTURBATIONS),
+            store_per_structure=orm.Bool(store_per_structure),
+        )
+        assert node.is_finished_ok, node.exit_message
+        return node, orm.QueryBuilder().append(orm.Node).count() - before
+
+    atoms_by_key = {name.replace('/', '_'): atoms for name, atoms in prototypes.items()}
+    compact, compact_nodes = run(False, atoms_by_key)
+    normal, normal_nodes = run(True, atoms_by_key)
+    labels = {key: result['label'] for key, result in compact.outputs.batch_results.get_dict().items()}
+    assert labels == {key: result['label'] for key, result in normal.outputs.results.items()}
+    assert labels == {key: key.replace('_', '/') for key in atoms_by_key}
+    for key, result in compact.outputs.batch_results.get_dict().items():
+        assert result['robustness'][0]['fraction_same_label'] == 1.0
+    # Beyond the 7 input structures: the workchain, one CalcFunction, its 3 outputs and 5 small
+    # input nodes (List, Dict, Bools), whatever the number of structures.
+    assert compact_nodes - len(atoms_by_key) == 10
+    assert normal_nodes > 5 * len(atoms_by_key)
+    assert compact.outputs.batch_fingerprints.get_array('fingerprint').shape == (7, 3, 64, 64)
+
+
+def test_compact_mode_refuses_attention_maps():
+    with pytest.raises(ValueError, match='store_per_structure'):
+        run_get_node(
+            SymmetryClassificationWorkChain,
+            structures=structures(cu=bulk('Cu', 'fcc', a=3.61)),
+            store_per_structure=orm.Bool(False),
+            compute_attention=orm.Bool(True),
+        )
+
+
+def test_compact_mode_reports_a_bad_structure():
+    molecule = Atoms('H2', positions=[[0, 0, 0], [0, 0, 0.74]], cell=[5, 5, 5], pbc=False)
+    _, node = run_get_node(
+        SymmetryClassificationWorkChain,
+        structures=structures(cu=bulk('Cu', 'fcc', a=3.61), h2=molecule),
+        store_per_structure=orm.Bool(False),
+    )
+    assert node.exit_status == 400
+    results = node.outputs.batch_results.get_dict()
+    assert results['cu']['label'] == 'fcc' and results['h2']['status'] == 'failed'
+    assert orm.load_node(node.inputs.structures.cu.pk).base.extras.get('symclf_label') == 'fcc'
