@@ -207,7 +207,7 @@ def test_compact_mode_gives_the_same_labels_with_a_constant_number_of_nodes(prot
     labels = {key: result['label'] for key, result in compact.outputs.batch_results.get_dict().items()}
     assert labels == {key: result['label'] for key, result in normal.outputs.results.items()}
     assert labels == {key: key.replace('_', '/') for key in atoms_by_key}
-    for key, result in compact.outputs.batch_results.get_dict().items():
+    for result in compact.outputs.batch_results.get_dict().values():
         assert result['robustness'][0]['fraction_same_label'] == 1.0
     # Beyond the 7 input structures: the workchain, one CalcFunction, its 3 outputs and 5 small
     # input nodes (List, Dict, Bools), whatever the number of structures.
