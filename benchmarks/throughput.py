@@ -1,0 +1,492 @@
+"""End-to-end throughput: ``python benchmarks/throughput.py [--sizes 100 1000] [--batch-size 50]``.
+
+Structures classified per second, from ase ``Atoms`` to a label, on three paths:
+
+- ``library``: :func:`aiida_symclf.fingerprint.diffraction_fingerprints` then
+  :meth:`ClassifierModel.predict_proba` (no AiiDA); also on CUDA when ``torch.cuda.is_available()``.
+- ``workchain-sqlite``: ``SymmetryClassificationWorkChain`` run in this process, one WorkChain of
+  ``batch`` structures after the other, on an embedded ``core.sqlite_dos`` profile (no services).
+- ``daemon-psql``: ``N / batch`` WorkChains of ``batch`` structures submitted to a daemon with 1
+  and 2 workers, on a ``core.psql_dos`` profile with RabbitMQ (``--skip-daemon`` to leave out).
+  The clock runs from the first submission until every WorkChain has terminated; the workers are
+  warmed up first (imports, model loading).
+
+The AiiDA timings include creating and storing the input ``StructureData``. Everything AiiDA
+writes goes to a temporary ``AIIDA_PATH`` and a temporary PostgreSQL database, removed at the end.
+A size whose estimated run time (from the previous size of the same path) exceeds ``--budget``
+seconds is skipped and reported as such. ``--profile N`` runs cProfile on one WorkChain of ``N``
+structures per profile and prints where the time goes.
+
+The table is printed as markdown and written as JSON (default ``benchmarks/results/throughput.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUTPUT = ROOT / 'benchmarks' / 'results' / 'throughput.json'
+PROFILE_DIR = ROOT / 'benchmarks' / 'results' / 'cache'  # git-ignored
+STRUCTURE_SEED = 20180718
+POSTGRES = {'host': '127.0.0.1', 'port': 5432, 'user': 'postgres'}
+RABBITMQ = {'broker_protocol': 'amqp', 'broker_username': 'guest', 'broker_password': 'guest',
+            'broker_host': '127.0.0.1', 'broker_port': 5672, 'broker_virtual_host': ''}  # fmt: skip
+
+
+def structures(n: int) -> list:
+    """``n`` randomly rotated pristine structures cycling over all classes."""
+    from aiida_symclf.dataset import generate_structures
+
+    atoms, _ = generate_structures(-(-n // 7), STRUCTURE_SEED)
+    order = sorted(range(len(atoms)), key=lambda i: i % -(-n // 7))  # interleave the classes
+    return [atoms[i] for i in order[:n]]
+
+
+def record(path: str, n: int, seconds: float, **extra: Any) -> dict[str, Any]:
+    """One measurement; the 1-minute load average shows whether other work shared the CPUs."""
+    rate = round(n / seconds, 2)
+    return {
+        'path': path,
+        'n': n,
+        'seconds': round(seconds, 3),
+        'per_second': rate,
+        'load_1min': os.getloadavg()[0],
+        **extra,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# (a) library calls
+# --------------------------------------------------------------------------------------------
+
+
+def library(atoms: list, model_path: Path, device: str, progress: bool) -> dict[str, Any]:
+    """Fingerprint and classify ``atoms`` with plain function calls on ``device``."""
+    import torch
+
+    from aiida_symclf.fingerprint import diffraction_fingerprints
+    from aiida_symclf.model import load_model
+
+    model = load_model(model_path)
+    network = model.network.to(device)
+    diffraction_fingerprints(atoms[:8], device=device)  # warm-up (kernels, caches)
+    start = time.perf_counter()
+    fingerprints = diffraction_fingerprints(atoms, device=device, progress=progress)
+    if device == 'cpu':
+        labels = model.predict_proba(fingerprints).argmax(axis=1)
+    else:
+        with torch.no_grad():
+            batches = [torch.from_numpy(fingerprints[i : i + 256]).to(device) for i in range(0, len(fingerprints), 256)]
+            labels = torch.cat([network(batch).argmax(dim=1) for batch in batches]).cpu().numpy()
+    seconds = time.perf_counter() - start
+    assert len(labels) == len(atoms)
+    return record(f'library-{device}', len(atoms), seconds)
+
+
+# --------------------------------------------------------------------------------------------
+# AiiDA profiles (temporary)
+# --------------------------------------------------------------------------------------------
+
+
+def quiet(name: str) -> None:
+    """No REPORT log lines of every process step on the terminal during the measurements."""
+    from aiida.manage.configuration import get_config
+
+    config = get_config()
+    config.set_option('logging.aiida_loglevel', 'WARNING', scope=name)
+    config.store()
+
+
+def sqlite_profile(name: str):
+    """Create and load an embedded ``core.sqlite_dos`` profile in the temporary ``AIIDA_PATH``."""
+    from aiida import load_profile
+
+    from aiida_symclf.profile import ensure_embedded_profile
+
+    ensure_embedded_profile(name, load=False)
+    quiet(name)
+    return load_profile(name, allow_switch=True)
+
+
+@contextlib.contextmanager
+def psql_profile(name: str) -> Iterator[Any]:
+    """A ``core.psql_dos`` + RabbitMQ profile on a new database, loaded; the database is dropped after."""
+    from aiida import load_profile
+    from aiida.manage.configuration import create_profile, get_config
+    from aiida.manage.external.postgres import Postgres
+
+    postgres = Postgres(interactive=False, quiet=True, dbinfo=POSTGRES)
+    if not postgres.is_connected:
+        raise RuntimeError(
+            f'cannot connect to PostgreSQL as {POSTGRES}; run scripts/services.sh --start or use --skip-daemon'
+        )
+    database = f'symclf_bench_{secrets.token_hex(4)}'
+    postgres.create_dbuser(database, database)
+    postgres.execute(f'CREATE DATABASE "{database}" OWNER "{database}" ENCODING \'UTF8\' TEMPLATE template0')
+    try:
+        config = get_config(create=True)
+        storage = {
+            'database_engine': 'postgresql_psycopg', 'database_hostname': POSTGRES['host'],
+            'database_port': POSTGRES['port'], 'database_name': database, 'database_username': database,
+            'database_password': database, 'repository_uri': f'file://{config.dirpath}/repository/{name}',
+        }  # fmt: skip
+        profile = create_profile(config, name=name, email='bench@localhost', storage_backend='core.psql_dos',
+                                 storage_config=storage, broker_backend='core.rabbitmq', broker_config=RABBITMQ)  # fmt: skip
+        profile.set_option('warnings.rabbitmq_version', False)
+        config.store()
+        quiet(name)
+        yield load_profile(name, allow_switch=True)
+    finally:
+        from aiida.manage import get_manager
+
+        get_manager().unload_profile()  # close the connections before dropping the database
+        postgres.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        postgres.drop_dbuser(database)
+
+
+def structure_nodes(atoms: list, start: int) -> dict[str, Any]:
+    from aiida import orm
+
+    return {f's{start + i}': orm.StructureData(ase=a) for i, a in enumerate(atoms)}
+
+
+# --------------------------------------------------------------------------------------------
+# (b) WorkChain in this process, (c) WorkChains on daemon workers
+# --------------------------------------------------------------------------------------------
+
+
+def workchain_in_process(atoms: list, batch: int, model_path: Path, label: str, progress: bool) -> dict[str, Any]:
+    """Run one WorkChain per ``batch`` structures, one after the other, in this process."""
+    from aiida.engine import run_get_node
+    from tqdm import tqdm
+
+    from aiida_symclf.data import SymclfModelData
+    from aiida_symclf.workchain import SymmetryClassificationWorkChain
+
+    model = SymclfModelData.get_or_create(model_path)
+    run_get_node(SymmetryClassificationWorkChain, structures=structure_nodes(atoms[:1], 0), model=model)  # warm-up
+    start = time.perf_counter()
+    for first in tqdm(range(0, len(atoms), batch), desc=label, unit='workchain', disable=not progress):
+        _, node = run_get_node(
+            SymmetryClassificationWorkChain,
+            structures=structure_nodes(atoms[first : first + batch], first),
+            model=model,
+        )
+        assert node.exit_status == 0, f'WorkChain<{node.pk}> failed: {node.exit_status} {node.exit_message}'
+    return record(label, len(atoms), time.perf_counter() - start, batch=batch)
+
+
+def wait_for(pks: list[int], timeout: float, progress: bool, label: str) -> list[str]:
+    """Poll until the processes ``pks`` have terminated; what went wrong in those that did not finish OK."""
+    from aiida import orm
+    from tqdm import tqdm
+
+    deadline = time.monotonic() + timeout
+    bar = tqdm(total=len(pks), desc=label, unit='workchain', disable=not progress)
+    while True:
+        query = orm.QueryBuilder().append(
+            orm.ProcessNode, project=['id', 'attributes.exit_status'],
+            filters={'id': {'in': pks}, 'attributes.process_state': {'in': ['finished', 'excepted', 'killed']}},
+        )  # fmt: skip
+        done = query.all()
+        bar.update(len(done) - bar.n)
+        if len(done) == len(pks):
+            bar.close()
+            return [failure(pk) for pk, status in done if status != 0]
+        if time.monotonic() > deadline:
+            bar.close()
+            raise TimeoutError(f'{len(pks) - len(done)} of {len(pks)} WorkChains unfinished after {timeout:.0f} s')
+        time.sleep(0.5)
+
+
+def failure(pk: int) -> str:
+    """One line on why the process ``pk`` did not finish OK: state, exit code, exception, last report."""
+    from aiida import orm
+    from aiida.cmdline.utils.common import get_workchain_report
+
+    node = orm.load_node(pk)
+    exception = (node.exception or '').strip().splitlines()
+    last_report = get_workchain_report(node, 'REPORT').strip().splitlines()
+    state = node.process_state.value if node.process_state else None
+    return f'{node.process_label}<{pk}> {state} [{node.exit_status}] {node.exit_message or ""} {exception[-1:]} {last_report[-1:]}'
+
+
+def daemon_run(atoms: list, batch: int, model, workers: int, timeout: float, progress: bool) -> dict[str, Any]:
+    """Submit ``len(atoms) / batch`` WorkChains to the running daemon and wait for all of them."""
+    from aiida.engine import submit
+
+    from aiida_symclf.workchain import SymmetryClassificationWorkChain
+
+    label = f'daemon-psql-{workers}w'
+    start = time.perf_counter()
+    pks = [
+        submit(
+            SymmetryClassificationWorkChain,
+            structures=structure_nodes(atoms[first : first + batch], first),
+            model=model,
+        ).pk
+        for first in range(0, len(atoms), batch)
+    ]
+    submitted = time.perf_counter() - start
+    failed = wait_for(pks, timeout, progress, label)
+    seconds = time.perf_counter() - start
+    for line in failed:
+        print(f'FAILED: {line}', flush=True)
+    return record(
+        label, len(atoms), seconds, batch=batch, workers=workers, submit_seconds=round(submitted, 3), failed=failed
+    )
+
+
+@contextlib.contextmanager
+def daemon(workers: int, model, timeout: float) -> Iterator[None]:
+    """Start the daemon of the loaded profile with ``workers`` workers, warmed up; stop it after."""
+    from aiida.engine import submit
+    from aiida.engine.daemon.client import get_daemon_client
+
+    from aiida_symclf.workchain import SymmetryClassificationWorkChain
+
+    client = get_daemon_client()
+    client.start_daemon(number_workers=workers, timeout=60)
+    try:
+        warm = structures(2 * workers)
+        pks = [
+            submit(SymmetryClassificationWorkChain, structures=structure_nodes([a], i), model=model).pk
+            for i, a in enumerate(warm)
+        ]
+        wait_for(pks, timeout, False, 'warm-up')
+        yield
+    finally:
+        client.stop_daemon(wait=True, timeout=120)
+
+
+# --------------------------------------------------------------------------------------------
+# Profiling
+# --------------------------------------------------------------------------------------------
+
+
+def profile_workchain(atoms: list, model_path: Path, label: str, output: Path) -> dict[str, Any]:
+    """cProfile of one WorkChain of ``len(atoms)`` structures: total and the biggest costs."""
+    from aiida.engine import run_get_node
+
+    from aiida_symclf.data import SymclfModelData
+    from aiida_symclf.workchain import SymmetryClassificationWorkChain
+
+    model = SymclfModelData.get_or_create(model_path)
+    run_get_node(SymmetryClassificationWorkChain, structures=structure_nodes(atoms[:1], 0), model=model)
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.enable()
+    run_get_node(SymmetryClassificationWorkChain, structures=structure_nodes(atoms, 0), model=model)
+    profiler.disable()
+    seconds = time.perf_counter() - start
+    output.parent.mkdir(parents=True, exist_ok=True)
+    profiler.dump_stats(output)
+    stats = pstats.Stats(profiler)
+    by_function = {f'{file}:{line}({name})': (calls, total, cumulative)
+                   for (file, line, name), (_, calls, total, cumulative, _) in stats.stats.items()}  # type: ignore[attr-defined]  # fmt: skip
+
+    def cumulative(*needles: str) -> float:
+        return max((c for key, (_, _, c) in by_function.items() if all(n in key for n in needles)), default=0.0)
+
+    def total(*needles: str) -> float:
+        return sum(t for key, (_, t, _) in by_function.items() if all(n in key for n in needles))
+
+    breakdown = {  # exclusive times (driver, ORM) and inclusive times (the rest); they overlap
+        'database driver (sqlite3 / psycopg), exclusive': total('sqlite3') + total('/psycopg/'),
+        'SQLAlchemy ORM, exclusive': total('/sqlalchemy/'),
+        'links: add_incoming (validation + store)': cumulative('orm/nodes/links.py', '(add_incoming)'),
+        'links: validate_incoming (uniqueness queries)': cumulative('orm/nodes/links.py', '(validate_incoming)'),
+        'node store': cumulative('orm/nodes/node.py', '(store)'),
+        'process outputs: update_outputs': cumulative('processes/process.py', '(update_outputs)'),
+        'extras on inputs: _set_extras': cumulative('workchain.py', '(_set_extras)'),
+        'fingerprints: _fingerprint_nodes': cumulative('calcfunctions.py', '(_fingerprint_nodes)'),
+        'network: _classify': cumulative('calcfunctions.py', '(_classify)'),
+    }
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats('tottime').print_stats(12)
+    print(f'\n== cProfile, {label}: one WorkChain of {len(atoms)} structures, {seconds:.1f} s ({output})')
+    for name, value in breakdown.items():
+        print(f'  {name:50} {value:7.2f} s  {1000 * value / len(atoms):7.1f} ms/structure')
+    print('\n'.join(text.getvalue().splitlines()[:30]))
+    return {
+        'path': label,
+        'n': len(atoms),
+        'seconds': round(seconds, 3),
+        'breakdown_seconds': {k: round(v, 3) for k, v in breakdown.items()},
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Driver
+# --------------------------------------------------------------------------------------------
+
+
+class Budget:
+    """Skip a size when the rate measured for a smaller size predicts more than ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.rates: dict[str, float] = {}
+
+    def allows(self, key: str, n: int) -> tuple[bool, float]:
+        rate = self.rates.get(key)
+        estimate = n / rate if rate else 0.0
+        return estimate <= self.seconds, estimate
+
+    def update(self, key: str, result: dict[str, Any]) -> None:
+        self.rates[key] = result['per_second']
+
+
+def print_table(results: list[dict[str, Any]]) -> None:
+    print('\n| path | workers | batch | structures | seconds | structures/s |')
+    print('|---|---:|---:|---:|---:|---:|')
+    for r in results:
+        seconds = f'{r["seconds"]:.1f}' if 'seconds' in r else r.get('skipped', '')
+        rate = f'{r["per_second"]:.2f}' if 'per_second' in r else '-'
+        rate += f' ({len(r["failed"])} WorkChains failed)' if r.get('failed') else ''
+        print(f'| {r["path"]} | {r.get("workers", "-")} | {r.get("batch", "-")} | {r["n"]} | {seconds} | {rate} |')
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    import torch
+
+    results: list[dict[str, Any]] = []
+    budget = Budget(args.budget)
+
+    def measure(key: str, n: int, function, *arguments, **extra) -> None:
+        allowed, estimate = budget.allows(key, n)
+        if not allowed:
+            results.append({'path': key.split('|')[0], 'n': n, 'skipped': f'skipped (est. {estimate:.0f} s)', **extra})
+            print(f'skipping {key} n={n}: estimated {estimate:.0f} s > --budget {args.budget:.0f} s', flush=True)
+            return
+        result = function(*arguments)
+        budget.update(key, result)
+        results.append(result)
+        print(json.dumps(result), flush=True)
+
+    inputs = {n: structures(n) for n in args.sizes}
+    devices = ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
+    for device in devices:
+        for n in args.sizes:
+            measure(f'library-{device}', n, library, inputs[n], args.model, device, args.progress)
+
+    profiles = []
+    if not args.skip_workchain:
+        sqlite_profile('bench-sqlite')
+        if args.profile:
+            profiles.append(
+                profile_workchain(
+                    structures(args.profile), args.model, 'workchain-sqlite', PROFILE_DIR / 'throughput-sqlite.prof'
+                )
+            )
+        for batch in args.batch_size:
+            for n in args.sizes:
+                key = f'workchain-sqlite|{batch}'
+                measure(
+                    key,
+                    n,
+                    workchain_in_process,
+                    inputs[n],
+                    batch,
+                    args.model,
+                    'workchain-sqlite',
+                    args.progress,
+                    batch=batch,
+                )
+
+    if not args.skip_daemon:
+        from aiida_symclf.data import SymclfModelData
+
+        with psql_profile(f'bench-psql-{secrets.token_hex(3)}'):
+            model = SymclfModelData.get_or_create(args.model)
+            if args.profile:
+                profiles.append(
+                    profile_workchain(
+                        structures(args.profile), args.model, 'in-process-psql', PROFILE_DIR / 'throughput-psql.prof'
+                    )
+                )
+            for workers in args.workers:
+                with daemon(workers, model, args.timeout):
+                    for batch in args.batch_size:
+                        for n in args.sizes:
+                            key = f'daemon-psql-{workers}w|{batch}'
+                            measure(key, n, daemon_run, inputs[n], batch, model, workers, args.timeout, args.progress,
+                                    batch=batch, workers=workers)  # fmt: skip
+    return {
+        'machine': {
+            'platform': platform.platform(),
+            'python': platform.python_version(),
+            'cpus': os.cpu_count(),
+            'torch': torch.__version__,
+            'cuda': torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+            'load_average_at_end': os.getloadavg(),
+        },  # fmt: skip
+        'arguments': {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        'results': results,
+        'profiles': profiles,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        '--sizes', type=int, nargs='+', default=[100, 1000, 10000], help='numbers of structures (default: %(default)s)'
+    )
+    parser.add_argument(
+        '--batch-size', type=int, nargs='+', default=[50], help='structures per WorkChain (default: %(default)s)'
+    )
+    parser.add_argument('--workers', type=int, nargs='+', default=[1, 2], help='daemon workers (default: %(default)s)')
+    parser.add_argument('--skip-daemon', action='store_true', help='leave out the PostgreSQL + RabbitMQ daemon path')
+    parser.add_argument(
+        '--skip-workchain', action='store_true', help='leave out the in-process WorkChain path (sqlite)'
+    )
+    parser.add_argument('--model', type=Path, default=None, help='model file (default: the shipped model)')
+    parser.add_argument(
+        '--budget', type=float, default=900.0, help='skip a size estimated to take longer (s, default: %(default)s)'
+    )
+    parser.add_argument(
+        '--timeout', type=float, default=3600.0, help='give up waiting for the daemon after (s, default: %(default)s)'
+    )
+    parser.add_argument(
+        '--profile', type=int, default=0, metavar='N', help='also cProfile one WorkChain of N structures'
+    )
+    parser.add_argument('--progress', action='store_true', help='show progress bars')
+    parser.add_argument('--output', type=Path, default=DEFAULT_OUTPUT, help='JSON output (default: %(default)s)')
+    args = parser.parse_args(argv)
+
+    from aiida_symclf.model import default_model_path
+
+    args.model = (args.model or default_model_path()).resolve()
+    workdir = Path(tempfile.mkdtemp(prefix='symclf-throughput-'))
+    os.environ['AIIDA_PATH'] = str(workdir / '.aiida')  # before aiida reads its configuration
+    os.environ['PATH'] = f'{Path(sys.executable).parent}{os.pathsep}{os.environ.get("PATH", "")}'  # daemon runs `verdi`
+    try:
+        report = run(args)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print_table(report['results'])
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + '\n')
+    print(f'\nwritten {args.output}')
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

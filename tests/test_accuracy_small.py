@@ -1,0 +1,69 @@
+"""CI-sized version of ``benchmarks/accuracy.py``: the shipped model on held-out structures.
+
+Structures come from a seed never used in training (training uses seeds ``10 s + 1 + 1000 l``
+and ``10 s + 2 + 1000 l`` for small ``s`` and ``l``; the full benchmark uses 777000). Blocks are
+built exactly as in the benchmark and the WorkChain: standardised and replicated once, then
+perturbed, then fingerprinted with ``standardize=False``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from aiida_symclf.dataset import class_names, defective_blocks, generate_structures
+from aiida_symclf.fingerprint import FingerprintParameters, diffraction_fingerprints
+from aiida_symclf.model import load_model
+from aiida_symclf.perturb import Perturbation
+
+TEST_SEED = 555000
+
+
+@pytest.fixture(scope='module')
+def model():
+    return load_model()
+
+
+def predictions(model, n_per_class: int, perturbation: Perturbation) -> tuple[np.ndarray, np.ndarray]:
+    """True and predicted class indices (in :func:`class_names` order) of generated test blocks."""
+    parameters = FingerprintParameters.from_dict(model.metadata.fingerprint)
+    structures, labels = generate_structures(n_per_class, TEST_SEED)
+    blocks = defective_blocks(structures, perturbation, parameters)
+    fingerprints = diffraction_fingerprints(blocks, dataclasses.replace(parameters, standardize=False))
+    probabilities = model.predict_proba(fingerprints)
+    assert probabilities.shape == (len(labels), len(class_names()))
+    columns = [list(model.class_names).index(name) for name in class_names()]
+    return labels, probabilities[:, columns].argmax(axis=1)
+
+
+def describe_errors(labels: np.ndarray, predicted: np.ndarray) -> str:
+    names = class_names()
+    wrong = np.flatnonzero(labels != predicted)
+    return ', '.join(f'{names[labels[i]]} -> {names[predicted[i]]}' for i in wrong)
+
+
+def test_model_classes_match_the_dataset(model):
+    assert sorted(model.class_names) == sorted(class_names())
+    assert FingerprintParameters.from_dict(model.metadata.fingerprint) == FingerprintParameters()
+
+
+def test_pristine_every_class_right(model):
+    labels, predicted = predictions(model, 10, Perturbation(seed=TEST_SEED))
+    assert set(labels.tolist()) == set(range(len(class_names())))
+    assert np.array_equal(predicted, labels), describe_errors(labels, predicted)
+
+
+@pytest.mark.parametrize(
+    'perturbation',
+    [
+        Perturbation(displacement=0.02, seed=TEST_SEED + 10_000),
+        Perturbation(vacancy_fraction=0.25, seed=TEST_SEED + 20_000),
+    ],
+    ids=['delta-2%', 'eta-25%'],
+)
+def test_defective_accuracy(model, perturbation):
+    labels, predicted = predictions(model, 20, perturbation)
+    accuracy = float(np.mean(predicted == labels))
+    assert accuracy >= 0.95, f'accuracy {accuracy:.3f}; errors: {describe_errors(labels, predicted)}'
