@@ -29,7 +29,15 @@ from scipy.spatial.transform import Rotation
 from .fingerprint import FingerprintParameters, diffraction_fingerprints, prepare_block
 from .perturb import Perturbation, perturb_atoms
 
-__all__ = ['CLASSES', 'CrystalClass', 'class_names', 'generate_dataset', 'generate_structures', 'load_or_generate']
+__all__ = [
+    'CLASSES',
+    'CrystalClass',
+    'class_names',
+    'generate_dataset',
+    'generate_structures',
+    'load_or_generate',
+    'reference_structures',
+]
 
 Generator = Callable[[np.random.Generator], Atoms]
 
@@ -122,6 +130,19 @@ CLASSES: tuple[CrystalClass, ...] = (
     CrystalClass('bct139', (139,), 'In / Pa', 'c/a 0.72-0.90 or 1.52-1.90', _bct139),
     CrystalClass('bct141', (141,), 'beta-Sn', 'c/a 0.45-0.70', _bct141),
 )
+
+
+def reference_structures() -> dict[str, Atoms]:
+    """One real element of each class at its experimental lattice parameters, keyed by class name."""
+    return {
+        'bcc': bulk('Fe', 'bcc', a=2.87),
+        'fcc': bulk('Cu', 'fcc', a=3.61),
+        'diamond': bulk('Si', 'diamond', a=5.43),
+        'sc': bulk('Po', 'sc', a=3.35),
+        'hcp/rh': bulk('Mg', 'hcp', a=3.21, c=5.21),
+        'bct139': crystal('In', [(0, 0, 0)], spacegroup=139, cellpar=[3.25, 3.25, 4.95, 90, 90, 90]),
+        'bct141': crystal('Sn', [(0, 0, 0)], spacegroup=141, setting=1, cellpar=[5.83, 5.83, 3.18, 90, 90, 90]),
+    }
 
 
 def class_names() -> list[str]:

@@ -15,8 +15,8 @@ from aiida import orm
 from aiida.engine import run_get_node
 from ase import Atoms
 from ase.build import bulk
-from ase.spacegroup import crystal
 
+from aiida_symclf.dataset import reference_structures
 from aiida_symclf.perturb import Perturbation, perturb_atoms
 from aiida_symclf.symmetry import SPGLIB_LOOSE, SPGLIB_TIGHT, spglib_class
 from aiida_symclf.workchain import SymmetryClassificationWorkChain
@@ -31,14 +31,12 @@ def example_structures() -> dict[str, Atoms]:
     rotated.rotate(17, 'x', rotate_cell=True)
     displaced_fe = perturb_atoms(bulk('Fe', 'bcc', a=2.87, cubic=True).repeat(5), Perturbation(0.04, 0.0, seed=7))
     vacant_si = perturb_atoms(bulk('Si', 'diamond', a=5.43, cubic=True).repeat(3), Perturbation(0.0, 0.25, seed=7))
+    pristine = {
+        f'{atoms.get_chemical_symbols()[0]}_{name.replace("/", "_")}': atoms
+        for name, atoms in reference_structures().items()
+    }
     return {
-        'Fe_bcc': bulk('Fe', 'bcc', a=2.87),
-        'Cu_fcc': bulk('Cu', 'fcc', a=3.61),
-        'Si_diamond': bulk('Si', 'diamond', a=5.43),
-        'Po_sc': bulk('Po', 'sc', a=3.35),
-        'Mg_hcp': bulk('Mg', 'hcp', a=3.21, c=5.21),
-        'In_bct139': crystal('In', [(0, 0, 0)], spacegroup=139, cellpar=[3.25, 3.25, 4.95, 90, 90, 90]),
-        'Sn_bct141': crystal('Sn', [(0, 0, 0)], spacegroup=141, setting=1, cellpar=[5.83, 5.83, 3.18, 90, 90, 90]),
+        **pristine,
         'Cu_fcc_rotated_supercell': rotated,
         'Fe_bcc_displaced_4pct': displaced_fe,
         'Si_diamond_25pct_vacancies': vacant_si,
