@@ -22,7 +22,8 @@ per class and level, 21,000 blocks; spglib on 50 per class and level) took 561 s
 standardise and replicate the blocks, 40 s for the fingerprints (~530/s), 146 s for the two
 networks (~285/s each), 300 s for spglib (two tolerances, 2 processes; 5-20 ms per pristine or
 displaced block, 0.1-1 s per block with vacancies) and 2 s for bcc -> sc. spglib on every block
-(``--spglib-per-class 0``) adds 20-40 minutes. ``--quick`` (20 per class) takes about a minute.
+(``--spglib-per-class 0``) adds 20-40 minutes. ``--quick`` (20 per class, spglib on 5 per class)
+takes 1-2 minutes.
 """
 
 from __future__ import annotations
@@ -549,7 +550,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         '--n-per-class', type=int, default=200, help='test structures per class and level (default 200)'
     )
-    parser.add_argument('--quick', action='store_true', help='20 per class and 3 bcc -> sc seeds (about a minute)')
+    parser.add_argument('--quick', action='store_true', help='20 per class (spglib: 5), 3 bcc -> sc seeds; 1-2 minutes')
     parser.add_argument('--seed', type=int, default=TEST_SEED, help='seed of the test prototypes (default 777000)')
     parser.add_argument('--bcc-seeds', type=int, default=10, help='random seeds averaged on the bcc -> sc path')
     parser.add_argument('--skip-bcc', action='store_true', help='do not compute the bcc -> sc path')
@@ -572,6 +573,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     if arguments.quick:
         arguments.n_per_class = min(arguments.n_per_class, 20)
         arguments.bcc_seeds = min(arguments.bcc_seeds, 3)
+        arguments.spglib_per_class = min(arguments.spglib_per_class or 5, 5)
     if arguments.levels is not None:
         unknown = set(arguments.levels) - {lv.name for lv in paper_levels()}
         if unknown:

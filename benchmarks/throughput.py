@@ -6,10 +6,15 @@ Structures classified per second, from ase ``Atoms`` to a label, on three paths:
   :meth:`ClassifierModel.predict_proba` (no AiiDA); also on CUDA when ``torch.cuda.is_available()``.
 - ``workchain-sqlite``: ``SymmetryClassificationWorkChain`` run in this process, one WorkChain of
   ``batch`` structures after the other, on an embedded ``core.sqlite_dos`` profile (no services).
-- ``daemon-psql``: ``N / batch`` WorkChains of ``batch`` structures submitted to a daemon with 1
-  and 2 workers, on a ``core.psql_dos`` profile with RabbitMQ (``--skip-daemon`` to leave out).
-  The clock runs from the first submission until every WorkChain has terminated; the workers are
-  warmed up first (imports, model loading).
+- ``daemon-psql-<W>w``: ``N / batch`` WorkChains of ``batch`` structures submitted to a daemon with
+  ``W`` = 1 and 2 workers, on a ``core.psql_dos`` profile with RabbitMQ (``--skip-daemon`` to leave
+  out). The clock runs from the first submission until every WorkChain has terminated; the workers
+  are warmed up first (imports, model loading).
+
+Both WorkChain paths run in the two storage modes (``--storage``): ``per-structure`` (the default
+of the WorkChain: nodes per structure, batches of ``--batch-size``) and ``compact``
+(``store_per_structure=False``: three output nodes per batch, batches of ``--compact-batch-size``);
+the compact paths carry the suffix ``-compact``.
 
 The AiiDA timings include creating and storing the input ``StructureData``. Everything AiiDA
 writes goes to a temporary ``AIIDA_PATH`` and a temporary PostgreSQL database, removed at the end.
@@ -17,7 +22,8 @@ A size whose estimated run time (from the previous size of the same path) exceed
 seconds is skipped and reported as such. ``--profile N`` runs cProfile on one WorkChain of ``N``
 structures per profile and prints where the time goes.
 
-The table is printed as markdown and written as JSON (default ``benchmarks/results/throughput.json``).
+The table is printed as markdown and written as JSON (default ``benchmarks/results/throughput.json``;
+``--append`` merges into it, replacing measurements of the same path, size, batch and workers).
 """
 
 from __future__ import annotations
@@ -103,12 +109,14 @@ def library(atoms: list, model_path: Path, device: str, progress: bool) -> dict[
 # --------------------------------------------------------------------------------------------
 
 
-def quiet(name: str) -> None:
-    """No REPORT log lines of every process step on the terminal during the measurements."""
+def quiet(name: str, worker_slots: int | None = None) -> None:
+    """No REPORT log lines of every process step during the measurements; optionally fewer worker slots."""
     from aiida.manage.configuration import get_config
 
     config = get_config()
     config.set_option('logging.aiida_loglevel', 'WARNING', scope=name)
+    if worker_slots:
+        config.set_option('daemon.worker_process_slots', worker_slots, scope=name)
     config.store()
 
 
@@ -124,8 +132,11 @@ def sqlite_profile(name: str):
 
 
 @contextlib.contextmanager
-def psql_profile(name: str) -> Iterator[Any]:
-    """A ``core.psql_dos`` + RabbitMQ profile on a new database, loaded; the database is dropped after."""
+def psql_profile(name: str, worker_slots: int | None = None) -> Iterator[Any]:
+    """A ``core.psql_dos`` + RabbitMQ profile on a new database, loaded; the database is dropped after.
+
+    ``worker_slots`` sets ``daemon.worker_process_slots``: how many processes a worker runs at once.
+    """
     from aiida import load_profile
     from aiida.manage.configuration import create_profile, get_config
     from aiida.manage.external.postgres import Postgres
@@ -149,7 +160,7 @@ def psql_profile(name: str) -> Iterator[Any]:
                                  storage_config=storage, broker_backend='core.rabbitmq', broker_config=RABBITMQ)  # fmt: skip
         profile.set_option('warnings.rabbitmq_version', False)
         config.store()
-        quiet(name)
+        quiet(name, worker_slots)
         yield load_profile(name, allow_switch=True)
     finally:
         from aiida.manage import get_manager
@@ -159,10 +170,16 @@ def psql_profile(name: str) -> Iterator[Any]:
         postgres.drop_dbuser(database)
 
 
-def structure_nodes(atoms: list, start: int) -> dict[str, Any]:
+def workchain_inputs(atoms: list, start: int, model, compact: bool) -> dict[str, Any]:
+    """Inputs of one WorkChain: new ``StructureData`` (keys ``s<index>``) of ``atoms``, the model, the mode."""
     from aiida import orm
 
-    return {f's{start + i}': orm.StructureData(ase=a) for i, a in enumerate(atoms)}
+    structures = {f's{start + i}': orm.StructureData(ase=a) for i, a in enumerate(atoms)}
+    return {'structures': structures, 'model': model, 'store_per_structure': orm.Bool(not compact)}
+
+
+def label(path: str, compact: bool) -> str:
+    return f'{path}-compact' if compact else path
 
 
 # --------------------------------------------------------------------------------------------
@@ -170,25 +187,22 @@ def structure_nodes(atoms: list, start: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def workchain_in_process(atoms: list, batch: int, model_path: Path, label: str, progress: bool) -> dict[str, Any]:
+def workchain_in_process(atoms: list, batch: int, model_path: Path, compact: bool, progress: bool) -> dict[str, Any]:
     """Run one WorkChain per ``batch`` structures, one after the other, in this process."""
     from aiida.engine import run_get_node
     from tqdm import tqdm
 
     from aiida_symclf.data import SymclfModelData
-    from aiida_symclf.workchain import SymmetryClassificationWorkChain
+    from aiida_symclf.workchain import SymmetryClassificationWorkChain as Classify
 
     model = SymclfModelData.get_or_create(model_path)
-    run_get_node(SymmetryClassificationWorkChain, structures=structure_nodes(atoms[:1], 0), model=model)  # warm-up
+    run_get_node(Classify, **workchain_inputs(atoms[:1], 0, model, compact))  # warm-up
+    path = label('workchain-sqlite', compact)
     start = time.perf_counter()
-    for first in tqdm(range(0, len(atoms), batch), desc=label, unit='workchain', disable=not progress):
-        _, node = run_get_node(
-            SymmetryClassificationWorkChain,
-            structures=structure_nodes(atoms[first : first + batch], first),
-            model=model,
-        )
+    for first in tqdm(range(0, len(atoms), batch), desc=path, unit='workchain', disable=not progress):
+        _, node = run_get_node(Classify, **workchain_inputs(atoms[first : first + batch], first, model, compact))
         assert node.exit_status == 0, f'WorkChain<{node.pk}> failed: {node.exit_status} {node.exit_message}'
-    return record(label, len(atoms), time.perf_counter() - start, batch=batch)
+    return record(path, len(atoms), time.perf_counter() - start, batch=batch)
 
 
 def wait_for(pks: list[int], timeout: float, progress: bool, label: str) -> list[str]:
@@ -226,30 +240,27 @@ def failure(pk: int) -> str:
     return f'{node.process_label}<{pk}> {state} [{node.exit_status}] {node.exit_message or ""} {exception[-1:]} {last_report[-1:]}'
 
 
-def daemon_run(atoms: list, batch: int, model, workers: int, timeout: float, progress: bool) -> dict[str, Any]:
+def daemon_run(atoms: list, batch: int, model, compact: bool, workers: int, args: argparse.Namespace) -> dict[str, Any]:
     """Submit ``len(atoms) / batch`` WorkChains to the running daemon and wait for all of them."""
     from aiida.engine import submit
+    from aiida.manage import get_config_option
 
-    from aiida_symclf.workchain import SymmetryClassificationWorkChain
+    from aiida_symclf.workchain import SymmetryClassificationWorkChain as Classify
 
-    label = f'daemon-psql-{workers}w'
+    path = label(f'daemon-psql-{workers}w', compact)
     start = time.perf_counter()
     pks = [
-        submit(
-            SymmetryClassificationWorkChain,
-            structures=structure_nodes(atoms[first : first + batch], first),
-            model=model,
-        ).pk
+        submit(Classify, **workchain_inputs(atoms[first : first + batch], first, model, compact)).pk
         for first in range(0, len(atoms), batch)
     ]
     submitted = time.perf_counter() - start
-    failed = wait_for(pks, timeout, progress, label)
+    failed = wait_for(pks, args.timeout, args.progress, path)
     seconds = time.perf_counter() - start
     for line in failed:
         print(f'FAILED: {line}', flush=True)
-    return record(
-        label, len(atoms), seconds, batch=batch, workers=workers, submit_seconds=round(submitted, 3), failed=failed
-    )
+    slots = get_config_option('daemon.worker_process_slots')
+    extra = {'batch': batch, 'workers': workers, 'worker_slots': slots, 'submit_seconds': round(submitted, 3)}
+    return record(path, len(atoms), seconds, **extra, failed=failed)
 
 
 @contextlib.contextmanager
@@ -258,16 +269,13 @@ def daemon(workers: int, model, timeout: float) -> Iterator[None]:
     from aiida.engine import submit
     from aiida.engine.daemon.client import get_daemon_client
 
-    from aiida_symclf.workchain import SymmetryClassificationWorkChain
+    from aiida_symclf.workchain import SymmetryClassificationWorkChain as Classify
 
     client = get_daemon_client()
     client.start_daemon(number_workers=workers, timeout=60)
     try:
         warm = structures(2 * workers)
-        pks = [
-            submit(SymmetryClassificationWorkChain, structures=structure_nodes([a], i), model=model).pk
-            for i, a in enumerate(warm)
-        ]
+        pks = [submit(Classify, **workchain_inputs([a], i, model, i % 2 == 1)).pk for i, a in enumerate(warm)]
         wait_for(pks, timeout, False, 'warm-up')
         yield
     finally:
@@ -279,19 +287,21 @@ def daemon(workers: int, model, timeout: float) -> Iterator[None]:
 # --------------------------------------------------------------------------------------------
 
 
-def profile_workchain(atoms: list, model_path: Path, label: str, output: Path) -> dict[str, Any]:
+def profile_workchain(atoms: list, model_path: Path, compact: bool, path: str) -> dict[str, Any]:
     """cProfile of one WorkChain of ``len(atoms)`` structures: total and the biggest costs."""
     from aiida.engine import run_get_node
 
     from aiida_symclf.data import SymclfModelData
-    from aiida_symclf.workchain import SymmetryClassificationWorkChain
+    from aiida_symclf.workchain import SymmetryClassificationWorkChain as Classify
 
     model = SymclfModelData.get_or_create(model_path)
-    run_get_node(SymmetryClassificationWorkChain, structures=structure_nodes(atoms[:1], 0), model=model)
+    run_get_node(Classify, **workchain_inputs(atoms[:1], 0, model, compact))
+    inputs = workchain_inputs(atoms, 0, model, compact)
+    output = PROFILE_DIR / f'throughput-{path}.prof'
     profiler = cProfile.Profile()
     start = time.perf_counter()
     profiler.enable()
-    run_get_node(SymmetryClassificationWorkChain, structures=structure_nodes(atoms, 0), model=model)
+    run_get_node(Classify, **inputs)
     profiler.disable()
     seconds = time.perf_counter() - start
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -316,15 +326,16 @@ def profile_workchain(atoms: list, model_path: Path, label: str, output: Path) -
         'extras on inputs: _set_extras': cumulative('workchain.py', '(_set_extras)'),
         'fingerprints: _fingerprint_nodes': cumulative('calcfunctions.py', '(_fingerprint_nodes)'),
         'network: _classify': cumulative('calcfunctions.py', '(_classify)'),
+        'compact mode: classify_batch': cumulative('calcfunctions.py', '(classify_batch)'),
     }
     text = io.StringIO()
     pstats.Stats(profiler, stream=text).sort_stats('tottime').print_stats(12)
-    print(f'\n== cProfile, {label}: one WorkChain of {len(atoms)} structures, {seconds:.1f} s ({output})')
+    print(f'\n== cProfile, {path}: one WorkChain of {len(atoms)} structures, {seconds:.1f} s ({output})')
     for name, value in breakdown.items():
         print(f'  {name:50} {value:7.2f} s  {1000 * value / len(atoms):7.1f} ms/structure')
     print('\n'.join(text.getvalue().splitlines()[:30]))
     return {
-        'path': label,
+        'path': path,
         'n': len(atoms),
         'seconds': round(seconds, 3),
         'breakdown_seconds': {k: round(v, 3) for k, v in breakdown.items()},
@@ -363,15 +374,26 @@ def print_table(results: list[dict[str, Any]]) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    """All measurements asked for by ``args``; the report written as JSON."""
     import torch
 
     results: list[dict[str, Any]] = []
+    profiles: list[dict[str, Any]] = []
     budget = Budget(args.budget)
 
-    def measure(key: str, n: int, function, *arguments, **extra) -> None:
+    def measure(key: str, n: int, function, *arguments) -> None:
         allowed, estimate = budget.allows(key, n)
         if not allowed:
-            results.append({'path': key.split('|')[0], 'n': n, 'skipped': f'skipped (est. {estimate:.0f} s)', **extra})
+            path, batch, workers = (key.split('|') + ['-', '-'])[:3]
+            results.append(
+                {
+                    'path': path,
+                    'n': n,
+                    'batch': batch,
+                    'workers': workers,
+                    'skipped': f'skipped (est. {estimate:.0f} s)',
+                }
+            )
             print(f'skipping {key} n={n}: estimated {estimate:.0f} s > --budget {args.budget:.0f} s', flush=True)
             return
         result = function(*arguments)
@@ -380,66 +402,61 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         print(json.dumps(result), flush=True)
 
     inputs = {n: structures(n) for n in args.sizes}
-    devices = ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
-    for device in devices:
+    modes = [
+        (mode == 'compact', args.compact_batch_size if mode == 'compact' else args.batch_size) for mode in args.storage
+    ]
+    for device in [] if args.skip_library else ['cpu'] + (['cuda'] if torch.cuda.is_available() else []):
         for n in args.sizes:
             measure(f'library-{device}', n, library, inputs[n], args.model, device, args.progress)
 
-    profiles = []
     if not args.skip_workchain:
         sqlite_profile('bench-sqlite')
-        if args.profile:
-            profiles.append(
-                profile_workchain(
-                    structures(args.profile), args.model, 'workchain-sqlite', PROFILE_DIR / 'throughput-sqlite.prof'
-                )
-            )
-        for batch in args.batch_size:
-            for n in args.sizes:
-                key = f'workchain-sqlite|{batch}'
-                measure(
-                    key,
-                    n,
-                    workchain_in_process,
-                    inputs[n],
-                    batch,
-                    args.model,
-                    'workchain-sqlite',
-                    args.progress,
-                    batch=batch,
-                )
+        for compact, batches in modes:
+            path = label('workchain-sqlite', compact)
+            if args.profile:
+                profiles.append(profile_workchain(structures(args.profile), args.model, compact, path))
+            for batch in batches:
+                for n in args.sizes:
+                    measure(
+                        f'{path}|{batch}', n, workchain_in_process, inputs[n], batch, args.model, compact, args.progress
+                    )
 
     if not args.skip_daemon:
         from aiida_symclf.data import SymclfModelData
 
-        with psql_profile(f'bench-psql-{secrets.token_hex(3)}'):
+        with psql_profile(f'bench-psql-{secrets.token_hex(3)}', args.worker_slots):
             model = SymclfModelData.get_or_create(args.model)
             if args.profile:
-                profiles.append(
-                    profile_workchain(
-                        structures(args.profile), args.model, 'in-process-psql', PROFILE_DIR / 'throughput-psql.prof'
-                    )
-                )
+                for compact, _ in modes:
+                    path = label('in-process-psql', compact)
+                    profiles.append(profile_workchain(structures(args.profile), args.model, compact, path))
             for workers in args.workers:
                 with daemon(workers, model, args.timeout):
-                    for batch in args.batch_size:
-                        for n in args.sizes:
-                            key = f'daemon-psql-{workers}w|{batch}'
-                            measure(key, n, daemon_run, inputs[n], batch, model, workers, args.timeout, args.progress,
-                                    batch=batch, workers=workers)  # fmt: skip
-    return {
-        'machine': {
-            'platform': platform.platform(),
-            'python': platform.python_version(),
-            'cpus': os.cpu_count(),
-            'torch': torch.__version__,
-            'cuda': torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-            'load_average_at_end': os.getloadavg(),
-        },  # fmt: skip
-        'arguments': {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        'results': results,
-        'profiles': profiles,
-    }
+                    for compact, batches in modes:
+                        for batch in batches:
+                            for n in args.sizes:
+                                key = f'{label(f"daemon-psql-{workers}w", compact)}|{batch}|{workers}'
+                                measure(key, n, daemon_run, inputs[n], batch, model, compact, workers, args)
+    machine = {
+        'platform': platform.platform(), 'python': platform.python_version(), 'cpus': os.cpu_count(),
+        'torch': torch.__version__, 'cuda': torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        'load_average_at_end': os.getloadavg(),
+    }  # fmt: skip
+    arguments = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+    return {'machine': machine, 'arguments': arguments, 'results': results, 'profiles': profiles}
+
+
+def merged(previous: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
+    """``report`` with the measurements of ``previous`` that it does not repeat (``--append``)."""
+
+    def key(item: dict[str, Any]) -> tuple:
+        return item['path'], item['n'], str(item.get('batch', '-')), str(item.get('workers', '-'))
+
+    def merge(name: str) -> list[dict[str, Any]]:
+        new = {key(item) for item in report[name]}
+        return [item for item in previous.get(name, []) if key(item) not in new] + report[name]
+
+    return {**report, 'results': merge('results'), 'profiles': merge('profiles')}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -450,9 +467,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         '--sizes', type=int, nargs='+', default=[100, 1000, 10000], help='numbers of structures (default: %(default)s)'
     )
     parser.add_argument(
-        '--batch-size', type=int, nargs='+', default=[50], help='structures per WorkChain (default: %(default)s)'
-    )
+        '--storage', nargs='+', choices=['per-structure', 'compact'], default=['per-structure', 'compact'],
+        help='storage modes of the WorkChain paths (default: both)',
+    )  # fmt: skip
+    parser.add_argument(
+        '--batch-size', type=int, nargs='+', default=[50], help='structures per WorkChain, per-structure mode (default: %(default)s)'
+    )  # fmt: skip
+    parser.add_argument(
+        '--compact-batch-size', type=int, nargs='+', default=[500], help='structures per WorkChain, compact mode (default: %(default)s)'
+    )  # fmt: skip
     parser.add_argument('--workers', type=int, nargs='+', default=[1, 2], help='daemon workers (default: %(default)s)')
+    parser.add_argument(
+        '--worker-slots', type=int, default=None, help="daemon.worker_process_slots (default: AiiDA's, 200)"
+    )
+    parser.add_argument('--skip-library', action='store_true', help='leave out the plain library calls')
     parser.add_argument('--skip-daemon', action='store_true', help='leave out the PostgreSQL + RabbitMQ daemon path')
     parser.add_argument(
         '--skip-workchain', action='store_true', help='leave out the in-process WorkChain path (sqlite)'
@@ -469,6 +497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument('--progress', action='store_true', help='show progress bars')
     parser.add_argument('--output', type=Path, default=DEFAULT_OUTPUT, help='JSON output (default: %(default)s)')
+    parser.add_argument('--append', action='store_true', help='merge into the JSON output instead of replacing it')
     args = parser.parse_args(argv)
 
     from aiida_symclf.model import default_model_path
@@ -481,6 +510,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = run(args)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    if args.append and args.output.is_file():
+        report = merged(json.loads(args.output.read_text()), report)
     print_table(report['results'])
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + '\n')
