@@ -148,8 +148,8 @@ def psql_profile(name: str, worker_slots: int | None = None) -> Iterator[Any]:
         )
     database = f'symclf_bench_{secrets.token_hex(4)}'
     postgres.create_dbuser(database, database)
-    postgres.execute(f'CREATE DATABASE "{database}" OWNER "{database}" ENCODING \'UTF8\' TEMPLATE template0')
     try:
+        postgres.execute(f'CREATE DATABASE "{database}" OWNER "{database}" ENCODING \'UTF8\' TEMPLATE template0')
         config = get_config(create=True)
         storage = {
             'database_engine': 'postgresql_psycopg', 'database_hostname': POSTGRES['host'],
@@ -456,7 +456,13 @@ def merged(previous: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
         new = {key(item) for item in report[name]}
         return [item for item in previous.get(name, []) if key(item) not in new] + report[name]
 
-    return {**report, 'results': merge('results'), 'profiles': merge('profiles')}
+    invocations = previous.get('invocations', [previous['arguments']] if 'arguments' in previous else [])
+    return {
+        **report,
+        'invocations': [*invocations, report['arguments']],
+        'results': merge('results'),
+        'profiles': merge('profiles'),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
