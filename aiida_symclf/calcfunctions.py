@@ -184,22 +184,9 @@ def perturb_structures(perturbations: orm.List, fingerprint_parameters: orm.Dict
     ``<key>_p<level>_r<replica>``; replica ``r`` of level ``l`` uses seed ``seed + r``. Invalid
     structures are listed in the ``failures`` output.
     """
-    parameters = parse_fingerprint_parameters(fingerprint_parameters)
-    levels = [
-        (parse_perturbation(_level_values(item)), int(item.get('replicas', 1))) for item in perturbations.get_list()
-    ]
-    outputs: dict[str, Any] = {}
-    failures: dict[str, str] = {}
-    for key, structure in structures.items():
-        try:
-            block = prepare_block(checked_atoms(structure), parameters)
-        except _StepError as error:
-            failures[key] = error.exit_code.message
-            continue
-        for level_index, (level, replicas) in enumerate(levels):
-            for replica in range(replicas):
-                seeded = dataclasses.replace(level, seed=level.seed + replica)
-                outputs[perturbed_key(key, level_index, replica)] = structure_from_atoms(perturb_atoms(block, seeded))
+    blocks, failures = prepared_blocks(structures, parse_fingerprint_parameters(fingerprint_parameters))
+    replicas = replica_blocks(blocks, parse_levels(perturbations))
+    outputs: dict[str, Any] = {key: structure_from_atoms(atoms) for key, atoms in replicas.items()}
     if failures:
         outputs['failures'] = orm.Dict(failures)
     return outputs
@@ -208,6 +195,13 @@ def perturb_structures(perturbations: orm.List, fingerprint_parameters: orm.Dict
 def perturbed_key(key: str, level_index: int, replica: int) -> str:
     """Link label of replica ``replica`` of level ``level_index`` of structure ``key``."""
     return f'{key}_p{level_index}_r{replica}'
+
+
+def parse_levels(perturbations: orm.List) -> list[tuple[Perturbation, int]]:
+    """``(perturbation, replicas)`` per entry of a ``perturbations`` list."""
+    return [
+        (parse_perturbation(_level_values(item)), int(item.get('replicas', 1))) for item in perturbations.get_list()
+    ]
 
 
 def _level_values(item: dict[str, Any]) -> dict[str, Any]:
@@ -504,9 +498,7 @@ def classify_batch(
     ``summary`` (Dict).
     """
     parameters = parse_fingerprint_parameters(fingerprint_parameters)
-    levels = [
-        (parse_perturbation(_level_values(item)), int(item.get('replicas', 1))) for item in perturbations.get_list()
-    ]
+    levels = parse_levels(perturbations)
     classifier = loaded_model(model)
     blocks, failures = prepared_blocks(structures, parameters)
     images, more_failures = fingerprints_of_blocks(blocks, parameters)
