@@ -28,16 +28,9 @@ from aiida import orm
 from aiida.engine import ExitCode, calcfunction
 from ase import Atoms
 
+from .classification import RESULT_FIELDS, classify_fingerprint_images, fingerprint_structures
 from .data import SymclfModelData, attach_file, fingerprint_array_data, fingerprint_from_node, png_bytes
-from .fingerprint import (
-    FingerprintParameters,
-    StructureError,
-    check_structure,
-    fingerprints_from_clusters,
-    prepare_block,
-    scaled_cluster,
-    scattering_factors,
-)
+from .fingerprint import FingerprintParameters, StructureError, check_structure, replication_for
 from .model import ClassifierModel, ModelFileError
 from .perturb import Perturbation, perturb_atoms
 
@@ -153,11 +146,25 @@ def with_exit_codes(function):
 # --------------------------------------------------------------------------------------------
 
 
-def _perturbed_block(
+def replica_base(atoms: Atoms, parameters: FingerprintParameters) -> Atoms:
+    """The input replicated *in its own frame* to about ``target_atoms`` atoms (a user's supercell).
+
+    Perturbations are applied to this supercell, and the perturbed replica then takes the same
+    path as any input (Bragg lattice, conventional block), so that robustness measures what a
+    user's perturbed structure would face (not the block the pipeline already prepared).
+    """
+    supercell = atoms.repeat(replication_for(atoms, parameters.target_atoms))
+    supercell.pbc = True
+    return supercell
+
+
+def _perturbed_structure(
     structure: orm.StructureData, level: Perturbation, parameters: FingerprintParameters
 ) -> orm.StructureData:
-    block = prepare_block(checked_atoms(structure), parameters)
-    return structure_from_atoms(perturb_atoms(block, level))
+    try:
+        return structure_from_atoms(perturb_atoms(replica_base(checked_atoms(structure), parameters), level))
+    except StructureError as exception:
+        raise _StepError('ERROR_INVALID_STRUCTURE', f'{exception} (StructureData<{structure.pk}>)') from exception
 
 
 @calcfunction
@@ -165,14 +172,14 @@ def _perturbed_block(
 def perturb_structure(
     structure: orm.StructureData, parameters: orm.Dict, fingerprint_parameters: orm.Dict | None = None
 ) -> orm.StructureData:
-    """Standardised, replicated block of ``structure`` with displacements and vacancies.
+    """Supercell of ``structure`` (its own frame, ~``target_atoms`` atoms) with displacements and vacancies.
 
     ``parameters``: ``displacement`` (delta, fraction of the NN distance), ``vacancy_fraction``
     (eta in [0, 1)) and ``seed``; they are inputs of this process, so the perturbation can be
-    reproduced from the provenance graph. ``fingerprint_parameters`` sets the block preparation.
+    reproduced from the provenance graph. ``fingerprint_parameters`` sets ``target_atoms``.
     """
     level = parse_perturbation(parameters.get_dict())
-    return _perturbed_block(structure, level, parse_fingerprint_parameters(fingerprint_parameters))
+    return _perturbed_structure(structure, level, parse_fingerprint_parameters(fingerprint_parameters))
 
 
 @calcfunction
@@ -182,10 +189,13 @@ def perturb_structures(perturbations: orm.List, fingerprint_parameters: orm.Dict
 
     ``perturbations`` is a list of ``{displacement, vacancy_fraction, replicas, seed}``. Output
     ``<key>_p<level>_r<replica>``; replica ``r`` of level ``l`` uses seed ``seed + r``. Invalid
-    structures are listed in the ``failures`` output.
+    structures are listed in the ``failures`` output; the others are still perturbed.
     """
-    blocks, failures = prepared_blocks(structures, parse_fingerprint_parameters(fingerprint_parameters))
-    replicas = replica_blocks(blocks, parse_levels(perturbations))
+    parameters = parse_fingerprint_parameters(fingerprint_parameters)
+    failures: dict[str, str] = {}
+    atoms = valid_atoms(structures, failures)
+    replicas, more_failures = replica_structures(atoms, parse_levels(perturbations), parameters)
+    failures.update(more_failures)
     outputs: dict[str, Any] = {key: structure_from_atoms(atoms) for key, atoms in replicas.items()}
     if failures:
         outputs['failures'] = orm.Dict(failures)
@@ -218,44 +228,42 @@ def _level_values(item: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def prepared_blocks(
-    structures: dict[str, orm.StructureData], parameters: FingerprintParameters
-) -> tuple[dict[str, Atoms], dict[str, str]]:
-    """Standardised, replicated block per key, and the reason of each structure that has none."""
-    blocks, failures = {}, {}
+def valid_atoms(structures: dict[str, orm.StructureData], failures: dict[str, str]) -> dict[str, Atoms]:
+    """``ase.Atoms`` of every structure that passes :func:`check_structure`; reasons of the others into ``failures``."""
+    atoms = {}
     for key, structure in structures.items():
         try:
-            blocks[key] = prepare_block(checked_atoms(structure), parameters)
+            atoms[key] = checked_atoms(structure)
         except _StepError as error:
             failures[key] = error.exit_code.message
-    return blocks, failures
+    return atoms
 
 
-def fingerprints_of_blocks(
-    blocks: dict[str, Atoms], parameters: FingerprintParameters
-) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """Fingerprint per key of prepared blocks, computed in one batch, and reasons of failures."""
-    clusters, weights, failures = {}, {}, {}
-    for key, block in blocks.items():
-        try:
-            clusters[key] = scaled_cluster(block)
-            weights[key] = scattering_factors(block, parameters.scattering)
-        except StructureError as error:
-            failures[key] = exit_code('ERROR_INVALID_STRUCTURE', str(error)).message
-    if not clusters:
-        return {}, failures
-    images = fingerprints_from_clusters(list(clusters.values()), list(weights.values()), parameters)
-    return dict(zip(clusters, images, strict=True)), failures
+def fingerprint_atoms(
+    atoms: dict[str, Atoms], parameters: FingerprintParameters
+) -> tuple[dict[str, np.ndarray], dict[str, dict | None], dict[str, str]]:
+    """Fingerprint and Bragg-lattice summary per key, computed in one batch, and reasons of failures."""
+    keys = list(atoms)
+    batch = fingerprint_structures([atoms[key] for key in keys], parameters)
+    images = {keys[index]: image for index, image in zip(batch.indices, batch.images, strict=True)}
+    lattices = {keys[index]: lattice for index, lattice in zip(batch.indices, batch.lattices, strict=True)}
+    failures = {
+        keys[index]: exit_code('ERROR_INVALID_STRUCTURE', reason).message for index, reason in batch.errors.items()
+    }
+    return images, lattices, failures
 
 
 def _fingerprint_nodes(
     structures: dict[str, orm.StructureData], parameters: FingerprintParameters
 ) -> tuple[dict[str, orm.ArrayData], dict[str, str]]:
     """Fingerprint ArrayData per key (diffraction computed in one batch) and reasons of failures."""
-    blocks, failures = prepared_blocks(structures, parameters)
-    images, more_failures = fingerprints_of_blocks(blocks, parameters)
+    failures: dict[str, str] = {}
+    images, lattices, more_failures = fingerprint_atoms(valid_atoms(structures, failures), parameters)
     nodes = {
-        key: fingerprint_array_data(image, {'parameters': parameters.to_dict(), 'structure_uuid': structures[key].uuid})
+        key: fingerprint_array_data(
+            image,
+            {'parameters': parameters.to_dict(), 'structure_uuid': structures[key].uuid, 'lattice': lattices[key]},
+        )
         for key, image in images.items()
     }
     return nodes, {**failures, **more_failures}
@@ -287,24 +295,8 @@ def compute_fingerprints(parameters: orm.Dict, **structures: orm.StructureData):
 # --------------------------------------------------------------------------------------------
 
 
-def classification_dict(
-    model: ClassifierModel, sha256: str, probabilities: np.ndarray, fingerprint: orm.ArrayData
-) -> orm.Dict:
-    """The Dict stored for one classified fingerprint."""
-    best = int(np.argmax(probabilities))
-    return orm.Dict(
-        {
-            'label': model.class_names[best],
-            'space_groups': list(model.metadata.space_groups[best]),
-            'probability': float(probabilities[best]),
-            'probabilities': {name: float(p) for name, p in zip(model.class_names, probabilities, strict=True)},
-            'model_sha256': sha256,
-            'structure_uuid': fingerprint.base.attributes.get('structure_uuid'),
-        }
-    )
-
-
 def _classify(model_node: SymclfModelData, fingerprints: dict[str, orm.ArrayData]) -> dict[str, orm.Dict]:
+    """One result Dict per fingerprint node (:func:`~aiida_symclf.classification.classification_record`)."""
     model = loaded_model(model_node)
     for node in fingerprints.values():
         check_model_matches(model, node)
@@ -312,12 +304,15 @@ def _classify(model_node: SymclfModelData, fingerprints: dict[str, orm.ArrayData
         return {}
     try:
         images = np.stack([fingerprint_from_node(node) for node in fingerprints.values()])
-        probabilities = model.predict_proba(images)
+        lattices = [node.base.attributes.get('lattice', None) for node in fingerprints.values()]
+        records = classify_fingerprint_images(images, lattices, model)
     except ValueError as exception:
         raise _StepError('ERROR_CLASSIFICATION_FAILED', str(exception)) from exception
     return {
-        key: classification_dict(model, model_node.sha256, row, node)
-        for (key, node), row in zip(fingerprints.items(), probabilities, strict=True)
+        key: orm.Dict(
+            {**record, 'model_sha256': model_node.sha256, 'structure_uuid': node.base.attributes.get('structure_uuid')}
+        )
+        for (key, node), record in zip(fingerprints.items(), records, strict=True)
     }
 
 
@@ -408,10 +403,7 @@ def structure_result(key: str, layout: dict[str, Any], classifications: dict[str
     ]
     return {
         'status': 'classified',
-        **{
-            name: original[name]
-            for name in ('label', 'space_groups', 'probability', 'probabilities', 'model_sha256', 'structure_uuid')
-        },
+        **{name: original[name] for name in RESULT_FIELDS if name in original},
         'robustness': [
             {**level, 'fraction_same_label': fraction}
             for level, fraction in zip(layout['levels'], robustness(original['label'], replica_labels), strict=True)
@@ -463,23 +455,35 @@ def collect_results(layout: orm.Dict, **classifications: orm.Dict):
 # --------------------------------------------------------------------------------------------
 
 
-def replica_blocks(blocks: dict[str, Atoms], levels: list[tuple[Perturbation, int]]) -> dict[str, Atoms]:
-    """Every perturbed replica of every block, keyed as :func:`perturbed_key`."""
-    return {
-        perturbed_key(key, index, replica): perturb_atoms(block, dataclasses.replace(level, seed=level.seed + replica))
-        for key, block in blocks.items()
-        for index, (level, replicas) in enumerate(levels)
-        for replica in range(replicas)
-    }
+def replica_structures(
+    atoms: dict[str, Atoms], levels: list[tuple[Perturbation, int]], parameters: FingerprintParameters
+) -> tuple[dict[str, Atoms], dict[str, str]]:
+    """Every perturbed replica of every structure (keyed as :func:`perturbed_key`), and failures.
+
+    Replica ``r`` of a level perturbs :func:`replica_base` of the input with seed ``seed + r``.
+    """
+    replicas, failures = {}, {}
+    for key, structure in atoms.items():
+        try:
+            base = replica_base(structure, parameters)
+            for index, (level, count) in enumerate(levels):
+                for replica in range(count):
+                    seeded = dataclasses.replace(level, seed=level.seed + replica)
+                    replicas[perturbed_key(key, index, replica)] = perturb_atoms(base, seeded)
+        except StructureError as exception:
+            failures[key] = exit_code('ERROR_INVALID_STRUCTURE', str(exception)).message
+            replicas = {k: v for k, v in replicas.items() if not k.startswith(f'{key}_p')}
+    return replicas, failures
 
 
-def _labels(classifier: ClassifierModel, images: dict[str, np.ndarray]) -> tuple[dict[str, str], np.ndarray]:
-    """Predicted label per key and the probabilities (N, C) in the order of ``images``."""
+def _records(
+    classifier: ClassifierModel, images: dict[str, np.ndarray], lattices: dict[str, dict | None]
+) -> dict[str, dict[str, Any]]:
+    """Classification record per key (one network pass for all)."""
     if not images:
-        return {}, np.zeros((0, len(classifier.class_names)))
-    probabilities = classifier.predict_proba(np.stack(list(images.values())))
-    labels = {key: classifier.class_names[i] for key, i in zip(images, probabilities.argmax(axis=1), strict=True)}
-    return labels, probabilities
+        return {}
+    records = classify_fingerprint_images(np.stack(list(images.values())), [lattices[k] for k in images], classifier)
+    return dict(zip(images, records, strict=True))
 
 
 @calcfunction
@@ -492,46 +496,47 @@ def classify_batch(
     The WorkChain's compact mode (``store_per_structure=False``), for 10^4 structures and more:
     per-structure StructureData/ArrayData/Dict nodes are what dominates the cost of the normal
     mode. Perturbed replicas are not stored (they are reproducible from the inputs: same seeds
-    as :func:`perturb_structures`). Outputs: ``results`` (Dict, key -> status, label,
-    probability, space groups, robustness), ``fingerprints`` (ArrayData: ``fingerprints``
+    as :func:`perturb_structures`). Outputs: ``results`` (Dict, key -> the same result as the
+    linked mode's ``results.<key>``), ``fingerprints`` (ArrayData: ``fingerprints``
     (N, 3, H, W) uint8 with ``scale``, ``probabilities`` (N, C); attribute ``keys``) and
     ``summary`` (Dict).
     """
     parameters = parse_fingerprint_parameters(fingerprint_parameters)
     levels = parse_levels(perturbations)
     classifier = loaded_model(model)
-    blocks, failures = prepared_blocks(structures, parameters)
-    images, more_failures = fingerprints_of_blocks(blocks, parameters)
+    failures: dict[str, str] = {}
+    atoms = valid_atoms(structures, failures)
+    images, lattices, more_failures = fingerprint_atoms(atoms, parameters)
     failures.update(more_failures)
-    block_parameters = dataclasses.replace(parameters, standardize=False)
-    replica_images, _ = fingerprints_of_blocks(replica_blocks({k: blocks[k] for k in images}, levels), block_parameters)
-    labels, probabilities = _labels(classifier, images)
-    replica_labels, _ = _labels(classifier, replica_images)
+    replicas, _ = replica_structures({key: atoms[key] for key in images}, levels, parameters)
+    replica_images, replica_lattices, _ = fingerprint_atoms(replicas, parameters)
+    records = _records(classifier, images, lattices)
+    replica_records = _records(classifier, replica_images, replica_lattices)
     level_dicts = [{**level.to_dict(), 'replicas': replicas} for level, replicas in levels]
     results = {}
-    for index, key in enumerate(images):
-        best = int(np.argmax(probabilities[index]))
+    for key, record in records.items():
         per_level = [
-            [replica_labels.get(perturbed_key(key, level, replica)) for replica in range(replicas)]
-            for level, (_, replicas) in enumerate(levels)
+            [replica_records.get(perturbed_key(key, level, replica), {}).get('label') for replica in range(count)]
+            for level, (_, count) in enumerate(levels)
         ]
         results[key] = {
             'status': 'classified',
-            'label': labels[key],
-            'space_groups': list(classifier.metadata.space_groups[best]),
-            'probability': float(probabilities[index, best]),
+            **record,
             'model_sha256': model.sha256,
             'structure_uuid': structures[key].uuid,
             'robustness': [
                 {**level, 'fraction_same_label': fraction}
-                for level, fraction in zip(level_dicts, robustness(labels[key], per_level), strict=True)
+                for level, fraction in zip(level_dicts, robustness(record['label'], per_level), strict=True)
             ],
         }
     results.update({key: {'status': 'failed', 'reason': reason} for key, reason in failures.items()})
     size = parameters.image_size
     stacked = np.stack(list(images.values())) if images else np.zeros((0, 3, size, size), dtype=np.float32)
     fingerprints = fingerprint_array_data(stacked, {'parameters': parameters.to_dict(), 'keys': list(images)})
-    fingerprints.set_array('probabilities', probabilities)
+    fingerprints.set_array(
+        'probabilities',
+        np.array([list(records[k]['probabilities'].values()) for k in images]).reshape(len(images), -1),
+    )
     return {
         'results': orm.Dict(results),
         'fingerprints': fingerprints,

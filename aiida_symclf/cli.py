@@ -264,42 +264,18 @@ def classify_library(
     structures: Sequence[InputStructure], model_path: Path | None
 ) -> tuple[dict[str, dict], list[InputError]]:
     """Classify with plain library calls (nothing stored): name -> result, and failures."""
-    import numpy as np
-
-    from .fingerprint import (
-        StructureError,
-        fingerprints_from_clusters,
-        prepare_block,
-        scaled_cluster,
-        scattering_factors,
-    )
+    from .classification import classify_structures
     from .model import file_sha256, load_model
 
     model = load_model(model_path)
-    parameters = model.metadata.fingerprint_parameters
-    clusters, weights, names, errors = [], [], [], []
-    for item in structures:
-        try:
-            block = prepare_block(item.atoms, parameters)
-            clusters.append(scaled_cluster(block))
-            weights.append(scattering_factors(block, parameters.scattering))
-            names.append(item.name)
-        except StructureError as exception:
-            errors.append(InputError(item.name, str(exception)))
-    if not names:
-        return {}, errors
-    probabilities = model.predict_proba(fingerprints_from_clusters(clusters, weights, parameters))
     sha256 = file_sha256(model_path) if model_path is not None else _default_model_sha256()
-    results = {}
-    for name, row in zip(names, probabilities, strict=True):
-        best = int(np.argmax(row))
-        results[name] = {
-            'label': model.class_names[best],
-            'space_groups': list(model.metadata.space_groups[best]),
-            'probability': float(row[best]),
-            'probabilities': {label: float(p) for label, p in zip(model.class_names, row, strict=True)},
-            'model_sha256': sha256,
-        }
+    records, reasons = classify_structures([item.atoms for item in structures], model)
+    results, errors = {}, []
+    for item, record, reason in zip(structures, records, reasons, strict=True):
+        if record is None:
+            errors.append(InputError(item.name, reason or 'not classified'))
+        else:
+            results[item.name] = {**record, 'model_sha256': sha256}
     return results, errors
 
 
@@ -400,8 +376,12 @@ def _spglib_cell(entry: dict[str, Any]) -> str:
     return f'{entry["class"] or "-"} ({entry["space_group"]})'
 
 
-def _classify_rows(structures: Sequence[InputStructure], results: dict[str, dict]) -> list[dict[str, Any]]:
+def _classify_rows(
+    structures: Sequence[InputStructure], results: dict[str, dict], compare_spglib: bool
+) -> list[dict[str, Any]]:
     """One JSON-ready record per classified structure, in input order."""
+    from .classification import RESULT_FIELDS
+
     rows = []
     for item in structures:
         if item.name not in results:
@@ -410,11 +390,8 @@ def _classify_rows(structures: Sequence[InputStructure], results: dict[str, dict
         rows.append(
             {
                 'file': item.name,
-                'label': result['label'],
-                'space_groups': result['space_groups'],
-                'probability': result['probability'],
-                'probabilities': result['probabilities'],
-                'spglib': spglib_summary(item.atoms),
+                **{name: result.get(name) for name in RESULT_FIELDS if name not in ('structure_uuid',)},
+                'spglib': spglib_summary(item.atoms) if compare_spglib else None,
                 'pk': result.get('pk'),
             }
         )
@@ -428,21 +405,28 @@ def _table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
 
 
 def _print_classify_table(rows: Sequence[dict[str, Any]]) -> None:
-    headers = ['file', 'class', 'space group(s)', 'probability', 'spglib loose', 'spglib tight']
+    headers = ['file', 'class', 'space group(s)', 'network (prob.)', 'uncertainty', 'lattice']
+    with_spglib = any(row['spglib'] is not None for row in rows)
     with_pk = any(row['pk'] is not None for row in rows)
-    table = [
-        [
+    table = []
+    for row in rows:
+        lattice = row.get('lattice') or {}
+        cells = [
             row['file'],
             row['label'],
-            ', '.join(map(str, row['space_groups'])),
-            f'{row["probability"]:.3f}',
-            _spglib_cell(row['spglib']['loose']),
-            _spglib_cell(row['spglib']['tight']),
+            ', '.join(map(str, row['space_groups'])) or '-',
+            f'{row.get("network_label", row["label"])} ({row["probability"]:.3f})',
+            '-' if row.get('uncertainty') is None else f'{row["uncertainty"]:.3f}',
+            f'{lattice["bravais"]} x{lattice["atoms_per_lattice_point"]:g}' if lattice else '-',
         ]
-        + ([str(row['pk'])] if with_pk else [])
-        for row in rows
-    ]
-    click.echo(_table(table, headers + (['pk'] if with_pk else [])))
+        if with_spglib:
+            cells += [_spglib_cell(row['spglib']['loose']), _spglib_cell(row['spglib']['tight'])]
+        table.append(cells + ([str(row['pk'])] if with_pk else []))
+    headers += (['spglib loose', 'spglib tight'] if with_spglib else []) + (['pk'] if with_pk else [])
+    click.echo(_table(table, headers))
+    reasons = [(row['file'], row['unknown_reason']) for row in rows if row.get('unknown_reason')]
+    for name, reason in reasons:
+        click.echo(f'{name}: unknown: {reason}')
 
 
 @click.command('classify')
@@ -459,19 +443,25 @@ def _print_classify_table(rows: Sequence[dict[str, Any]]) -> None:
 @click.option('--json', 'as_json', is_flag=True, help='Print JSON instead of a table.')
 @click.option('--library', '--no-store', 'library', is_flag=True,
               help='Classify with plain library calls: no database, no profile, nothing stored.')  # fmt: skip
+@click.option('--compare-spglib/--no-compare-spglib', default=None,
+              help='Add spglib\'s answer at a loose and a tight tolerance. Default: on for the table, off for '
+              '--json (spglib on perturbed ~250-atom supercells costs more than the classification).')  # fmt: skip
 @click.option('-v', '--verbose', is_flag=True, help="Show the WorkChain's process reports.")
 @profile_options
 @friendly_errors
 def classify_command(
     files: tuple[Path, ...], file_format: str | None, model_path: Path | None, as_json: bool, library: bool,
-    verbose: bool, profile_name: str | None, yes: bool,
+    compare_spglib: bool | None, verbose: bool, profile_name: str | None, yes: bool,
 ) -> None:  # fmt: skip
     """Classify the crystal structures read from FILES.
 
     FILES may be in any format ase reads (CIF, POSCAR, extxyz, ...). By default the structures are stored and classified by the SymmetryClassificationWorkChain,
-    so that `aiida-symclf query` finds them later. The table shows the network's class, the
-    space groups it covers, its probability, and spglib's answer at a loose (0.1 A, 5 deg) and a
-    tight (1e-4 A, 1 deg) tolerance: `class (space group)`, `-` for a space group of no class.
+    so that `aiida-symclf query` finds them later. The table shows the class (`unknown` when the
+    structure is none of the classes, with the reason below the table), the space groups it
+    covers, the network's own answer and probability, its uncertainty (MC-dropout mutual
+    information), the Bravais lattice found from the Bragg peaks with the atoms per lattice
+    point, and (--compare-spglib) spglib's answer at a loose (0.1 A, 5 deg) and a tight
+    (1e-4 A, 1 deg) tolerance: `class (space group)`, `-` for a space group of no class.
     A file that holds several structures gives one row per frame (`file@frame`).
 
     Files that cannot be read or are not periodic crystals are reported one line each on
@@ -489,7 +479,7 @@ def classify_command(
         results, failures, process = classify_workchain(structures, model_path, verbose)
     report_errors(failures)
     errors += failures
-    rows = _classify_rows(structures, results)
+    rows = _classify_rows(structures, results, compare_spglib if compare_spglib is not None else not as_json)
     if as_json:
         payload = {
             'profile': profile.name if profile is not None else None,

@@ -105,30 +105,38 @@ def _bct141(rng: np.random.Generator) -> Atoms:
 
 @dataclasses.dataclass(frozen=True)
 class CrystalClass:
-    """One network class: its label, the space groups it covers, a prototype and ranges."""
+    """One network class: its label, the space groups it covers, a prototype and ranges.
+
+    ``lattices`` maps each Bravais lattice a crystal of the class can have (Pearson symbol of
+    its lattice, from :mod:`aiida_symclf.lattice`) to the atoms per lattice point of the pristine
+    crystal: a structure whose Bragg peaks say otherwise is not of this class, whatever the
+    network says (see :mod:`aiida_symclf.classification`).
+    """
 
     name: str
     space_groups: tuple[int, ...]
     prototype: str
     parameter_ranges: str
     generate: Generator
+    lattices: tuple[tuple[str, int], ...] = ()
 
 
 #: The table of network classes, in output order of the network.
 CLASSES: tuple[CrystalClass, ...] = (
-    CrystalClass('bcc', (229,), 'W', 'a 2.5-6 A', _bcc),
-    CrystalClass('fcc', (225,), 'Cu', 'a 2.5-6 A', _fcc),
-    CrystalClass('diamond', (227,), 'Si', 'a 3.75-9 A', _diamond),
-    CrystalClass('sc', (221,), 'Po', 'a 2.5-6 A', _simple_cubic),
+    CrystalClass('bcc', (229,), 'W', 'a 2.5-6 A', _bcc, (('cI', 1),)),
+    CrystalClass('fcc', (225,), 'Cu', 'a 2.5-6 A', _fcc, (('cF', 1),)),
+    CrystalClass('diamond', (227,), 'Si', 'a 3.75-9 A', _diamond, (('cF', 2),)),
+    CrystalClass('sc', (221,), 'Po', 'a 2.5-6 A', _simple_cubic, (('cP', 1),)),
     CrystalClass(
         'hcp/rh',
         (194, 166),
         'Mg / alpha-Hg / As',
         'hcp c/a 1.45-1.80; Hg alpha 66-84 or 96-104 deg; As alpha 50-57 deg, z 0.21-0.235',
         _hcp_or_rhombohedral,
+        (('hP', 2), ('hR', 2)),
     ),
-    CrystalClass('bct139', (139,), 'In / Pa', 'c/a 0.72-0.90 or 1.52-1.90', _bct139),
-    CrystalClass('bct141', (141,), 'beta-Sn', 'c/a 0.45-0.70', _bct141),
+    CrystalClass('bct139', (139,), 'In / Pa', 'c/a 0.72-0.90 or 1.52-1.90', _bct139, (('tI', 1),)),
+    CrystalClass('bct141', (141,), 'beta-Sn', 'c/a 0.45-0.70', _bct141, (('tI', 2),)),
 )
 
 
@@ -147,6 +155,11 @@ def reference_structures() -> dict[str, Atoms]:
 
 def class_names() -> list[str]:
     return [crystal_class.name for crystal_class in CLASSES]
+
+
+def class_lattices() -> dict[str, dict[str, int]]:
+    """Class name -> {Bravais lattice: atoms per lattice point of the pristine crystal}."""
+    return {c.name: dict(c.lattices) for c in CLASSES}
 
 
 def space_group_to_class() -> dict[int, str]:

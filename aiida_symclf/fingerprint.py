@@ -2,8 +2,11 @@
 
 A structure is turned into a small 3-channel image:
 
-1. *Preparation* (:func:`prepare_block`): optionally standardise to the conventional cell
-   (spglib, loose tolerance), replicate to a block of about ``target_atoms`` atoms.
+1. *Preparation* (:func:`prepare`): find the crystal's lattice from the structure's own Bragg
+   peaks and cut a block of about ``target_atoms`` sites, made of whole conventional cells in the
+   standard orientation (:mod:`aiida_symclf.lattice`; no tolerance on atomic positions, any
+   orientation and supercell of the input). With ``standardize=False`` the structure is only
+   replicated as it is (for blocks that are already in the conventional frame).
 2. *Scaling* (:func:`scaled_cluster`): all lengths are divided by the mean nearest-neighbour
    distance (so the fingerprint does not depend on the lattice constant) and the block is
    centred on its centroid. It is then treated as a finite cluster (no periodic images).
@@ -38,6 +41,8 @@ import numpy as np
 import torch
 from ase import Atoms
 
+from .lattice import BraggLattice
+
 __all__ = [
     'CHANNEL_AXES',
     'FingerprintParameters',
@@ -46,6 +51,8 @@ __all__ = [
     'diffraction_fingerprint',
     'diffraction_fingerprints',
     'nearest_neighbour_distance',
+    'PreparedBlock',
+    'prepare',
     'prepare_block',
     'scaled_cluster',
 ]
@@ -54,6 +61,11 @@ __all__ = [
 #: cluster rotated by -45 and +45 degrees about ``CHANNEL_AXES[i]``.
 CHANNEL_AXES = ('x', 'y', 'z')
 ROTATION_ANGLE_DEG = 45.0
+#: Keys of fingerprint parameters in older model files that no longer mean anything.
+LEGACY_KEYS = ('symprec', 'angle_tolerance')
+#: Most atoms an input structure may have (the lattice analysis samples at most 1,000 of them
+#: and the block holds ~``target_atoms``, but reading and wrapping all of them costs memory).
+MAX_INPUT_ATOMS = 1_000_000
 _CHUNK = 8  # structures per diffraction kernel call; measured fastest on 2 CPU cores
 _GPU_CHUNK = 256
 
@@ -73,8 +85,6 @@ class FingerprintParameters:
     image_size: int = 64
     target_atoms: int = 250
     standardize: bool = True
-    symprec: float = 0.1
-    angle_tolerance: float = 5.0
     wavelength: float = 0.05
     detector_distance: float = 0.1
     pixel_size: float = 4.0e-4
@@ -92,7 +102,7 @@ class FingerprintParameters:
             errors.append(f'target_atoms must be a positive integer, got {self.target_atoms!r}')
         if not isinstance(self.standardize, bool):
             errors.append(f'standardize must be a boolean, got {self.standardize!r}')
-        for name in ('symprec', 'angle_tolerance', 'wavelength', 'detector_distance', 'pixel_size'):
+        for name in ('wavelength', 'detector_distance', 'pixel_size'):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
                 errors.append(f'{name} must be a positive number, got {value!r}')
@@ -107,9 +117,16 @@ class FingerprintParameters:
             raise ValueError('; '.join(errors))
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any] | None) -> FingerprintParameters:
-        """Build from a (possibly partial) dictionary; unknown keys are an error."""
+    def from_dict(cls, values: dict[str, Any] | None, legacy: bool = False) -> FingerprintParameters:
+        """Build from a (possibly partial) dictionary; unknown keys are an error.
+
+        ``legacy=True`` (model files written before the Bragg-lattice frame) drops the spglib
+        tolerances ``symprec`` and ``angle_tolerance`` that the preparation no longer uses.
+        """
         values = dict(values or {})
+        if legacy:
+            for key in LEGACY_KEYS:
+                values.pop(key, None)
         known = {field.name for field in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
@@ -164,6 +181,8 @@ def check_structure(atoms: Atoms) -> None:
     volume = abs(np.linalg.det(cell))
     if volume < 1e-6:
         raise StructureError('the cell has zero volume')
+    if len(atoms) > MAX_INPUT_ATOMS:
+        raise StructureError(f'the structure has {len(atoms)} atoms, more than the limit of {MAX_INPUT_ATOMS}')
 
 
 def nearest_neighbour_distance(positions: np.ndarray) -> float:
@@ -184,43 +203,50 @@ def nearest_neighbour_distance(positions: np.ndarray) -> float:
     return float(np.mean(nearest))
 
 
-def standardize_cell(atoms: Atoms, symprec: float, angle_tolerance: float) -> Atoms:
-    """Conventional standard cell from spglib; ``atoms`` unchanged where spglib finds nothing."""
-    import spglib
-
-    cell = (np.asarray(atoms.cell), atoms.get_scaled_positions(), atoms.get_atomic_numbers())
-    standard = spglib.standardize_cell(
-        cell, to_primitive=False, no_idealize=False, symprec=symprec, angle_tolerance=angle_tolerance
-    )
-    if standard is None:
-        return atoms.copy()
-    lattice, scaled_positions, numbers = standard
-    return Atoms(numbers=numbers, cell=lattice, scaled_positions=scaled_positions, pbc=True)
-
-
 def replication_for(atoms: Atoms, target_atoms: int) -> tuple[int, int, int]:
     """Repetitions along the three cell vectors giving a near-cubic block of ~``target_atoms``.
 
     A block that already holds about ``target_atoms`` (for example a perturbed block of a
     previous step, even with up to ~70% vacancies) is not replicated again.
     """
-    cell = np.asarray(atoms.cell)
-    volume = abs(np.linalg.det(cell))
-    # Heights of the cell: distance between opposite faces.
-    heights = volume / np.linalg.norm(np.cross(cell[[1, 2, 0]], cell[[2, 0, 1]]), axis=1)
-    edge = (target_atoms * volume / len(atoms)) ** (1.0 / 3.0)
-    return tuple(int(max(1, round(edge / height))) for height in heights)  # type: ignore[return-value]
+    from .lattice import replication_for_cell
+
+    repeats = replication_for_cell(np.asarray(atoms.cell), len(atoms), target_atoms)
+    return tuple(int(n) for n in repeats)  # type: ignore[return-value]
+
+
+@dataclasses.dataclass(frozen=True)
+class PreparedBlock:
+    """The block that is fingerprinted and, for periodic inputs, what its Bragg peaks said."""
+
+    block: Atoms
+    lattice: BraggLattice | None
+
+
+def prepare(atoms: Atoms, parameters: FingerprintParameters | None = None) -> PreparedBlock:
+    """Block of about ``target_atoms`` sites of ``atoms``, in the conventional frame if asked.
+
+    ``standardize=True``: the cell is Minkowski-reduced (a flat triclinic cell becomes a good
+    one), the lattice is found from the Bragg peaks and a block of whole conventional cells is
+    cut out in the standard orientation (:mod:`aiida_symclf.lattice`). ``standardize=False``:
+    the cell is replicated as it is.
+    """
+    from .lattice import analyse_lattice, conventional_block, minkowski_reduced
+
+    parameters = parameters or FingerprintParameters()
+    check_structure(atoms)
+    if not parameters.standardize:
+        block = atoms.repeat(replication_for(atoms, parameters.target_atoms))
+        block.pbc = True
+        return PreparedBlock(block, None)
+    reduced = minkowski_reduced(atoms)
+    lattice = analyse_lattice(reduced)
+    return PreparedBlock(conventional_block(reduced, lattice, parameters.target_atoms), lattice)
 
 
 def prepare_block(atoms: Atoms, parameters: FingerprintParameters | None = None) -> Atoms:
-    """Standardise (if asked) and replicate ``atoms`` to a block of about ``target_atoms`` atoms."""
-    parameters = parameters or FingerprintParameters()
-    check_structure(atoms)
-    if parameters.standardize:
-        atoms = standardize_cell(atoms, parameters.symprec, parameters.angle_tolerance)
-    block = atoms.repeat(replication_for(atoms, parameters.target_atoms))
-    block.pbc = True
-    return block
+    """The block of :func:`prepare` alone."""
+    return prepare(atoms, parameters).block
 
 
 def scaled_cluster(block: Atoms) -> np.ndarray:

@@ -5,10 +5,13 @@ conv 16, conv 16, max-pool 2; conv 8, conv 8; dropout 0.25; flatten; dense 128 (
 batch norm; dense to the classes (softmax applied by :meth:`ClassifierModel.predict_proba`).
 
 A *model file* is a :func:`torch.save` of a plain dictionary holding only tensors, strings and
-numbers: ``{'format': ..., 'state_dict': {...}, 'metadata': '<json>'}``. It is read with
-``torch.load(weights_only=True)``, so a model file can never run code. The metadata names the
-classes, their space groups, the fingerprint parameters the network expects, the package
-version and a hash of the training data.
+numbers: ``{'format': ..., 'state_dict': {...}, 'metadata': '<json>', 'tensors_sha256': ...}``.
+It is read with ``torch.load(weights_only=True)``, so a model file can never run code. The
+metadata names the classes, their space groups, the fingerprint parameters the network
+expects, the package version and a hash of the training data; ``tensors_sha256`` is a digest of
+every tensor (name, dtype, shape, bytes), checked on load, so that a corrupted file (a flipped
+byte inside a tensor, which ``torch.load`` does not notice) is refused. Files of the first
+format (``aiida-symclf-model/1``) have no digest and are still read.
 """
 
 from __future__ import annotations
@@ -36,9 +39,14 @@ __all__ = [
     'file_sha256',
     'load_model',
     'save_model',
+    'tensors_sha256',
 ]
 
-MODEL_FORMAT = 'aiida-symclf-model/1'
+MODEL_FORMAT = 'aiida-symclf-model/2'
+#: Older formats that are still read (no tensor digest).
+LEGACY_FORMATS = ('aiida-symclf-model/1',)
+#: Forward passes of the dense head with dropout on, for the MC-dropout uncertainty.
+MC_SAMPLES = 30
 DEFAULT_MODEL_NAME = 'symclf-default.pt'
 
 
@@ -85,24 +93,37 @@ class ModelMetadata:
 
     @property
     def fingerprint_parameters(self) -> FingerprintParameters:
-        return FingerprintParameters.from_dict(self.fingerprint)
+        return FingerprintParameters.from_dict(self.fingerprint, legacy=True)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> ModelMetadata:
-        values = json.loads(text)
+    def from_json(cls, text: Any) -> ModelMetadata:
+        """Parse the metadata of a model file; every problem is a :class:`ModelFileError`."""
+        if not isinstance(text, str):
+            raise ModelFileError(f'model metadata must be a JSON string, got {type(text).__name__}')
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError as exception:
+            raise ModelFileError(f'model metadata is not valid JSON: {exception}') from exception
+        if not isinstance(values, dict):
+            raise ModelFileError(f'model metadata must be a JSON object, got {type(values).__name__}')
         missing = [f.name for f in dataclasses.fields(cls) if f.name not in values and f.name != 'training']
         if missing:
             raise ModelFileError(f'model metadata lacks {", ".join(missing)}')
-        return cls(
-            class_names=tuple(values['class_names']),
-            space_groups=tuple(tuple(group) for group in values['space_groups']),
-            fingerprint=dict(values['fingerprint']),
-            package_version=str(values['package_version']),
-            training=dict(values.get('training', {})),
-        )
+        try:
+            metadata = cls(
+                class_names=tuple(str(name) for name in values['class_names']),
+                space_groups=tuple(tuple(int(g) for g in group) for group in values['space_groups']),
+                fingerprint=dict(values['fingerprint']),
+                package_version=str(values['package_version']),
+                training=dict(values.get('training', {})),
+            )
+            metadata.fingerprint_parameters  # noqa: B018  (validates the fingerprint settings)
+        except (TypeError, ValueError) as exception:
+            raise ModelFileError(f'model metadata is malformed: {exception}') from exception
+        return metadata
 
 
 @dataclasses.dataclass
@@ -129,17 +150,46 @@ class ClassifierModel:
 
     def predict_proba(self, fingerprints: np.ndarray, batch_size: int = 256) -> np.ndarray:
         """Class probabilities (B, n_classes) float64 of fingerprints (B, 3, H, W)."""
+        return self.predict(fingerprints, batch_size, mc_samples=0)[0]
+
+    def predict(
+        self, fingerprints: np.ndarray, batch_size: int = 256, mc_samples: int = MC_SAMPLES
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities (B, C) of the deterministic network and their uncertainty (B,).
+
+        The uncertainty is the mutual information (nats) between the prediction and the
+        network's weights, estimated with ``mc_samples`` passes of the dense head with dropout
+        switched on (MC dropout; the convolutions are computed once). It is near 0 where every
+        dropout mask gives the same answer and grows where they disagree. Fixed seed: the same
+        input always gets the same value. ``mc_samples=0`` skips it (zeros).
+        """
         fingerprints = np.asarray(fingerprints, dtype=np.float32)
         self.check_fingerprints(fingerprints)
         self.network.eval()
-        outputs = []
-        with torch.no_grad():
+        probabilities, uncertainties = [], []
+        with torch.no_grad(), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
             for start in range(0, len(fingerprints), batch_size):
-                batch = torch.from_numpy(fingerprints[start : start + batch_size])
-                outputs.append(torch.softmax(self.network(batch), dim=1).double().numpy())
-        if not outputs:
-            return np.zeros((0, len(self.class_names)))
-        return np.concatenate(outputs)
+                features = self.network.features(torch.from_numpy(fingerprints[start : start + batch_size]))
+                probabilities.append(torch.softmax(self.network.classifier(features), dim=1).double().numpy())
+                uncertainties.append(self._mutual_information(features, mc_samples))
+        if not probabilities:
+            return np.zeros((0, len(self.class_names))), np.zeros(0)
+        return np.concatenate(probabilities), np.concatenate(uncertainties)
+
+    def _mutual_information(self, features: torch.Tensor, samples: int) -> np.ndarray:
+        """MC-dropout mutual information of a batch of convolutional features."""
+        if samples <= 0:
+            return np.zeros(len(features))
+        dropout, *head = self.network.classifier
+        repeated = features.unsqueeze(0).expand(samples, *features.shape).reshape(-1, *features.shape[1:])
+        masked = torch.nn.functional.dropout(repeated, p=dropout.p, training=True)
+        logits = torch.nn.Sequential(*head)(masked).reshape(samples, len(features), -1)
+        probabilities = torch.softmax(logits.double(), dim=-1)
+        mean = probabilities.mean(dim=0)
+        entropy = -(mean * torch.log(mean.clamp_min(1e-12))).sum(-1)
+        expected = -(probabilities * torch.log(probabilities.clamp_min(1e-12))).sum(-1).mean(0)
+        return (entropy - expected).clamp_min(0.0).numpy()
 
 
 def default_model_path() -> Path:
@@ -155,10 +205,52 @@ def file_sha256(path: Path | str) -> str:
     return digest.hexdigest()
 
 
+def tensors_sha256(state_dict: dict[str, Any]) -> str:
+    """Digest of every tensor of a state dict: names, dtypes, shapes and bytes, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(state_dict):
+        tensor = state_dict[name]
+        if not isinstance(tensor, torch.Tensor):
+            raise ModelFileError(f'state_dict entry {name!r} is not a tensor')
+        digest.update(f'{name}|{tensor.dtype}|{tuple(tensor.shape)}|'.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
 def save_model(network: SymmetryCNN, metadata: ModelMetadata, path: Path | str) -> None:
-    """Write weights and metadata as a weights-only model file."""
+    """Write weights, metadata and the tensor digest as a weights-only model file."""
     state = {name: tensor.detach().cpu().contiguous() for name, tensor in network.state_dict().items()}
-    torch.save({'format': MODEL_FORMAT, 'state_dict': state, 'metadata': metadata.to_json()}, path)
+    payload = {
+        'format': MODEL_FORMAT,
+        'state_dict': state,
+        'metadata': metadata.to_json(),
+        'tensors_sha256': tensors_sha256(state),
+    }
+    torch.save(payload, path)
+
+
+def _read_payload(path: Path) -> dict[str, Any]:
+    """The checked dictionary of a model file: known format, tensors intact."""
+    try:
+        payload = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as exception:  # torch raises several types for corrupt or unsafe files
+        raise ModelFileError(
+            f'cannot read model file {path}: not a weights-only aiida-symclf model ({exception.__class__.__name__})'
+        ) from exception
+    if not isinstance(payload, dict) or payload.get('format') not in (MODEL_FORMAT, *LEGACY_FORMATS):
+        raise ModelFileError(f'{path} is not an aiida-symclf model file (expected format {MODEL_FORMAT!r})')
+    for key in ('state_dict', 'metadata'):
+        if key not in payload:
+            raise ModelFileError(f'{path}: the model file has no {key!r}')
+    if not isinstance(payload['state_dict'], dict):
+        raise ModelFileError(f'{path}: state_dict is not a dictionary of tensors')
+    if payload['format'] == MODEL_FORMAT:
+        recorded = payload.get('tensors_sha256')
+        if not isinstance(recorded, str):
+            raise ModelFileError(f'{path}: the model file records no tensor digest')
+        if tensors_sha256(payload['state_dict']) != recorded:
+            raise ModelFileError(f'{path} is corrupted: its tensors do not match the digest recorded in the file')
+    return payload
 
 
 def load_model(path: Path | str | None = None) -> ClassifierModel:
@@ -166,24 +258,17 @@ def load_model(path: Path | str | None = None) -> ClassifierModel:
     path = Path(path) if path is not None else default_model_path()
     if not path.is_file():
         raise ModelFileError(f'model file not found: {path}')
-    try:
-        payload = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as exception:  # torch raises several types for corrupt or unsafe files
-        raise ModelFileError(
-            f'cannot read model file {path}: not a weights-only aiida-symclf model ({exception.__class__.__name__})'
-        ) from exception
-    if not isinstance(payload, dict) or payload.get('format') != MODEL_FORMAT:
-        raise ModelFileError(f'{path} is not an aiida-symclf model file (expected format {MODEL_FORMAT!r})')
+    payload = _read_payload(path)
     metadata = ModelMetadata.from_json(payload['metadata'])
     if len(metadata.class_names) != len(metadata.space_groups):
         raise ModelFileError(
             f'{path}: {len(metadata.class_names)} class names but {len(metadata.space_groups)} space-group lists'
         )
     parameters = metadata.fingerprint_parameters
-    network = SymmetryCNN(n_classes=len(metadata.class_names), image_size=parameters.image_size)
     try:
+        network = SymmetryCNN(n_classes=len(metadata.class_names), image_size=parameters.image_size)
         network.load_state_dict(payload['state_dict'])
-    except (RuntimeError, KeyError) as exception:
+    except (RuntimeError, KeyError, ValueError) as exception:
         raise ModelFileError(
             f'{path}: weights do not match the network for {len(metadata.class_names)} classes at {parameters.image_size} px: {exception}'
         ) from exception

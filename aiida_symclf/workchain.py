@@ -215,42 +215,45 @@ class SymmetryClassificationWorkChain(WorkChain):
             perturbations=orm.List(self.ctx.levels),
             fingerprint_parameters=self.ctx.fingerprint_parameters,
             **self.ctx.structures,
+            metadata={'call_link_label': 'perturb'},
         )
         if not isinstance(outputs, dict):  # an ExitCode of the CalcFunction
             return self.exit_codes.ERROR_INVALID_PARAMETERS.format(reason=outputs.message)
         if 'failures' in outputs:
             self.ctx.failures.update(outputs.pop('failures').get_dict())
         self.ctx.perturbed = outputs
-        self.report(f'made {len(outputs)} perturbed structures at {len(self.ctx.levels)} levels')
+        levels = len(self.ctx.levels)
+        self.report(f'made {len(outputs)} perturbed structures at {levels} level{"s" if levels != 1 else ""}')
 
     def fingerprint(self):
-        """Fingerprints of the input structures and of the perturbed blocks.
+        """Fingerprints of the input structures and of their perturbed replicas, in one CalcFunction.
 
-        The perturbed blocks are already standardised and replicated: they are fingerprinted as
-        they are (``standardize=False``), as in the paper, in a second batched CalcFunction.
+        The replicas are supercells of the inputs in their own frame, perturbed: they take the
+        same path as any input (Bragg lattice, conventional block), with the same parameters.
         """
         structures = {key: node for key, node in self.ctx.structures.items() if key not in self.ctx.failures}
         if not structures:
             return self._all_failed()
-        self.ctx.fingerprints = {}
-        batches = [(structures, self.ctx.fingerprint_parameters)]
-        if self.ctx.get('perturbed'):
-            as_blocks = orm.Dict({**self.ctx.fingerprint_parameters.get_dict(), 'standardize': False})
-            batches.append((self.ctx.perturbed, as_blocks))
-        for batch, parameters in batches:
-            fingerprints = compute_fingerprints(parameters=parameters, **batch)
-            if not isinstance(fingerprints, dict):  # an ExitCode of the CalcFunction
-                return self.exit_codes.ERROR_FINGERPRINT_FAILED.format(reason=fingerprints.message)
-            if 'failures' in fingerprints:
-                failures = fingerprints.pop('failures').get_dict()
-                self.ctx.failures.update({k: v for k, v in failures.items() if k in self.ctx.structures})
-            self.ctx.fingerprints.update(fingerprints)
+        fingerprints = compute_fingerprints(
+            parameters=self.ctx.fingerprint_parameters,
+            **structures,
+            **self.ctx.get('perturbed', {}),
+            metadata={'call_link_label': 'fingerprint'},
+        )
+        if not isinstance(fingerprints, dict):  # an ExitCode of the CalcFunction
+            return self.exit_codes.ERROR_FINGERPRINT_FAILED.format(reason=fingerprints.message)
+        if 'failures' in fingerprints:
+            failures = fingerprints.pop('failures').get_dict()
+            self.ctx.failures.update({k: v for k, v in failures.items() if k in self.ctx.structures})
+        self.ctx.fingerprints = fingerprints
         self.report(f'computed {len(self.ctx.fingerprints)} fingerprints')
 
     def classify(self):
         if not self.ctx.fingerprints:
             return self._all_failed()
-        outputs = classify_fingerprints(model=self.ctx.model, **self.ctx.fingerprints)
+        outputs = classify_fingerprints(
+            model=self.ctx.model, **self.ctx.fingerprints, metadata={'call_link_label': 'classify'}
+        )
         if not isinstance(outputs, dict):  # an ExitCode of the CalcFunction
             return self.exit_codes.ERROR_CLASSIFICATION_FAILED.format(reason=outputs.message)
         self.ctx.classifications = outputs
@@ -260,7 +263,10 @@ class SymmetryClassificationWorkChain(WorkChain):
         parameters = self.inputs.get('attention_parameters')
         for key in self._classified_input_keys():
             result = compute_attention_maps(
-                fingerprint=self.ctx.fingerprints[key], model=self.ctx.model, parameters=parameters
+                fingerprint=self.ctx.fingerprints[key],
+                model=self.ctx.model,
+                parameters=parameters,
+                metadata={'call_link_label': f'attention_{key}'},
             )
             if not isinstance(result, orm.ArrayData):
                 return self.exit_codes.ERROR_ATTENTION_FAILED.format(reason=result.message)
@@ -278,6 +284,7 @@ class SymmetryClassificationWorkChain(WorkChain):
         collected = collect_results(
             layout=orm.Dict({'structures': layout, 'levels': self.ctx.levels, 'failures': self.ctx.failures}),
             **self.ctx.classifications,
+            metadata={'call_link_label': 'results'},
         )
         self.out('results', collected['results'])
         self.out('summary', collected['summary'])
@@ -295,6 +302,7 @@ class SymmetryClassificationWorkChain(WorkChain):
             fingerprint_parameters=self.ctx.fingerprint_parameters,
             perturbations=orm.List(self.ctx.levels),
             **self.ctx.structures,
+            metadata={'call_link_label': 'classify_batch'},
         )
         if not isinstance(outputs, dict):  # an ExitCode of the CalcFunction
             return self.exit_codes.ERROR_CLASSIFICATION_FAILED.format(reason=outputs.message)
@@ -329,7 +337,9 @@ class SymmetryClassificationWorkChain(WorkChain):
             self.ctx.structures[key].base.extras.set_many(
                 {
                     f'{EXTRA_PREFIX}label': result['label'],
+                    f'{EXTRA_PREFIX}network_label': result.get('network_label', result['label']),
                     f'{EXTRA_PREFIX}probability': result['probability'],
+                    f'{EXTRA_PREFIX}uncertainty': result.get('uncertainty'),
                     f'{EXTRA_PREFIX}space_groups': result['space_groups'],
                     f'{EXTRA_PREFIX}model_sha256': result['model_sha256'],
                     f'{EXTRA_PREFIX}result_uuid': result_uuid if isinstance(result_uuid, str) else result_uuid[key],

@@ -18,7 +18,7 @@ from aiida_symclf.calcfunctions import (
     perturb_structure,
 )
 from aiida_symclf.data import SymclfModelData, fingerprint_from_node
-from aiida_symclf.fingerprint import diffraction_fingerprint
+from aiida_symclf.fingerprint import diffraction_fingerprint, replication_for
 
 
 @pytest.fixture
@@ -88,7 +88,12 @@ def test_perturb_structure_records_its_parameters(copper):
     parameters = orm.Dict({'displacement': 0.02, 'vacancy_fraction': 0.1, 'seed': 3})
     perturbed, node = run_get_node(perturb_structure, structure=copper, parameters=parameters)
     assert node.is_finished_ok
-    assert len(perturbed.sites) == 256 - int(256 * 0.1)
+    # A supercell of the input in its own frame (the user's path), then 10% of its atoms removed.
+    supercell = len(copper.sites) * int(np.prod(replication_for(copper.get_ase(), 250)))
+    assert len(perturbed.sites) == supercell - int(supercell * 0.1)
+    assert np.allclose(
+        perturbed.cell, np.asarray(copper.cell) * np.array(replication_for(copper.get_ase(), 250))[:, None]
+    )
     again = perturb_structure(
         structure=copper, parameters=orm.Dict({'displacement': 0.02, 'vacancy_fraction': 0.1, 'seed': 3})
     )

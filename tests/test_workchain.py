@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from aiida import orm
 from aiida.engine import run_get_node
@@ -48,14 +49,19 @@ def test_finishes_ok_with_labels_and_robustness(finished):
     assert summary['n_classified'] == 3 and summary['counts'] == {'bcc': 1, 'fcc': 1, 'hcp/rh': 1}
 
 
-def test_perturbed_blocks_are_fingerprinted_without_standardising_again(finished):
-    node, _ = finished
-    standardize = {
-        call.inputs.parameters['standardize'] if 'standardize' in call.inputs.parameters.keys() else True
-        for call in node.called
-        if call.process_label == 'compute_fingerprints'
-    }
-    assert standardize == {True, False}
+def test_replicas_take_the_path_of_any_input(finished):
+    """Replicas are perturbed supercells in the input's frame, fingerprinted like the inputs."""
+    node, inputs = finished
+    (fingerprint_call,) = [call for call in node.called if call.process_label == 'compute_fingerprints']
+    assert fingerprint_call.base.links.get_incoming(link_label_filter='parameters').one().node.get_dict() == {}
+    (perturb_call,) = [call for call in node.called if call.process_label == 'perturb_structures']
+    replica = perturb_call.outputs['cu_p0_r0']
+    # same frame as the input (a supercell of it), not the block the pipeline prepares
+    cell = np.asarray(replica.cell)
+    original = np.asarray(inputs['cu'].cell)
+    ratios = np.linalg.solve(original.T, cell.T).T
+    assert np.allclose(ratios, np.round(ratios)) and np.allclose(ratios, np.diag(np.diag(ratios)))
+    assert fingerprint_call.outputs['cu_p0_r0'].base.attributes.get('lattice')['bravais'] == 'cF'
 
 
 def test_outputs_fingerprints_and_attention_maps(finished):

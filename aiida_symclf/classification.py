@@ -1,0 +1,175 @@
+"""From network probabilities and Bragg-lattice facts to one result per structure.
+
+One function, :func:`classification_record`, builds the result every path stores or prints
+(the CalcFunctions, the WorkChain's compact mode and the command line), so all of them have the
+same shape.
+
+The network always answers one of its classes. A structure gets the label :data:`UNKNOWN`
+instead when what its Bragg peaks say (:mod:`aiida_symclf.lattice`) rules the network's class
+out, or when the network itself is uncertain:
+
+- *chemically ordered species*: the species sit on different sublattices (NaCl, GaAs, CsCl):
+  a compound, none of the elemental classes (a random alloy is not ordered);
+- *wrong lattice*: the Bravais lattice is not one a crystal of the class can have (alpha-U's
+  base-centred orthorhombic lattice is not the body-centred tetragonal one of bct139);
+- *too many atoms per lattice point*: graphite (hP, 4 atoms) is not hcp (hP, 2 atoms); an
+  amorphous or liquid-like box shows no Bragg peaks, so its whole cell is the repeating unit;
+- *uncertain*: the MC-dropout mutual information of the network (Gal and Ghahramani 2016, as
+  in the follow-up work ARISE, Leitherer et al. 2021) is above :data:`MAX_UNCERTAINTY`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .dataset import class_lattices
+
+__all__ = [
+    'MAX_UNCERTAINTY',
+    'RESULT_FIELDS',
+    'UNKNOWN',
+    'Fingerprints',
+    'classification_record',
+    'classify_fingerprint_images',
+    'classify_structures',
+    'fingerprint_structures',
+    'unknown_reason',
+]
+
+#: The label of a structure that is none of the classes.
+UNKNOWN = 'unknown'
+#: Mutual information (nats) above which the network's answer is not trusted; calibrated on
+#: the user-path benchmark (see ``docs/method.rst``).
+MAX_UNCERTAINTY = 0.3
+#: Fields of a result, in the order they are shown: :func:`classification_record`'s, and the
+#: model and structure the callers add.
+RESULT_FIELDS = (
+    'label', 'network_label', 'space_groups', 'probability', 'probabilities', 'uncertainty', 'unknown_reason',
+    'lattice', 'model_sha256', 'structure_uuid',
+)  # fmt: skip
+#: Slack on the atoms per lattice point (a count from whole atoms, exact for pristine cells).
+_COUNT_SLACK = 0.01
+
+
+def unknown_reason(label: str, lattice: Mapping[str, Any] | None, uncertainty: float | None) -> str:
+    """Why a structure the network calls ``label`` is none of the classes; '' if nothing speaks against it."""
+    if lattice is not None:
+        if lattice.get('chemically_ordered'):
+            return 'species are chemically ordered on sublattices (a compound): none of the elemental classes'
+        allowed = class_lattices().get(label)
+        if allowed:
+            bravais, count = lattice['bravais'], float(lattice['atoms_per_lattice_point'])
+            if bravais not in allowed:
+                expected = ' or '.join(sorted(allowed))
+                return f'the Bragg peaks give a {bravais} lattice; {label} needs {expected}'
+            if count > allowed[bravais] + _COUNT_SLACK:
+                detail = '' if lattice.get('periodic_by_peaks', True) else ' (no Bragg peaks: not crystalline)'
+                return f'{count:g} atoms per lattice point{detail}; {label} has {allowed[bravais]}'
+    if uncertainty is not None and uncertainty > MAX_UNCERTAINTY:
+        return f'the network is uncertain (mutual information {uncertainty:.2f} > {MAX_UNCERTAINTY})'
+    return ''
+
+
+def classification_record(
+    probabilities: np.ndarray,
+    class_names: Sequence[str],
+    space_groups: Sequence[Sequence[int]],
+    lattice: Mapping[str, Any] | None = None,
+    uncertainty: float | None = None,
+) -> dict[str, Any]:
+    """The result of one structure: label (a class or ``unknown``) and the evidence for it.
+
+    ``network_label`` and ``probability`` are the network's own answer; ``label`` is what the
+    structure is called after the Bragg-lattice checks (:func:`unknown_reason`, empty when the
+    network's class stands); ``space_groups`` are those of ``label`` (none for ``unknown``).
+    """
+    best = int(np.argmax(probabilities))
+    network_label = class_names[best]
+    reason = unknown_reason(network_label, lattice, uncertainty)
+    return {
+        'label': UNKNOWN if reason else network_label,
+        'network_label': network_label,
+        'space_groups': [] if reason else [int(group) for group in space_groups[best]],
+        'probability': float(probabilities[best]),
+        'probabilities': {name: float(p) for name, p in zip(class_names, probabilities, strict=True)},
+        'uncertainty': None if uncertainty is None else float(uncertainty),
+        'unknown_reason': reason,
+        'lattice': dict(lattice) if lattice is not None else None,
+    }
+
+
+@dataclasses.dataclass
+class Fingerprints:
+    """Fingerprints of the structures that could be fingerprinted, and why the others could not.
+
+    ``images[i]`` and ``lattices[i]`` belong to structure ``indices[i]`` of the input sequence;
+    ``errors`` maps the index of every other structure to its reason.
+    """
+
+    indices: list[int]
+    images: np.ndarray
+    lattices: list[dict[str, Any] | None]
+    errors: dict[int, str]
+
+
+def fingerprint_structures(structures: Sequence[Any], parameters: Any) -> Fingerprints:
+    """Prepare (Bragg lattice, conventional block) and fingerprint ``ase.Atoms`` in one batch."""
+    from .fingerprint import StructureError, fingerprints_from_clusters, prepare, scaled_cluster, scattering_factors
+
+    indices, clusters, weights, lattices, errors = [], [], [], [], {}
+    for index, atoms in enumerate(structures):
+        try:
+            prepared = prepare(atoms, parameters)
+            clusters.append(scaled_cluster(prepared.block))
+            weights.append(scattering_factors(prepared.block, parameters.scattering))
+        except StructureError as exception:
+            errors[index] = str(exception)
+            continue
+        indices.append(index)
+        lattices.append(prepared.lattice.summary() if prepared.lattice is not None else None)
+    size = parameters.image_size
+    images = (
+        fingerprints_from_clusters(clusters, weights, parameters)
+        if clusters
+        else np.zeros((0, 3, size, size), dtype=np.float32)
+    )
+    return Fingerprints(indices, images, lattices, errors)
+
+
+def classify_fingerprint_images(
+    images: np.ndarray, lattices: Sequence[Mapping[str, Any] | None], model: Any
+) -> list[dict[str, Any]]:
+    """One :func:`classification_record` per fingerprint (network with MC-dropout uncertainty)."""
+    probabilities, uncertainties = model.predict(images)
+    return [
+        classification_record(row, model.class_names, model.metadata.space_groups, lattice, float(uncertainty))
+        for row, uncertainty, lattice in zip(probabilities, uncertainties, lattices, strict=True)
+    ]
+
+
+def classify_structures(
+    structures: Sequence[Any], model: Any, batch_size: int = 256
+) -> tuple[list[dict[str, Any] | None], list[str | None]]:
+    """Classify ``ase.Atoms`` with plain library calls: a record or an error message per structure.
+
+    The path every input takes, also inside the CalcFunctions: :func:`fingerprint_structures`
+    then :func:`classify_fingerprint_images`. A structure that cannot be fingerprinted gets its reason
+    instead of a record; the others are still classified.
+    """
+    parameters = model.metadata.fingerprint_parameters
+    records: list[dict[str, Any] | None] = [None] * len(structures)
+    errors: list[str | None] = [None] * len(structures)
+    for start in range(0, len(structures), batch_size):
+        batch = fingerprint_structures(structures[start : start + batch_size], parameters)
+        for index, reason in batch.errors.items():
+            errors[start + index] = reason
+        if batch.indices:
+            for index, record in zip(
+                batch.indices, classify_fingerprint_images(batch.images, batch.lattices, model), strict=True
+            ):
+                records[start + index] = record
+    return records, errors
