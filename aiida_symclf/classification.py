@@ -12,8 +12,8 @@ out, or when the network itself is uncertain:
   a compound, none of the elemental classes (a random alloy is not ordered);
 - *wrong lattice*: the Bravais lattice is not one a crystal of the class can have (alpha-U's
   base-centred orthorhombic lattice is not the body-centred tetragonal one of bct139);
-- *too many atoms per lattice point*: graphite (hP, 4 atoms) is not hcp (hP, 2 atoms); an
-  amorphous or liquid-like box shows no Bragg peaks, so its whole cell is the repeating unit;
+- *no Bragg peaks*: an amorphous or liquid-like box (its whole cell is the repeating unit);
+- *too many atoms per lattice point*: graphite (hP, 4 atoms) is not hcp (hP, 2 atoms);
 - *uncertain*: the MC-dropout mutual information of the network (Gal and Ghahramani 2016, as
   in the follow-up work ARISE, Leitherer et al. 2021) is above :data:`MAX_UNCERTAINTY`.
 """
@@ -58,6 +58,8 @@ _COUNT_SLACK = 0.01
 def unknown_reason(label: str, lattice: Mapping[str, Any] | None, uncertainty: float | None) -> str:
     """Why a structure the network calls ``label`` is none of the classes; '' if nothing speaks against it."""
     if lattice is not None:
+        if not lattice.get('periodic_by_peaks', True):
+            return 'no Bragg peaks above the noise: not crystalline (amorphous or liquid-like)'
         if lattice.get('chemically_ordered'):
             return 'species are chemically ordered on sublattices (a compound): none of the elemental classes'
         allowed = class_lattices().get(label)
@@ -67,8 +69,7 @@ def unknown_reason(label: str, lattice: Mapping[str, Any] | None, uncertainty: f
                 expected = ' or '.join(sorted(allowed))
                 return f'the Bragg peaks give a {bravais} lattice; {label} needs {expected}'
             if count > allowed[bravais] + _COUNT_SLACK:
-                detail = '' if lattice.get('periodic_by_peaks', True) else ' (no Bragg peaks: not crystalline)'
-                return f'{count:g} atoms per lattice point{detail}; {label} has {allowed[bravais]}'
+                return f'{count:g} atoms per lattice point; {label} has {allowed[bravais]}'
     if uncertainty is not None and uncertainty > MAX_UNCERTAINTY:
         return f'the network is uncertain (mutual information {uncertainty:.2f} > {MAX_UNCERTAINTY})'
     return ''

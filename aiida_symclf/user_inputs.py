@@ -187,13 +187,17 @@ def md_snapshots(
     from ase import units
     from ase.calculators.emt import EMT
     from ase.md.langevin import Langevin
-    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
+
+    try:
+        from ase.md.velocitydistribution import thermalize_momenta
+    except ImportError:  # ase < 3.29
+        from ase.md.velocitydistribution import MaxwellBoltzmannDistribution as thermalize_momenta
 
     for symbol in symbols:
         for temperature in temperatures:
             atoms = random_supercell(bulk(symbol, 'fcc'), rng)
             atoms.calc = EMT()
-            MaxwellBoltzmannDistribution(atoms, temperature_K=temperature, rng=np.random.RandomState(rng.integers(2**31)))
+            thermalize_momenta(atoms, temperature_K=temperature, rng=np.random.RandomState(rng.integers(2**31)))
             dynamics = Langevin(atoms, 5 * units.fs, temperature_K=temperature, friction=0.02, fixcm=False, rng=np.random.RandomState(rng.integers(2**31)))
             dynamics.run(steps)
             for _ in range(per_run):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -71,18 +74,88 @@ def test_corrupt_file(tmp_path):
 
 
 class Exploit:
+    """Unpickling this writes a marker file: the test checks that it never appears."""
+
+    marker: Path | None = None
+
     def __reduce__(self):
-        return (print, ('code ran',))
+        return (Path.write_text, (self.marker, 'code ran'))
 
 
-def test_file_that_would_run_code_is_refused(tmp_path):
+def test_file_that_would_run_code_is_refused_and_the_code_never_runs(tmp_path):
+    exploit = Exploit()
+    exploit.marker = tmp_path / 'code-ran'
     path = tmp_path / 'evil.pt'
-    torch.save({'format': 'aiida-symclf-model/1', 'payload': Exploit()}, path)
+    torch.save({'format': 'aiida-symclf-model/2', 'payload': exploit}, path)
     with pytest.raises(ModelFileError, match='weights-only'):
         load_model(path)
-    path.write_bytes(pickle.dumps(Exploit()))
+    path.write_bytes(pickle.dumps(exploit))
     with pytest.raises(ModelFileError):
         load_model(path)
+    assert not exploit.marker.exists()
+
+
+def _payload(tmp_path) -> dict:
+    path = tmp_path / 'model.pt'
+    save_model(SymmetryCNN(), _metadata(), path)
+    return torch.load(path, weights_only=True)
+
+
+def _metadata() -> ModelMetadata:
+    return ModelMetadata(class_names=tuple(class_names()), space_groups=tuple(c.space_groups for c in CLASSES),
+                         fingerprint={}, package_version='test')  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ('change', 'message'),
+    [
+        (lambda p: p.pop('metadata'), "no 'metadata'"),
+        (lambda p: p.pop('state_dict'), "no 'state_dict'"),
+        (lambda p: p.update(metadata='{not json'), 'not valid JSON'),
+        (lambda p: p.update(metadata='[1, 2]'), 'JSON object'),
+        (lambda p: p.update(metadata='{"class_names": ["a"]}'), 'lacks space_groups'),
+        (lambda p: p.update(metadata=json.dumps({**json.loads(p['metadata']), 'fingerprint': {'image_size': 'x'}})),
+         'malformed'),
+        (lambda p: p.update(metadata=json.dumps({**json.loads(p['metadata']), 'space_groups': [[1]]})),
+         '7 class names but 1 space-group lists'),
+        (lambda p: p.update(format='something-else/1'), 'not an aiida-symclf model file'),
+        (lambda p: p.pop('tensors_sha256'), 'no tensor digest'),
+        (lambda p: p['state_dict'].pop('features.0.weight'), 'corrupted'),
+        (lambda p: p.update(state_dict=[1, 2]), 'not a dictionary'),
+    ],
+)
+def test_every_model_file_problem_is_a_model_file_error(tmp_path, change, message):
+    payload = _payload(tmp_path)
+    change(payload)
+    path = tmp_path / 'broken.pt'
+    torch.save(payload, path)
+    with pytest.raises(ModelFileError, match=message):
+        load_model(path)
+
+
+def test_flipped_bytes_inside_a_tensor_are_refused(tmp_path):
+    """torch.load does not notice changed tensor bytes; the recorded digest does."""
+    path = tmp_path / 'model.pt'
+    network = SymmetryCNN()
+    save_model(network, _metadata(), path)
+    content = bytearray(path.read_bytes())
+    weights = network.state_dict()['features.0.weight'].numpy().tobytes()
+    start = bytes(content).index(weights[:256])
+    for offset in range(64):
+        content[start + 4 * offset + 3] ^= 0xFF
+    path.write_bytes(bytes(content))
+    with pytest.raises(ModelFileError, match='corrupted'):
+        load_model(path)
+
+
+def test_legacy_model_files_without_digest_are_read(tmp_path):
+    payload = _payload(tmp_path)
+    payload['format'] = 'aiida-symclf-model/1'
+    payload.pop('tensors_sha256')
+    payload['metadata'] = json.dumps({**json.loads(payload['metadata']), 'fingerprint': {'symprec': 0.1}})
+    path = tmp_path / 'legacy.pt'
+    torch.save(payload, path)
+    assert load_model(path).metadata.fingerprint_parameters.image_size == 64
 
 
 def test_weights_of_another_shape_are_named(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from aiida import orm
+from aiida.common.links import LinkType
 from aiida.engine import run_get_node
 from ase import Atoms
 from ase.build import bulk
@@ -14,6 +15,8 @@ from aiida_symclf.data import SymclfModelData
 from aiida_symclf.workchain import SymmetryClassificationWorkChain
 
 PERTURBATIONS = [{'displacement_sigma': 0.02, 'vacancy_fraction': 0.1, 'replicas': 2, 'seed': 1}]
+#: A level no crystal survives: 30% displacements make a liquid-like box, labelled `unknown`.
+MELTED = {'displacement_sigma': 0.3, 'vacancy_fraction': 0.0, 'replicas': 2, 'seed': 5}
 
 
 def structures(**atoms_by_key: Atoms) -> dict[str, orm.StructureData]:
@@ -22,36 +25,53 @@ def structures(**atoms_by_key: Atoms) -> dict[str, orm.StructureData]:
 
 @pytest.fixture(scope='module')
 def finished(aiida_profile):
-    """One run with perturbations and attention maps, shared by the tests of this module."""
+    """One run with two perturbation levels and attention maps, shared by the tests of this module.
+
+    Also the label counts of the profile just before and just after the run, so that tests can
+    check exactly what this run added whatever other tests stored in the same profile.
+    """
     inputs = structures(
         fe=bulk('Fe', 'bcc', a=2.87), cu=bulk('Cu', 'fcc', a=3.61), mg=bulk('Mg', 'hcp', a=3.21, c=5.21)
     )
+    before = query.label_counts()
     _, node = run_get_node(
         SymmetryClassificationWorkChain,
         structures=inputs,
-        perturbations=orm.List(PERTURBATIONS),
+        perturbations=orm.List([*PERTURBATIONS, MELTED]),
         compute_attention=orm.Bool(True),
     )
-    return node, inputs
+    return node, inputs, before, query.label_counts()
 
 
 def test_finishes_ok_with_labels_and_robustness(finished):
-    node, _ = finished
+    node, *_ = finished
     assert node.is_finished_ok, node.exit_message
     labels = {key: result['label'] for key, result in node.outputs.results.items()}
     assert labels == {'fe': 'bcc', 'cu': 'fcc', 'mg': 'hcp/rh'}
     for result in node.outputs.results.values():
         assert result['probability'] > 0.9
-        (level,) = result['robustness']
-        # 2% displacements and 10% vacancies: well inside what the model handles.
-        assert level['replicas'] == 2 and level['fraction_same_label'] == 1.0
+        mild, melted = result['robustness']
+        # 2% displacements and 10% vacancies: well inside what the model handles; 30%
+        # displacements: no Bragg peaks left, every replica is `unknown`.
+        assert mild['replicas'] == 2 and mild['fraction_same_label'] == 1.0
+        assert melted['replicas'] == 2 and melted['fraction_same_label'] == 0.0
     summary = node.outputs.summary.get_dict()
     assert summary['n_classified'] == 3 and summary['counts'] == {'bcc': 1, 'fcc': 1, 'hcp/rh': 1}
+    assert [level['mean_fraction_same_label'] for level in summary['robustness']] == [1.0, 0.0]
+
+
+def test_melted_replicas_are_unknown_with_their_reason(finished):
+    node, *_ = finished
+    (classify,) = [call for call in node.called if call.process_label == 'classify_fingerprints']
+    for replica in range(2):
+        result = classify.outputs[f'cu_p1_r{replica}']
+        assert result['label'] == 'unknown' and 'not crystalline' in result['unknown_reason']
+        assert classify.outputs[f'cu_p0_r{replica}']['label'] == 'fcc'
 
 
 def test_replicas_take_the_path_of_any_input(finished):
     """Replicas are perturbed supercells in the input's frame, fingerprinted like the inputs."""
-    node, inputs = finished
+    node, inputs, *_ = finished
     (fingerprint_call,) = [call for call in node.called if call.process_label == 'compute_fingerprints']
     assert fingerprint_call.base.links.get_incoming(link_label_filter='parameters').one().node.get_dict() == {}
     (perturb_call,) = [call for call in node.called if call.process_label == 'perturb_structures']
@@ -65,7 +85,7 @@ def test_replicas_take_the_path_of_any_input(finished):
 
 
 def test_outputs_fingerprints_and_attention_maps(finished):
-    node, _ = finished
+    node, *_ = finished
     assert set(node.outputs.fingerprints) == {'fe', 'cu', 'mg'}
     for maps in node.outputs.attention_maps.values():
         assert maps.get_array('dominant_class').shape == (64, 64)
@@ -73,44 +93,33 @@ def test_outputs_fingerprints_and_attention_maps(finished):
 
 
 def test_provenance_input_to_perturbed_to_fingerprint_to_classification(finished):
-    node, inputs = finished
-    query_builder = orm.QueryBuilder()
-    query_builder.append(orm.StructureData, filters={'id': inputs['fe'].pk}, tag='input')
-    query_builder.append(
-        orm.CalcFunctionNode,
-        with_incoming='input',
-        filters={'attributes.process_label': 'perturb_structures'},
-        tag='perturb',
-    )
-    query_builder.append(orm.StructureData, with_incoming='perturb', tag='perturbed', project='id')
-    query_builder.append(orm.CalcFunctionNode, with_incoming='perturbed', tag='fingerprint')
-    query_builder.append(orm.ArrayData, with_incoming='fingerprint', tag='fp')
-    query_builder.append(orm.CalcFunctionNode, with_incoming='fp', tag='classify')
-    query_builder.append(orm.Dict, with_incoming='classify', project='attributes.label')
-    rows = query_builder.all()
-    # Both replicas of fe reach a classification; the CalcFunctions are batched, so the same
-    # paths also reach the other structures' nodes: filter on the link labels we know.
-    perturbed_ids = {row[0] for row in rows}
-    assert len(perturbed_ids) >= 2
-    called = {n.process_label for n in node.called}
-    assert called == {
-        'perturb_structures',
-        'compute_fingerprints',
-        'classify_fingerprints',
-        'compute_attention_maps',
-        'collect_results',
-    }
+    """Each replica of fe: input -> perturb -> replica -> fingerprint -> its classification, one path each."""
+    node, inputs, *_ = finished
+    steps = {call.base.links.get_incoming(link_type=LinkType.CALL_CALC).one().link_label: call for call in node.called}
+    assert set(steps) == {'perturb', 'fingerprint', 'classify', 'attention_fe', 'attention_cu', 'attention_mg', 'results'}
+    assert inputs['fe'].pk in {link.node.pk for link in steps['perturb'].base.links.get_incoming().all()}
+    labels = []
+    for key in (f'fe_p{level}_r{replica}' for level in range(2) for replica in range(2)):
+        replica = steps['perturb'].outputs[key]
+        fingerprint = steps['fingerprint'].outputs[key]
+        classification = steps['classify'].outputs[key]
+        assert replica.base.links.get_outgoing(link_label_filter=key).one().node.pk == steps['fingerprint'].pk
+        assert fingerprint.base.links.get_outgoing(link_label_filter=key).one().node.pk == steps['classify'].pk
+        assert fingerprint.base.attributes.get('structure_uuid') == replica.uuid == classification['structure_uuid']
+        labels.append(classification['label'])
+    assert labels == ['bcc', 'bcc', 'unknown', 'unknown']
 
 
 def test_extras_and_query_helpers(finished):
-    node, inputs = finished
+    node, inputs, before, after = finished
     fe = orm.load_node(inputs['fe'].pk)
     assert fe.base.extras.get('symclf_label') == 'bcc'
     assert fe.base.extras.get('symclf_model_sha256') == SymclfModelData.get_or_create().sha256
     bcc = query.classified_structures(label='bcc', min_probability=0.9)
     assert inputs['fe'].pk in [s.pk for s in bcc]
     assert inputs['cu'].pk not in [s.pk for s in bcc]
-    assert query.label_counts()['fcc'] >= 1
+    added = {label: after.get(label, 0) - before.get(label, 0) for label in after}
+    assert {label: count for label, count in added.items() if count} == {'bcc': 1, 'fcc': 1, 'hcp/rh': 1}
     results = query.classification_results(label='fcc', min_probability=0.9)
     assert inputs['cu'].uuid in [structure.uuid for _, structure in results if structure is not None]
     with pytest.raises(ValueError):
@@ -118,7 +127,7 @@ def test_extras_and_query_helpers(finished):
 
 
 def test_model_node_is_reused_across_runs(finished):
-    node, _ = finished
+    node, *_ = finished
     _, second = run_get_node(SymmetryClassificationWorkChain, structures=structures(w=bulk('W', 'bcc', a=3.16)))
     assert second.is_finished_ok
     assert orm.QueryBuilder().append(SymclfModelData).count() == 1
@@ -196,6 +205,8 @@ def test_can_be_exposed_in_a_parent_workchain():
 
 
 def test_compact_mode_gives_the_same_labels_with_a_constant_number_of_nodes(prototypes):
+    SymclfModelData.get_or_create()  # stored once per profile: not counted, whichever test ran first
+
     def run(store_per_structure: bool, atoms_by_key: dict) -> tuple[orm.WorkChainNode, int]:
         before = orm.QueryBuilder().append(orm.Node).count()
         _, node = run_get_node(

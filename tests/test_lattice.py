@@ -1,0 +1,100 @@
+"""The crystal lattice from Bragg peaks (:mod:`aiida_symclf.lattice`): exact for every class in any
+cell and frame, unchanged by displacements and vacancies, and honest about what is not a crystal."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.build import bulk, make_supercell
+
+from aiida_symclf.lattice import analyse_lattice, conventional_block, integer_basis, minkowski_reduced
+from aiida_symclf.user_inputs import out_of_class_structures, random_rotation
+
+#: Class -> (Bravais lattice, atoms per lattice point) of the pristine crystal.
+EXPECTED = {
+    'bcc': ('cI', 1), 'fcc': ('cF', 1), 'diamond': ('cF', 2), 'sc': ('cP', 1),
+    'hcp/rh': ('hP', 2), 'bct139': ('tI', 1), 'bct141': ('tI', 2),
+}  # fmt: skip
+MATRIX = np.array([[4, 1, 0], [-1, 4, 1], [0, 1, 3]])
+
+
+@pytest.mark.parametrize('label', sorted(EXPECTED))
+@pytest.mark.parametrize('form', ['cell', 'rotated non-diagonal supercell'])
+def test_lattice_of_every_class_in_any_cell(prototypes, label, form):
+    atoms = prototypes[label]
+    if form != 'cell':
+        atoms = random_rotation(make_supercell(atoms, MATRIX), np.random.default_rng(1))
+    lattice = analyse_lattice(minkowski_reduced(atoms))
+    assert (lattice.bravais, lattice.atoms_per_lattice_point) == EXPECTED[label]
+    assert lattice.periodic_by_peaks and not lattice.chemically_ordered
+
+
+def test_displacements_and_vacancies_keep_the_lattice(prototypes):
+    """The Bragg peaks of a perturbed supercell still give the crystal's lattice (no tolerance)."""
+    rng = np.random.default_rng(2)
+    atoms = make_supercell(prototypes['hcp/rh'], MATRIX)
+    atoms.positions += rng.normal(0, 0.04 * 3.2, atoms.positions.shape)  # 4% of the NN distance
+    del atoms[sorted(rng.choice(len(atoms), len(atoms) // 2, replace=False).tolist())]
+    lattice = analyse_lattice(minkowski_reduced(random_rotation(atoms, rng)))
+    assert lattice.bravais == 'hP'
+    assert lattice.atoms_per_lattice_point == pytest.approx(1.0, abs=0.02)  # half of 2
+
+
+def test_block_is_in_the_standard_frame_whatever_the_input_frame(prototypes):
+    """Two differently rotated supercells give the same block cell (conventional, standard axes)."""
+    rng = np.random.default_rng(3)
+    cells = []
+    for matrix in (MATRIX, np.diag([3, 4, 5])):
+        atoms = minkowski_reduced(random_rotation(make_supercell(prototypes['bct139'], matrix), rng))
+        block = conventional_block(atoms, analyse_lattice(atoms), 250)
+        cells.append(np.sort(np.abs(np.asarray(block.cell)).ravel()))
+        assert np.allclose(np.asarray(block.cell)[np.triu_indices(3, 1)], 0, atol=1e-8)  # a along x, b in xy
+    np.testing.assert_allclose(cells[0], cells[1], atol=1e-6)
+
+
+def test_random_alloy_is_not_ordered_but_compounds_are():
+    rng = np.random.default_rng(4)
+    alloy = bulk('Cu', 'fcc', a=3.7, cubic=True).repeat(5)
+    alloy.numbers[rng.permutation(len(alloy))[: len(alloy) // 2]] = 79
+    assert not analyse_lattice(alloy).chemically_ordered
+    assert analyse_lattice(alloy).bravais == 'cF'
+    for compound in (bulk('NaCl', 'rocksalt', a=5.64), bulk('GaAs', 'zincblende', a=5.65)):
+        assert analyse_lattice(compound.repeat(3)).chemically_ordered
+
+
+def test_single_dopant_does_not_make_a_compound():
+    atoms = bulk('Cu', 'fcc', a=3.61, cubic=True).repeat(4)
+    atoms.numbers[0] = 28
+    assert not analyse_lattice(atoms).chemically_ordered
+
+
+def test_amorphous_and_liquid_boxes_show_no_bragg_peaks():
+    groups = {}
+    for group, _, atoms in out_of_class_structures(np.random.default_rng(5)):
+        groups.setdefault(group, atoms)
+    for group in ('amorphous', 'liquid-like'):
+        lattice = analyse_lattice(minkowski_reduced(groups[group]))
+        assert not lattice.periodic_by_peaks, group
+        assert lattice.atoms_per_lattice_point == len(groups[group])
+
+
+def test_very_flat_cell_is_reduced_not_exploded():
+    """A cell with a 0.19 degree angle (a block would need ~10^8 atoms) is the same fcc crystal."""
+    primitive = bulk('Cu', 'fcc', a=3.61)
+    flat = make_supercell(primitive, np.array([[1, 0, 0], [0, 1, 0], [300, 300, 1]]))
+    reduced = minkowski_reduced(flat)
+    assert np.linalg.norm(reduced.cell, axis=1).max() < 10
+    lattice = analyse_lattice(reduced)
+    assert (lattice.bravais, lattice.atoms_per_lattice_point) == ('cF', 1)
+    assert 150 < len(conventional_block(reduced, lattice, 250)) < 400
+
+
+def test_integer_basis_generates_the_sublattice():
+    vectors = np.array([[2, 0, 0], [0, 2, 0], [1, 1, 1], [3, 1, 1], [0, 0, 2]])
+    basis = integer_basis(vectors)
+    assert abs(round(np.linalg.det(basis))) == 4  # (2,0,0), (0,2,0), (1,1,1) span an index-4 sublattice
+    for vector in vectors:
+        coefficients = np.linalg.solve(basis.T.astype(float), vector)
+        assert np.allclose(coefficients, np.round(coefficients))
+    assert integer_basis(np.array([[1, 0, 0], [2, 0, 0]])) is None
