@@ -356,7 +356,7 @@ def conventional_block(atoms: Atoms, lattice: BraggLattice, target_atoms: int) -
     block_cell = conventional * repeats[:, None]
     origin = atoms.positions[0] - BLOCK_OFFSET @ conventional
     corners = origin + np.array(np.meshgrid([0, 1], [0, 1], [0, 1], indexing='ij')).reshape(3, -1).T @ block_cell
-    corner_scaled = np.linalg.solve(cell.T, corners.T).T
+    corner_scaled = corners @ np.linalg.inv(cell)
     low = np.floor(corner_scaled.min(axis=0)).astype(int) - 1
     high = np.ceil(corner_scaled.max(axis=0)).astype(int) + 1
     n_images = int(np.prod(high - low))
@@ -368,7 +368,7 @@ def conventional_block(atoms: Atoms, lattice: BraggLattice, target_atoms: int) -
     shifts = np.stack(np.meshgrid(*[np.arange(a, b) for a, b in zip(low, high, strict=True)], indexing='ij'), -1)
     scaled = atoms.get_scaled_positions(wrap=True)
     candidates = (scaled[None, :, :] + shifts.reshape(-1, 1, 3)).reshape(-1, 3) @ cell
-    fractions = np.linalg.solve(block_cell.T, (candidates - origin).T).T
+    fractions = (candidates - origin) @ np.linalg.inv(block_cell)
     keep = np.all((fractions >= 0.0) & (fractions < 1.0), axis=1)
     numbers = np.tile(atoms.get_atomic_numbers(), len(shifts.reshape(-1, 3)))[keep]
     rotation = lattice.rotation

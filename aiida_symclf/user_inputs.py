@@ -37,7 +37,9 @@ Builder = Callable[[float], Atoms]  # strain factor -> primitive cell
 def _rhombohedral(symbol: str, a: float, alpha: float, z: float | None) -> Builder:
     def build(strain: float) -> Atoms:
         basis = [(0, 0, 0)] if z is None else [(z, z, z)]
-        return crystal(symbol, basis, spacegroup=166, setting=2, cellpar=[a * strain, a * strain, a * strain] + [alpha] * 3)
+        return crystal(
+            symbol, basis, spacegroup=166, setting=2, cellpar=[a * strain, a * strain, a * strain] + [alpha] * 3
+        )
 
     return build
 
@@ -68,23 +70,60 @@ def _hcp(symbol: str, a: float, c: float) -> Builder:
 ELEMENTS: dict[str, dict[str, Builder]] = {
     'bcc': {
         s: _cubic(s, 'bcc', a)
-        for s, a in [('Li', 3.51), ('Na', 4.29), ('K', 5.33), ('V', 3.03), ('Cr', 2.91), ('Fe', 2.87),
-                     ('Nb', 3.30), ('Mo', 3.15), ('Ta', 3.30), ('W', 3.16), ('Ba', 5.02), ('Cs', 6.14)]
+        for s, a in [
+            ('Li', 3.51),
+            ('Na', 4.29),
+            ('K', 5.33),
+            ('V', 3.03),
+            ('Cr', 2.91),
+            ('Fe', 2.87),
+            ('Nb', 3.30),
+            ('Mo', 3.15),
+            ('Ta', 3.30),
+            ('W', 3.16),
+            ('Ba', 5.02),
+            ('Cs', 6.14),
+        ]
     },  # fmt: skip
     'fcc': {
         s: _cubic(s, 'fcc', a)
-        for s, a in [('Al', 4.05), ('Ni', 3.52), ('Cu', 3.61), ('Rh', 3.80), ('Pd', 3.89), ('Ag', 4.09),
-                     ('Ir', 3.84), ('Pt', 3.92), ('Au', 4.08), ('Pb', 4.95), ('Ca', 5.58), ('Sr', 6.08), ('Ar', 5.26)]
+        for s, a in [
+            ('Al', 4.05),
+            ('Ni', 3.52),
+            ('Cu', 3.61),
+            ('Rh', 3.80),
+            ('Pd', 3.89),
+            ('Ag', 4.09),
+            ('Ir', 3.84),
+            ('Pt', 3.92),
+            ('Au', 4.08),
+            ('Pb', 4.95),
+            ('Ca', 5.58),
+            ('Sr', 6.08),
+            ('Ar', 5.26),
+        ]
     },  # fmt: skip
     'diamond': {s: _cubic(s, 'diamond', a) for s, a in [('C', 3.57), ('Si', 5.43), ('Ge', 5.66), ('Sn', 6.49)]},
     'sc': {'Po': _cubic('Po', 'sc', 3.35)},
     'hcp/rh': {
         **{
             s: _hcp(s, a, c)
-            for s, a, c in [('Be', 2.29, 3.58), ('Mg', 3.21, 5.21), ('Sc', 3.31, 5.27), ('Ti', 2.95, 4.69),
-                            ('Co', 2.51, 4.07), ('Zn', 2.66, 4.95), ('Y', 3.65, 5.73), ('Zr', 3.23, 5.15),
-                            ('Ru', 2.71, 4.28), ('Cd', 2.98, 5.62), ('Hf', 3.20, 5.05), ('Re', 2.76, 4.46),
-                            ('Os', 2.73, 4.32), ('Gd', 3.64, 5.78)]
+            for s, a, c in [
+                ('Be', 2.29, 3.58),
+                ('Mg', 3.21, 5.21),
+                ('Sc', 3.31, 5.27),
+                ('Ti', 2.95, 4.69),
+                ('Co', 2.51, 4.07),
+                ('Zn', 2.66, 4.95),
+                ('Y', 3.65, 5.73),
+                ('Zr', 3.23, 5.15),
+                ('Ru', 2.71, 4.28),
+                ('Cd', 2.98, 5.62),
+                ('Hf', 3.20, 5.05),
+                ('Re', 2.76, 4.46),
+                ('Os', 2.73, 4.32),
+                ('Gd', 3.64, 5.78),
+            ]
         },
         'As': _rhombohedral('As', 4.13, 54.1, 0.227),
         'Sb': _rhombohedral('Sb', 4.51, 57.1, 0.233),
@@ -168,7 +207,9 @@ def user_input(label: str, level: UserLevel, rng: np.random.Generator) -> tuple[
     symbol = list(ELEMENTS[label])[rng.integers(len(ELEMENTS[label]))]
     cell = ELEMENTS[label][symbol](float(rng.uniform(0.98, 1.02)))
     kind = 'primitive' if rng.random() < 0.5 else 'conventional'
-    standard = spglib.standardize_cell((cell.cell[:], cell.get_scaled_positions(), cell.numbers), to_primitive=kind == 'primitive', symprec=1e-3)
+    standard = spglib.standardize_cell(
+        (cell.cell[:], cell.get_scaled_positions(), cell.numbers), to_primitive=kind == 'primitive', symprec=1e-3
+    )
     if standard is not None:
         lattice, positions, numbers = standard
         cell = Atoms(numbers=numbers, cell=lattice, scaled_positions=positions, pbc=True)
@@ -198,7 +239,14 @@ def md_snapshots(
             atoms = random_supercell(bulk(symbol, 'fcc'), rng)
             atoms.calc = EMT()
             thermalize_momenta(atoms, temperature_K=temperature, rng=np.random.RandomState(rng.integers(2**31)))
-            dynamics = Langevin(atoms, 5 * units.fs, temperature_K=temperature, friction=0.02, fixcm=False, rng=np.random.RandomState(rng.integers(2**31)))
+            dynamics = Langevin(
+                atoms,
+                5 * units.fs,
+                temperature_K=temperature,
+                friction=0.02,
+                fixcm=False,
+                rng=np.random.RandomState(rng.integers(2**31)),
+            )
             dynamics.run(steps)
             for _ in range(per_run):
                 dynamics.run(50)

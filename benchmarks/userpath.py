@@ -158,7 +158,18 @@ def expected_calibration_error(cases: list[dict[str, Any]], bins: int = 10) -> f
 def summarise(cases: list[dict[str, Any]]) -> dict[str, Any]:
     groups: dict[str, dict[str, Any]] = collections.OrderedDict()
     for case in cases:
-        row = groups.setdefault(case['group'], {'set': case['set'], 'n': 0, 'right': 0, 'unknown': 0, 'spglib_n': 0, 'spglib_right': 0, 'wrong': collections.Counter()})
+        row = groups.setdefault(
+            case['group'],
+            {
+                'set': case['set'],
+                'n': 0,
+                'right': 0,
+                'unknown': 0,
+                'spglib_n': 0,
+                'spglib_right': 0,
+                'wrong': collections.Counter(),
+            },
+        )
         row['n'] += 1
         row['right'] += case['label'] == case['expected']
         row['unknown'] += case['label'] == UNKNOWN
@@ -180,7 +191,9 @@ def summarise(cases: list[dict[str, Any]]) -> dict[str, Any]:
             'n': row['n'],
             'accuracy': round(100.0 * row['right'] / row['n'], 2),
             'unknown_rate': round(100.0 * row['unknown'] / row['n'], 2),
-            'spglib_loose_accuracy': round(100.0 * row['spglib_right'] / row['spglib_n'], 1) if row['spglib_n'] else None,
+            'spglib_loose_accuracy': round(100.0 * row['spglib_right'] / row['spglib_n'], 1)
+            if row['spglib_n']
+            else None,
             'spglib_n': row['spglib_n'],
             'errors': dict(row['wrong'].most_common(8)),
         }
@@ -190,7 +203,10 @@ def summarise(cases: list[dict[str, Any]]) -> dict[str, Any]:
     }
     return {
         'groups': table,
-        'per_class': {label: {level: round(100.0 * r / n, 1) for level, (r, n) in rows.items()} for label, rows in per_class.items()},
+        'per_class': {
+            label: {level: round(100.0 * r / n, 1) for level, (r, n) in rows.items()}
+            for label, rows in per_class.items()
+        },
         'ece': round(expected_calibration_error(cases), 4),
         'uncertainty_quantiles': {
             name: [round(float(q), 4) for q in np.quantile(values, [0.5, 0.9, 0.99, 1.0])] if values else None
@@ -204,7 +220,9 @@ def print_table(summary: dict[str, Any], speed: float) -> None:
     print(f'\n{"group":28s} {"set":13s} {"n":>5s} {"right %":>8s} {"unknown %":>10s} {"spglib 0.1 %":>13s}')
     for name, row in summary['groups'].items():
         spglib = f'{row["spglib_loose_accuracy"]:.1f} ({row["spglib_n"]})' if row['spglib_n'] else '-'
-        print(f'{name:28s} {row["set"]:13s} {row["n"]:5d} {row["accuracy"]:8.1f} {row["unknown_rate"]:10.1f} {spglib:>13s}')
+        print(
+            f'{name:28s} {row["set"]:13s} {row["n"]:5d} {row["accuracy"]:8.1f} {row["unknown_rate"]:10.1f} {spglib:>13s}'
+        )
     print(f'\nexpected calibration error of the network probability (in-class + MD): {summary["ece"]:.4f}')
     print(f'uncertainty quantiles (50/90/99/100%): {summary["uncertainty_quantiles"]}')
     print(f'library path: {speed:.1f} structures/s (one process, this machine)')

@@ -67,3 +67,29 @@ def test_defective_accuracy(model, perturbation):
     labels, predicted = predictions(model, 20, perturbation)
     accuracy = float(np.mean(predicted == labels))
     assert accuracy >= 0.95, f'accuracy {accuracy:.3f}; errors: {describe_errors(labels, predicted)}'
+
+
+@pytest.mark.parametrize(
+    'perturbation',
+    [
+        Perturbation(displacement=0.08, seed=TEST_SEED + 30_000),
+        Perturbation(vacancy_fraction=0.6, seed=TEST_SEED + 40_000),
+    ],
+    ids=['delta-8%', 'eta-60%'],
+)
+def test_training_with_defects_beats_the_paper_protocol_where_the_readme_says(model, perturbation):
+    """The README's headline difference: at 8% displacements (and 60% vacancies) the shipped model
+    stays right where the pristine-only model (the paper's protocol) loses accuracy. Benchmark:
+    100.0 vs 71.4% (8%), 100.0 vs 95.6% (60%); here 20 per class of the same perturb-after-
+    standardising path."""
+    from pathlib import Path
+
+    pristine_only = load_model(Path(__file__).parents[1] / 'benchmarks' / 'models' / 'symclf-pristine.pt')
+    labels, shipped = predictions(model, 20, perturbation)
+    _, paper = predictions(pristine_only, 20, perturbation)
+    shipped_accuracy, paper_accuracy = float(np.mean(shipped == labels)), float(np.mean(paper == labels))
+    assert shipped_accuracy >= 0.97, describe_errors(labels, shipped)
+    assert shipped_accuracy - paper_accuracy >= {0.08: 0.1, 0.0: 0.01}[perturbation.displacement], (
+        shipped_accuracy,
+        paper_accuracy,
+    )

@@ -102,6 +102,20 @@ def test_deletion_of_top_pixels_hurts_more_than_random(model, held_out, held_out
     assert top_drop > float(np.mean(random_drops)) + 0.4, (top_drop, random_drops)
 
 
+def test_class_maps_are_specific_to_their_class(held_out_maps):
+    """Each class has its own map: the predicted class's map is far from the other classes' maps
+    (mean cosine similarity measured 0.31, max 0.47 on these fingerprints). A map that only
+    reflects the image (brightness, or any class-blind saliency) gives 1.0."""
+    maps = held_out_maps.class_maps.reshape(*held_out_maps.class_maps.shape[:2], -1)
+    similarities = []
+    for image, predicted in enumerate(held_out_maps.predicted_class):
+        own = maps[image, predicted]
+        for other in np.delete(np.arange(maps.shape[1]), predicted):
+            norm = np.linalg.norm(own) * np.linalg.norm(maps[image, other])
+            similarities.append(float(own @ maps[image, other] / norm) if norm else 0.0)
+    assert np.mean(similarities) < 0.6 and np.max(similarities) < 0.9, (np.mean(similarities), np.max(similarities))
+
+
 @pytest.mark.parametrize('index', [0, 1], ids=['bcc', 'fcc'])
 def test_maps_of_perfect_crystals_sit_on_the_peaks(perfect, perfect_maps, index):
     """The predicted class's map puts most of its mass on the brightest 5% pixels (measured 0.93

@@ -151,6 +151,11 @@ def test_daemon_submit_and_restart(psql_database: dict[str, Any], tmp_path: Path
     )
     interrupted = [item['pk'] for item in workchains if item['unfinished_at_restart']]
     assert interrupted, 'the restart happened after everything had finished; nothing was tested'
+    assert report['daemon_pids'][0] != report['daemon_pids'][1], (
+        f'the daemon was not restarted: {report["daemon_pids"]}'
+    )
+    started = [item['pk'] for item in workchains if item['started_at_restart']]
+    assert started, 'no WorkChain had started (stepped) when the daemon stopped: the restart interrupted nothing'
     for item in workchains:
         where = f'WorkChain<{item["pk"]}> (batch {item["batch"]})'
         assert item['state'] == 'finished' and item['exit_status'] == 0, f'{where}: {item}'
@@ -170,7 +175,8 @@ def test_daemon_submit_and_restart(psql_database: dict[str, Any], tmp_path: Path
     assert labelled == n_structures == report['structures'], (
         f'{labelled} of {n_structures} structures have symclf_label'
     )
-    assert set(report['labels']) <= set(report['class_names']), report['labels']
+    wrong = {key: (label, expected) for key, (label, expected) in report['labels'].items() if label != expected}
+    assert not wrong, f'structures with a label other than their class: {wrong}'
 
 
 # --------------------------------------------------------------------------------------------
@@ -212,21 +218,38 @@ def create_profile(storage: dict[str, Any], name: str):
     return load_profile(name, allow_switch=True)
 
 
-def submit_batch(batch: int, count: int, model, seed: int) -> list[int]:
-    """Submit ``count`` WorkChains of 1 or 2 generated structures each; their pks."""
+def submit_batch(batch: int, count: int, model, seed: int, expected: dict[str, str]) -> list[int]:
+    """Submit ``count`` WorkChains of 1 or 2 generated structures each; their pks.
+
+    ``expected`` receives the true class of every structure, by its uuid.
+    """
     from aiida import orm
     from aiida.engine import submit
 
-    from aiida_symclf.dataset import generate_structures
+    from aiida_symclf.dataset import class_names, generate_structures
     from aiida_symclf.workchain import SymmetryClassificationWorkChain
 
-    structures, _ = generate_structures(-(-2 * count // 7), seed)  # all classes, randomly rotated
+    structures, labels = generate_structures(-(-2 * count // 7), seed)  # all classes, randomly rotated
+    pairs = [(atoms, class_names()[label]) for atoms, label in zip(structures, labels, strict=True)]
     pks = []
     for index in range(count):
-        size = 1 + index % 2
-        inputs = {f'b{batch}_{index}_{k}': orm.StructureData(ase=structures.pop()) for k in range(size)}
+        inputs = {}
+        for k in range(1 + index % 2):
+            atoms, label = pairs.pop()
+            node = orm.StructureData(ase=atoms)
+            inputs[f'b{batch}_{index}_{k}'] = node
+            expected[node.uuid] = label
         pks.append(submit(SymmetryClassificationWorkChain, structures=inputs, model=model).pk)
     return pks
+
+
+def started(pks: list[int]) -> list[int]:
+    """Those of ``pks`` that have run at least their first step (they have called a CalcFunction)."""
+    from aiida import orm
+
+    query = orm.QueryBuilder().append(orm.WorkChainNode, filters={'id': {'in': pks}}, project='id', tag='wc')
+    query.append(orm.CalcFunctionNode, with_incoming='wc')
+    return sorted(set(query.all(flat=True)))
 
 
 def terminated(pks: list[int]) -> list[int]:
@@ -246,7 +269,7 @@ def wait_until(condition, timeout: float, what: str) -> None:
         time.sleep(0.5)
 
 
-def describe(pk: int, batch: int, unfinished_at_restart: bool) -> dict[str, Any]:
+def describe(pk: int, batch: int, unfinished_at_restart: bool, started_at_restart: bool = False) -> dict[str, Any]:
     """State, exit status, outputs, called processes and extras of the inputs of one WorkChain."""
     from aiida import orm
     from aiida.common.links import LinkType
@@ -259,6 +282,7 @@ def describe(pk: int, batch: int, unfinished_at_restart: bool) -> dict[str, Any]
         'pk': pk,
         'batch': batch,
         'unfinished_at_restart': unfinished_at_restart,
+        'started_at_restart': started_at_restart,
         'state': node.process_state.value if node.process_state else None,
         'exit_status': node.exit_status,
         'structures': sorted(structures),
@@ -286,14 +310,18 @@ def scenario(arguments: dict[str, Any]) -> dict[str, Any]:
     client.start_daemon(number_workers=WORKERS, timeout=DAEMON_TIMEOUT)
     try:
         model = SymclfModelData.get_or_create(arguments['model'])
-        first = submit_batch(1, FIRST_BATCH, model, seed=11)
+        expected: dict[str, str] = {}
+        first = submit_batch(1, FIRST_BATCH, model, seed=11, expected=expected)
         wait_until(lambda: len(terminated(first)) == len(first), WAIT_TIMEOUT, f'finishing {len(first)} WorkChains')
 
-        second = submit_batch(2, SECOND_BATCH, model, seed=22)
+        second = submit_batch(2, SECOND_BATCH, model, seed=22, expected=expected)
         wait_until(lambda: terminated(second), WAIT_TIMEOUT, 'the first WorkChain of the second batch finishing')
         running = set(second) - set(terminated(second))
+        in_progress = set(started(sorted(running)))
+        pids = [client.get_daemon_pid()]
         client.stop_daemon(wait=True, timeout=DAEMON_TIMEOUT)
         client.start_daemon(number_workers=WORKERS, timeout=DAEMON_TIMEOUT)
+        pids.append(client.get_daemon_pid())
         wait_until(
             lambda: len(terminated(second)) == len(second),
             WAIT_TIMEOUT,
@@ -303,21 +331,22 @@ def scenario(arguments: dict[str, Any]) -> dict[str, Any]:
         client.stop_daemon(wait=True, timeout=DAEMON_TIMEOUT)
 
     labelled = orm.QueryBuilder().append(
-        orm.StructureData, filters={'extras': {'has_key': 'symclf_label'}}, project='extras.symclf_label'
+        orm.StructureData, filters={'extras': {'has_key': 'symclf_label'}}, project=['uuid', 'extras.symclf_label']
     )
     inputs = (
         orm.QueryBuilder()
         .append(SymmetryClassificationWorkChain, tag='wc')
         .append(orm.StructureData, with_outgoing='wc')
     )
-    labels = [label for (label,) in labelled.iterall()]
+    labels = {uuid: (label, expected.get(uuid)) for uuid, label in labelled.iterall()}
     return {
-        'workchains': [describe(pk, 1, False) for pk in first] + [describe(pk, 2, pk in running) for pk in second],
+        'daemon_pids': pids,
+        'workchains': [describe(pk, 1, False) for pk in first]
+        + [describe(pk, 2, pk in running, pk in in_progress) for pk in second],
         'workchain_nodes': orm.QueryBuilder().append(SymmetryClassificationWorkChain).count(),
         'structures': inputs.count(),
         'structures_with_label': len(labels),
-        'labels': sorted(set(labels)),
-        'class_names': model.class_names,
+        'labels': labels,
     }
 
 

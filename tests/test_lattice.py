@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from ase import Atoms
 from ase.build import bulk, make_supercell
 
 from aiida_symclf.lattice import analyse_lattice, conventional_block, integer_basis, minkowski_reduced

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 import pickle
 from pathlib import Path
 
@@ -114,10 +113,14 @@ def _metadata() -> ModelMetadata:
         (lambda p: p.update(metadata='{not json'), 'not valid JSON'),
         (lambda p: p.update(metadata='[1, 2]'), 'JSON object'),
         (lambda p: p.update(metadata='{"class_names": ["a"]}'), 'lacks space_groups'),
-        (lambda p: p.update(metadata=json.dumps({**json.loads(p['metadata']), 'fingerprint': {'image_size': 'x'}})),
-         'malformed'),
-        (lambda p: p.update(metadata=json.dumps({**json.loads(p['metadata']), 'space_groups': [[1]]})),
-         '7 class names but 1 space-group lists'),
+        (
+            lambda p: p.update(metadata=json.dumps({**json.loads(p['metadata']), 'fingerprint': {'image_size': 'x'}})),
+            'malformed',
+        ),
+        (
+            lambda p: p.update(metadata=json.dumps({**json.loads(p['metadata']), 'space_groups': [[1]]})),
+            '7 class names but 1 space-group lists',
+        ),
         (lambda p: p.update(format='something-else/1'), 'not an aiida-symclf model file'),
         (lambda p: p.pop('tensors_sha256'), 'no tensor digest'),
         (lambda p: p['state_dict'].pop('features.0.weight'), 'corrupted'),

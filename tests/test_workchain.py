@@ -96,7 +96,15 @@ def test_provenance_input_to_perturbed_to_fingerprint_to_classification(finished
     """Each replica of fe: input -> perturb -> replica -> fingerprint -> its classification, one path each."""
     node, inputs, *_ = finished
     steps = {call.base.links.get_incoming(link_type=LinkType.CALL_CALC).one().link_label: call for call in node.called}
-    assert set(steps) == {'perturb', 'fingerprint', 'classify', 'attention_fe', 'attention_cu', 'attention_mg', 'results'}
+    assert set(steps) == {
+        'perturb',
+        'fingerprint',
+        'classify',
+        'attention_fe',
+        'attention_cu',
+        'attention_mg',
+        'results',
+    }
     assert inputs['fe'].pk in {link.node.pk for link in steps['perturb'].base.links.get_incoming().all()}
     labels = []
     for key in (f'fe_p{level}_r{replica}' for level in range(2) for replica in range(2)):

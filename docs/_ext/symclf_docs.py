@@ -4,6 +4,8 @@
 - ``.. symclf-accuracy::``: the accuracy table (and the bcc -> sc crossover) from
   ``benchmarks/results/accuracy.json``; a short note instead when that file does not exist yet,
   so the build stays free of warnings.
+- ``.. symclf-userpath::``: the user-path benchmark (inputs built as users have them, the
+  ``unknown`` rate on structures of no class) from ``benchmarks/results/userpath.json``.
 - ``.. symclf-training::``: the training record stored in the shipped model file (command,
   seed, dataset size, accuracies, data hash).
 - ``.. symclf-click:: GROUP_PATH PROG``: the ``--help`` text of a click group and of each of its
@@ -30,6 +32,7 @@ from sphinx.util.nodes import nested_parse_with_titles
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCURACY_JSON = ROOT / 'benchmarks' / 'results' / 'accuracy.json'
+USERPATH_JSON = ROOT / 'benchmarks' / 'results' / 'userpath.json'
 METHOD_LABELS = {
     'ours': 'shipped model',
     'pristine_only': 'pristine-only model',
@@ -85,6 +88,29 @@ def accuracy_lines(report: dict[str, Any]) -> list[str]:
                 lines += [f'- bcc -> sc crossover, {METHOD_LABELS[method]}: {where}.']
         lines.append('')
     return lines
+
+
+def userpath_lines(report: dict[str, Any]) -> list[str]:
+    """User-path benchmark: per group of inputs, accuracy, ``unknown`` rate and spglib (loose)."""
+    rows = [
+        [name, group['set'], str(group['n']), f'{group["accuracy"]:.1f}', f'{group["unknown_rate"]:.1f}',
+         '-' if not group['spglib_n'] else f'{group["spglib_loose_accuracy"]:.1f} ({group["spglib_n"]})']
+        for name, group in report['groups'].items()
+    ]  # fmt: skip
+    workchain = report['workchain']
+    return [
+        f'``{report["command"]}`` (seed {report["seed"]}, {report["per_class_and_level"]} per class and level, '
+        f'{report["structures"]} structures, {report["seconds"]:.0f} s):',
+        '',
+        *list_table(['inputs', 'set', 'n', 'right %', 'unknown %', 'spglib 0.1 Å right % (n)'], rows),
+        '',
+        f'Expected calibration error of the network probability (in-class and MD inputs): {report["ece"]:.4f}. '
+        f'Uncertainty (mutual information) quantiles 50/90/99/100%: in-class '
+        f'{report["uncertainty_quantiles"]["in-class"]}, out-of-class {report["uncertainty_quantiles"]["out-of-class"]}. '
+        f'The same {workchain["n"]} structures through the WorkChain: exit status {workchain["exit_status"]}, '
+        f'{workchain["agree_with_library"]} labels as on the library path.',
+        '',
+    ]
 
 
 #: Figures written by ``benchmarks/accuracy.py`` next to its JSON report, with their captions.
@@ -187,6 +213,14 @@ class AccuracyDirective(_GeneratedDirective):
         return accuracy_lines(json.loads(ACCURACY_JSON.read_text())) + figure_lines(ACCURACY_JSON.parent)
 
 
+class UserPathDirective(_GeneratedDirective):
+    def lines(self) -> list[str]:
+        self.env.note_dependency(str(USERPATH_JSON))
+        if not USERPATH_JSON.is_file():
+            return ['.. note::', '', '   Run ``python benchmarks/userpath.py`` to fill in this table.', '']
+        return userpath_lines(json.loads(USERPATH_JSON.read_text()))
+
+
 class TrainingDirective(_GeneratedDirective):
     def lines(self) -> list[str]:
         return training_lines()
@@ -203,6 +237,7 @@ class ClickDirective(_GeneratedDirective):
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive('symclf-classes', ClassesDirective)
     app.add_directive('symclf-accuracy', AccuracyDirective)
+    app.add_directive('symclf-userpath', UserPathDirective)
     app.add_directive('symclf-training', TrainingDirective)
     app.add_directive('symclf-click', ClickDirective)
     return {'version': '1', 'parallel_read_safe': True, 'parallel_write_safe': True}
