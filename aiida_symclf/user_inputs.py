@@ -232,7 +232,7 @@ def md_snapshots(
     try:
         from ase.md.velocitydistribution import thermalize_momenta
     except ImportError:  # ase < 3.29
-        from ase.md.velocitydistribution import MaxwellBoltzmannDistribution as thermalize_momenta
+        from ase.md.velocitydistribution import MaxwellBoltzmannDistribution as thermalize_momenta  # noqa: N813
 
     for symbol in symbols:
         for temperature in temperatures:
