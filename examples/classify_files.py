@@ -15,7 +15,27 @@ from ase.io import read
 
 from aiida_symclf.workchain import SymmetryClassificationWorkChain
 
-paths = [Path(p) for p in sys.argv[1:]] or sorted((Path(__file__).parent / 'structures').iterdir())
+
+def example_files() -> list[Path]:
+    """The files in ``examples/structures/``, wherever ``verdi run`` was started from.
+
+    Under ``verdi run`` ``__file__`` is not always the script's path, so the folder is looked up
+    next to it, under the current directory and under ``./examples``; the error names them all.
+    """
+    candidates = [
+        Path(__file__).parent / 'structures',
+        Path.cwd() / 'structures',
+        Path.cwd() / 'examples' / 'structures',
+    ]
+    for folder in candidates:
+        if folder.is_dir():
+            return sorted(folder.iterdir())
+    raise SystemExit(
+        f'no example structures found; looked in {", ".join(map(str, candidates))}; give files as arguments'
+    )
+
+
+paths = [Path(p) for p in sys.argv[1:]] or example_files()
 structures = {f's{index}': orm.StructureData(ase=read(path)) for index, path in enumerate(paths)}
 _, node = run_get_node(SymmetryClassificationWorkChain, structures=structures)
 for (key, _), path in zip(structures.items(), paths, strict=True):

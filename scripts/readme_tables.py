@@ -87,11 +87,11 @@ TABLES: dict[str, tuple[Callable[[dict[str, Any]], list[str]], str]] = {
 def updated(text: str) -> str:
     """``text`` with every marked table re-rendered from its JSON."""
     for name, (render, filename) in TABLES.items():
-        pattern = re.compile(rf'(<!-- table:{name} -->\n).*?(\n<!-- /table:{name} -->)', re.DOTALL)
+        pattern = re.compile(rf'(<!-- table:{name} -->\n)(?:.*?\n)?(<!-- /table:{name} -->)', re.DOTALL)
         if not pattern.search(text):
             continue
         body = '\n'.join(render(json.loads((RESULTS / filename).read_text())))
-        text = pattern.sub(lambda match, body=body: match.group(1) + body + match.group(2), text)
+        text = pattern.sub(lambda match, body=body: match.group(1) + body + '\n' + match.group(2), text)
     return text
 
 
