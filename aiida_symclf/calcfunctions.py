@@ -52,6 +52,7 @@ EXIT_CODES: dict[str, tuple[int, str]] = {
     'ERROR_INVALID_STRUCTURE': (300, 'invalid structure: {reason}'),
     'ERROR_INVALID_PARAMETERS': (301, 'invalid parameters: {reason}'),
     'ERROR_MODEL_MISMATCH': (302, 'model and fingerprint do not match: {reason}'),
+    'ERROR_INVALID_MODEL': (303, 'the model cannot be used: {reason}'),
     'ERROR_FINGERPRINT_FAILED': (310, 'fingerprint failed: {reason}'),
     'ERROR_CLASSIFICATION_FAILED': (320, 'classification failed: {reason}'),
     'ERROR_ATTENTION_FAILED': (330, 'attention maps failed: {reason}'),
@@ -99,6 +100,12 @@ def parse_perturbation(values: dict[str, Any]) -> Perturbation:
 
 def checked_atoms(structure: orm.StructureData):
     """The structure as ase.Atoms after :func:`check_structure`."""
+    if structure.is_alloy or structure.has_vacancies:
+        raise _StepError(
+            'ERROR_INVALID_STRUCTURE',
+            f'kinds with partial occupancies (alloy or vacancy weights) have no single composition; give an ordered '
+            f'model of the structure, e.g. an SQS supercell (StructureData<{structure.pk}>)',
+        )
     atoms = structure.get_ase()
     try:
         check_structure(atoms)
@@ -115,7 +122,7 @@ def loaded_model(model: SymclfModelData) -> ClassifierModel:
     try:
         return model.load()
     except ModelFileError as exception:
-        raise _StepError('ERROR_MODEL_MISMATCH', str(exception)) from exception
+        raise _StepError('ERROR_INVALID_MODEL', str(exception)) from exception
 
 
 def check_model_matches(model: ClassifierModel, fingerprint: orm.ArrayData) -> None:

@@ -104,6 +104,18 @@ def _existing_profile_names() -> list[str]:
     return list(get_config().profile_names)
 
 
+def _remove_empty_skeleton(folder: Path) -> None:
+    """Remove ``folder`` if it holds nothing but empty directories.
+
+    Importing aiida-core creates the configuration folder with empty ``log``, ``daemon`` and
+    ``access`` directories; when the user refuses the profile, nothing of it should remain.
+    """
+    if folder.is_dir() and not any(path.is_file() for path in folder.rglob('*')):
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _ask_consent(name: str, yes: bool) -> None:
     """Go on only if the user agrees to create profile ``name`` under ``~/.aiida``."""
     from aiida.manage.configuration.settings import AiiDAConfigDir
@@ -112,11 +124,14 @@ def _ask_consent(name: str, yes: bool) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
+        _remove_empty_skeleton(Path(where))
         raise click.ClickException(
             f'the embedded AiiDA profile {name!r} does not exist yet and AIIDA_PATH is not set, so it would be '
             f'created in {where}; rerun with --yes to allow that, set AIIDA_PATH, or pass --profile NAME'
         )
-    click.confirm(f'Create the embedded AiiDA profile {name!r} (sqlite, no services) in {where}?', abort=True, err=True)
+    if not click.confirm(f'Create the embedded AiiDA profile {name!r} (sqlite, no services) in {where}?', err=True):
+        _remove_empty_skeleton(Path(where))
+        raise click.Abort()
 
 
 def activate_profile(name: str | None = None, yes: bool = False, create: bool = True):
@@ -610,7 +625,8 @@ def attention_command(
     stored) or the pk/uuid of a stored StructureData or fingerprint ArrayData (computed by the
     CalcFunctions, so the maps are stored with their provenance).
     """
-    output.parent.mkdir(parents=True, exist_ok=True)
+    if not output.parent.is_dir():
+        raise click.ClickException(f'cannot write {output}: the directory {output.parent} does not exist')
     if Path(target).exists():
         label = _attention_from_file(Path(target), file_format, model_path, output, layer, top_k)
         click.echo(f'wrote {output} (predicted class {label})')

@@ -86,7 +86,10 @@ def _load_cached(sha256: str, uuid: str) -> ClassifierModel:
         path = Path(directory) / 'model.pt'
         path.write_bytes(node.get_content(mode='rb'))
         if file_sha256(path) != sha256:
-            raise ModelFileError(f'model node {uuid}: file content does not match its recorded sha256')
+            raise ModelFileError(
+                f'model node {uuid} is corrupted or was swapped: its file content does not match the sha256 '
+                f'recorded when it was stored ({sha256[:12]}...)'
+            )
         return load_model(path)
 
 

@@ -166,10 +166,30 @@ class FingerprintParameters:
 # --------------------------------------------------------------------------------------------
 
 
+def partial_occupancies(atoms: Atoms) -> list[str]:
+    """Sites of a CIF-read structure that are not fully occupied by one species, as ``'Cu 0.5, Au 0.5'``.
+
+    ase keeps the occupancies of a CIF in ``atoms.info['occupancy']`` (site -> species ->
+    fraction) but places one species per site, so the composition of ``atoms`` is not the file's.
+    """
+    sites = []
+    for occupancy in (atoms.info.get('occupancy') or {}).values():
+        if len(occupancy) > 1 or any(abs(fraction - 1.0) > 1e-6 for fraction in occupancy.values()):
+            sites.append(', '.join(f'{species} {fraction:g}' for species, fraction in sorted(occupancy.items())))
+    return sorted(set(sites))
+
+
 def check_structure(atoms: Atoms) -> None:
     """Raise :class:`StructureError` if ``atoms`` cannot be fingerprinted, with the reason."""
     if len(atoms) == 0:
         raise StructureError('the structure has no atoms')
+    disordered = partial_occupancies(atoms)
+    if disordered:
+        raise StructureError(
+            f'partial occupancies ({"; ".join(disordered)}): a disordered structure has no single composition, and '
+            'reading it as one species per site would classify (and store) another material; give an ordered '
+            'model of it, e.g. a special quasirandom structure (SQS) supercell'
+        )
     positions = atoms.get_positions()
     if not np.all(np.isfinite(positions)):
         raise StructureError('the structure has non-finite (NaN or inf) atomic positions')

@@ -17,14 +17,27 @@ from aiida import orm
 from .data import SymclfModelData
 from .workchain import EXTRA_PREFIX
 
-__all__ = ['classification_results', 'classified_structures', 'label_counts', 'stored_models']
+__all__ = ['classification_results', 'classified_structures', 'known_labels', 'label_counts', 'stored_models']
 
 _CLASSIFIERS = ('aiida.calculations:symclf.classify_fingerprint', 'aiida.calculations:symclf.classify_fingerprints')
+
+
+def known_labels() -> list[str]:
+    """Every label a result can have: the classes of the package and of the stored models, and ``unknown``."""
+    from .classification import UNKNOWN
+    from .dataset import class_names
+
+    labels = set(class_names()) | {UNKNOWN}
+    for (names,) in orm.QueryBuilder().append(SymclfModelData, project='attributes.class_names').iterall():
+        labels.update(names or [])
+    return sorted(labels)
 
 
 def _check(label: str | None, min_probability: float) -> None:
     if label is not None and not isinstance(label, str):
         raise TypeError(f'label must be a string, got {label!r}')
+    if label is not None and label not in (labels := known_labels()):
+        raise ValueError(f'unknown label {label!r}; valid labels: {", ".join(labels)}')
     if (
         isinstance(min_probability, bool)
         or not isinstance(min_probability, (int, float))

@@ -193,7 +193,7 @@ class SymmetryClassificationWorkChain(WorkChain):
             self.ctx.model = self.inputs.model if 'model' in self.inputs else SymclfModelData.get_or_create()
             self.ctx.model.load()
         except ModelFileError as exception:
-            return self.exit_codes.ERROR_MODEL_MISMATCH.format(reason=str(exception))
+            return self.exit_codes.ERROR_INVALID_MODEL.format(reason=str(exception))
         self.ctx.fingerprint_parameters = self.inputs.get('fingerprint_parameters') or orm.Dict({})
         self.ctx.levels = [perturbation_level(item) for item in self.inputs.get('perturbations', orm.List()).get_list()]
         self.ctx.structures = dict(self.inputs.structures)

@@ -175,3 +175,24 @@ def test_wrong_input_type_is_rejected_before_anything_is_stored(copper):
     with pytest.raises(ValueError, match='structure'):
         compute_fingerprint(structure=orm.Str('not a structure'))
     assert orm.QueryBuilder().append(orm.ProcessNode).count() == before
+
+
+def test_swapped_model_content_gives_exit_code_303(copper, tmp_path):
+    """A model node whose file was replaced after its sha256 was recorded is refused, and says so."""
+    import io
+
+    from aiida_symclf.model import default_model_path
+
+    node = SymclfModelData(file=default_model_path())
+    node.base.repository.put_object_from_filelike(io.BytesIO(b'not the model'), default_model_path().name)
+    node.store()
+    fingerprint = compute_fingerprint(structure=copper)
+    _, process = run_get_node(classify_fingerprint, fingerprint=fingerprint, model=node)
+    assert process.exit_status == 303 and 'corrupted or was swapped' in process.exit_message
+
+
+def test_alloy_weights_are_refused_with_the_reason():
+    structure = orm.StructureData(cell=[[3.6, 0, 0], [0, 3.6, 0], [0, 0, 3.6]])
+    structure.append_atom(position=(0, 0, 0), symbols=('Cu', 'Au'), weights=(0.5, 0.5))
+    _, node = run_get_node(compute_fingerprint, structure=structure)
+    assert node.exit_status == 300 and 'partial occupancies' in node.exit_message

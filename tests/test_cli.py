@@ -215,3 +215,74 @@ def test_verdi_data_symclf_has_the_same_commands() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert 'classify' in result.stdout and 'attention' in result.stdout
+
+
+DISORDERED_CIF = """data_CuAu
+_cell_length_a 3.85
+_cell_length_b 3.85
+_cell_length_c 3.85
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+_symmetry_space_group_name_H-M 'F m -3 m'
+_symmetry_Int_Tables_number 225
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+_atom_site_occupancy
+Cu1 Cu 0 0 0 0.5
+Au1 Au 0 0 0 0.5
+"""
+
+
+def test_partial_occupancies_are_refused_not_mangled(tmp_path: Path, model_file: Path) -> None:
+    """ase reads a 50/50 CuAu site as Au4: classifying that would store another material."""
+    path = tmp_path / 'CuAu.cif'
+    path.write_text(DISORDERED_CIF)
+    before = orm.QueryBuilder().append(orm.Node).count()
+    result = invoke('classify', '--model', model_file, path)
+    assert result.exit_code == 1
+    assert error_lines(result) == [
+        line for line in error_lines(result) if 'partial occupancies (Au 0.5, Cu 0.5)' in line
+    ]
+    assert len(error_lines(result)) == 1
+    assert orm.QueryBuilder().append(orm.Node).count() == before
+
+
+def test_unknown_structures_are_shown_and_queryable(tmp_path: Path, model_file: Path) -> None:
+    path = tmp_path / 'NaCl.cif'
+    ase.io.write(path, bulk('NaCl', 'rocksalt', a=5.64))
+    result = invoke('classify', '--model', model_file, path)
+    assert result.exit_code == 0, result.output
+    assert f'{path}: unknown: species are chemically ordered' in result.stdout
+    rows = json.loads(invoke('query', '--label', 'unknown', '--json').stdout)
+    assert 'NaCl.cif' in {Path(row['name']).name for row in rows}
+
+
+def test_query_with_an_unknown_label_names_the_valid_ones() -> None:
+    result = invoke('query', '--label', 'foo')
+    assert result.exit_code == 1
+    assert "unknown label 'foo'; valid labels:" in result.stderr and 'hcp/rh' in result.stderr
+
+
+def test_attention_refuses_a_missing_output_directory(files: dict[str, Path], tmp_path: Path) -> None:
+    result = invoke('attention', files['cif'], '--output', tmp_path / 'missing' / 'map.png')
+    assert result.exit_code == 1 and 'does not exist' in result.stderr
+    assert not (tmp_path / 'missing').exists()
+
+
+def test_refusing_the_profile_leaves_no_configuration_folder(tmp_path: Path, files: dict[str, Path]) -> None:
+    """Without AIIDA_PATH and without consent nothing is created under the home directory."""
+    import os
+
+    env = {key: value for key, value in os.environ.items() if key != 'AIIDA_PATH'}
+    env['HOME'] = str(tmp_path)
+    completed = subprocess.run(
+        [sys.executable, '-m', 'aiida_symclf.cli', 'classify', str(files['cif'])],
+        env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert completed.returncode == 1 and '--yes' in completed.stderr
+    assert not (tmp_path / '.aiida').exists()
