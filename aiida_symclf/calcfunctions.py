@@ -302,39 +302,73 @@ def compute_fingerprints(parameters: orm.Dict, **structures: orm.StructureData):
 # --------------------------------------------------------------------------------------------
 
 
-def _classify(model_node: SymclfModelData, fingerprints: dict[str, orm.ArrayData]) -> dict[str, orm.Dict]:
-    """One result Dict per fingerprint node (:func:`~aiida_symclf.classification.classification_record`)."""
+def _usable_fingerprints(
+    model: ClassifierModel, fingerprints: dict[str, orm.ArrayData]
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Image per key of the fingerprints the model can classify, and the reason for each other one."""
+    images, failures = {}, {}
+    for key, node in fingerprints.items():
+        try:
+            check_model_matches(model, node)
+            image = fingerprint_from_node(node)
+            model.check_fingerprints(image[None])
+        except _StepError as error:
+            failures[key] = error.exit_code.message
+        except ValueError as exception:
+            failures[key] = exit_code('ERROR_CLASSIFICATION_FAILED', f'ArrayData<{node.pk}>: {exception}').message
+        else:
+            images[key] = image
+    return images, failures
+
+
+def _classify(
+    model_node: SymclfModelData, fingerprints: dict[str, orm.ArrayData]
+) -> tuple[dict[str, orm.Dict], dict[str, str]]:
+    """One result Dict per usable fingerprint (:func:`~aiida_symclf.classification.classification_record`),
+    and the reason for each fingerprint that could not be classified."""
     model = loaded_model(model_node)
-    for node in fingerprints.values():
-        check_model_matches(model, node)
-    if not fingerprints:
-        return {}
-    try:
-        images = np.stack([fingerprint_from_node(node) for node in fingerprints.values()])
-        lattices = [node.base.attributes.get('lattice', None) for node in fingerprints.values()]
-        records = classify_fingerprint_images(images, lattices, model)
-    except ValueError as exception:
-        raise _StepError('ERROR_CLASSIFICATION_FAILED', str(exception)) from exception
-    return {
+    images, failures = _usable_fingerprints(model, fingerprints)
+    if not images:
+        return {}, failures
+    lattices = [fingerprints[key].base.attributes.get('lattice', None) for key in images]
+    records = classify_fingerprint_images(np.stack(list(images.values())), lattices, model)
+    results = {
         key: orm.Dict(
-            {**record, 'model_sha256': model_node.sha256, 'structure_uuid': node.base.attributes.get('structure_uuid')}
+            {
+                **record,
+                'model_sha256': model_node.sha256,
+                'structure_uuid': fingerprints[key].base.attributes.get('structure_uuid'),
+            }
         )
-        for (key, node), record in zip(fingerprints.items(), records, strict=True)
+        for key, record in zip(images, records, strict=True)
     }
+    return results, failures
 
 
 @calcfunction
 @with_exit_codes
 def classify_fingerprint(fingerprint: orm.ArrayData, model: SymclfModelData) -> orm.Dict:
     """Class of one fingerprint: Dict with ``label``, ``space_groups``, ``probability``, ``probabilities``."""
-    return _classify(model, {'fingerprint': fingerprint})['fingerprint']
+    check_model_matches(loaded_model(model), fingerprint)
+    results, failures = _classify(model, {'fingerprint': fingerprint})
+    if failures:
+        raise _StepError('ERROR_CLASSIFICATION_FAILED', failures['fingerprint'])
+    return results['fingerprint']
 
 
 @calcfunction
 @with_exit_codes
 def classify_fingerprints(model: SymclfModelData, **fingerprints: orm.ArrayData):
-    """Batched :func:`classify_fingerprint`: one network pass for all, output ``<key>`` per fingerprint."""
-    return _classify(model, fingerprints)
+    """Batched :func:`classify_fingerprint`: one network pass for all, output ``<key>`` per fingerprint.
+
+    Fingerprints the model cannot classify (other settings, bad values) are listed in the
+    ``failures`` output; the others are still classified.
+    """
+    results, failures = _classify(model, fingerprints)
+    outputs: dict[str, Any] = dict(results)
+    if failures:
+        outputs['failures'] = orm.Dict(failures)
+    return outputs
 
 
 # --------------------------------------------------------------------------------------------

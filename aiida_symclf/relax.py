@@ -71,9 +71,13 @@ class RelaxAndClassifyWorkChain(WorkChain):
         )
 
     def relax(self):
-        outputs = emt_relax(structure=self.inputs.structure, parameters=self.inputs.get('relax_parameters'))
-        if not isinstance(outputs, dict):
-            return self.exit_codes.ERROR_RELAXATION_FAILED.format(message=outputs.message)
+        outputs, node = emt_relax.run_get_node(
+            structure=self.inputs.structure,
+            parameters=self.inputs.get('relax_parameters'),
+            metadata={'call_link_label': 'relax'},
+        )
+        if not node.is_finished_ok:
+            return self.exit_codes.ERROR_RELAXATION_FAILED.format(message=node.exit_message)
         self.ctx.relaxed = outputs['output_structure']
         self.report(f'relaxed: {outputs["output_parameters"].get_dict()}')
 

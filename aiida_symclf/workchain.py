@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from aiida import orm
-from aiida.engine import WorkChain, if_
+from aiida.common.links import LinkType
+from aiida.engine import ExitCode, WorkChain, if_
 
 from .calcfunctions import (
     EXIT_CODES,
@@ -211,14 +212,14 @@ class SymmetryClassificationWorkChain(WorkChain):
 
     def perturb(self):
         """All perturbed replicas of every structure, in one CalcFunction."""
-        outputs = perturb_structures(
+        outputs, node = perturb_structures.run_get_node(
             perturbations=orm.List(self.ctx.levels),
             fingerprint_parameters=self.ctx.fingerprint_parameters,
             **self.ctx.structures,
             metadata={'call_link_label': 'perturb'},
         )
-        if not isinstance(outputs, dict):  # an ExitCode of the CalcFunction
-            return self.exit_codes.ERROR_INVALID_PARAMETERS.format(reason=outputs.message)
+        if not node.is_finished_ok:
+            return self._step_failed(node)
         if 'failures' in outputs:
             self.ctx.failures.update(outputs.pop('failures').get_dict())
         self.ctx.perturbed = outputs
@@ -234,14 +235,14 @@ class SymmetryClassificationWorkChain(WorkChain):
         structures = {key: node for key, node in self.ctx.structures.items() if key not in self.ctx.failures}
         if not structures:
             return self._all_failed()
-        fingerprints = compute_fingerprints(
+        fingerprints, node = compute_fingerprints.run_get_node(
             parameters=self.ctx.fingerprint_parameters,
             **structures,
             **self.ctx.get('perturbed', {}),
             metadata={'call_link_label': 'fingerprint'},
         )
-        if not isinstance(fingerprints, dict):  # an ExitCode of the CalcFunction
-            return self.exit_codes.ERROR_FINGERPRINT_FAILED.format(reason=fingerprints.message)
+        if not node.is_finished_ok:
+            return self._step_failed(node)
         if 'failures' in fingerprints:
             failures = fingerprints.pop('failures').get_dict()
             self.ctx.failures.update({k: v for k, v in failures.items() if k in self.ctx.structures})
@@ -249,28 +250,34 @@ class SymmetryClassificationWorkChain(WorkChain):
         self.report(f'computed {len(self.ctx.fingerprints)} fingerprints')
 
     def classify(self):
+        """Classify every fingerprint in one CalcFunction; those it cannot classify become failures."""
         if not self.ctx.fingerprints:
             return self._all_failed()
-        outputs = classify_fingerprints(
+        outputs, node = classify_fingerprints.run_get_node(
             model=self.ctx.model, **self.ctx.fingerprints, metadata={'call_link_label': 'classify'}
         )
-        if not isinstance(outputs, dict):  # an ExitCode of the CalcFunction
-            return self.exit_codes.ERROR_CLASSIFICATION_FAILED.format(reason=outputs.message)
+        if not node.is_finished_ok:
+            return self._step_failed(node)
+        if 'failures' in outputs:
+            failures = outputs.pop('failures').get_dict()
+            self.ctx.failures.update({k: v for k, v in failures.items() if k in self.ctx.structures})
         self.ctx.classifications = outputs
 
     def attention(self):
+        """Attention maps per classified input structure; one that fails becomes that structure's failure."""
         self.ctx.attention_maps = {}
         parameters = self.inputs.get('attention_parameters')
         for key in self._classified_input_keys():
-            result = compute_attention_maps(
+            result, node = compute_attention_maps.run_get_node(
                 fingerprint=self.ctx.fingerprints[key],
                 model=self.ctx.model,
                 parameters=parameters,
                 metadata={'call_link_label': f'attention_{key}'},
             )
-            if not isinstance(result, orm.ArrayData):
-                return self.exit_codes.ERROR_ATTENTION_FAILED.format(reason=result.message)
-            self.ctx.attention_maps[key] = result
+            if node.is_finished_ok:
+                self.ctx.attention_maps[key] = result
+            else:
+                self.ctx.failures[key] = node.exit_message or f'attention maps failed ({node.process_state.value})'
 
     def results(self):
         """Per-structure results with robustness, the summary, and extras on the input structures."""
@@ -297,15 +304,15 @@ class SymmetryClassificationWorkChain(WorkChain):
 
     def classify_compact(self):
         """Compact mode: the whole pipeline in one CalcFunction with three output nodes."""
-        outputs = classify_batch(
+        outputs, node = classify_batch.run_get_node(
             model=self.ctx.model,
             fingerprint_parameters=self.ctx.fingerprint_parameters,
             perturbations=orm.List(self.ctx.levels),
             **self.ctx.structures,
             metadata={'call_link_label': 'classify_batch'},
         )
-        if not isinstance(outputs, dict):  # an ExitCode of the CalcFunction
-            return self.exit_codes.ERROR_CLASSIFICATION_FAILED.format(reason=outputs.message)
+        if not node.is_finished_ok:
+            return self._step_failed(node)
         results = outputs['results'].get_dict()
         self.ctx.failures = {key: result['reason'] for key, result in results.items() if result['status'] == 'failed'}
         if len(self.ctx.failures) == len(results):
@@ -319,7 +326,9 @@ class SymmetryClassificationWorkChain(WorkChain):
     # ---------------------------------------------------------------------------------------
 
     def _exit_if_some_failed(self):
-        failed = sorted(self.ctx.failures)
+        failed = sorted(key for key in self.ctx.failures if key in self.ctx.structures)
+        if len(failed) == len(self.ctx.structures):
+            return self._all_failed()
         if failed:
             return self.exit_codes.ERROR_SOME_STRUCTURES_FAILED.format(
                 count=len(failed), total=len(self.ctx.structures), keys=', '.join(failed)
@@ -327,7 +336,7 @@ class SymmetryClassificationWorkChain(WorkChain):
         return None
 
     def _classified_input_keys(self) -> list[str]:
-        return [key for key in self.ctx.structures if key in self.ctx.classifications]
+        return [key for key in self.ctx.structures if key in self.ctx.classifications and key not in self.ctx.failures]
 
     def _set_extras(self, results: dict[str, dict], result_uuid: str | dict[str, str]) -> None:
         """Label, probability, space groups and model of each classified input structure, as extras."""
@@ -345,6 +354,12 @@ class SymmetryClassificationWorkChain(WorkChain):
                     f'{EXTRA_PREFIX}result_uuid': result_uuid if isinstance(result_uuid, str) else result_uuid[key],
                 }
             )
+
+    def _step_failed(self, node: orm.CalcFunctionNode) -> ExitCode:
+        """Exit with the failed step's own exit code (the CalcFunctions' codes are also this WorkChain's)."""
+        label = node.base.links.get_incoming(link_type=LinkType.CALL_CALC).one().link_label
+        self.report(f'step {label} ({node.process_label}<{node.pk}>) failed: {node.exit_status} {node.exit_message}')
+        return ExitCode(node.exit_status, node.exit_message)
 
     def _all_failed(self):
         reasons = '; '.join(f'{key}: {reason}' for key, reason in sorted(self.ctx.failures.items()))

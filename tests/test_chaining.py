@@ -129,3 +129,11 @@ def test_non_periodic_relax_output_is_reported():
     assert node.exit_status == 320 and 'exit status 401' in node.exit_message
     (child,) = [call for call in node.called if call.process_label == 'SymmetryClassificationWorkChain']
     assert child.exit_status == 401 and 'not periodic' in child.exit_message
+
+
+def test_failed_emt_relaxation_gives_exit_code_310():
+    """The relaxation's own exit code reaches the parent as 310 (it used to raise a KeyError)."""
+    builder = RelaxAndClassifyWorkChain.get_builder()
+    builder.structure = orm.StructureData(ase=bulk('Fe', 'bcc', a=2.87))
+    _, node = run_get_node(builder)
+    assert node.exit_status == 310 and 'EMT cannot relax' in node.exit_message

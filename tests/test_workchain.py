@@ -262,3 +262,14 @@ def test_compact_mode_reports_a_bad_structure():
     results = node.outputs.batch_results.get_dict()
     assert results['cu']['label'] == 'fcc' and results['h2']['status'] == 'failed'
     assert orm.load_node(node.inputs.structures.cu.pk).base.extras.get('symclf_label') == 'fcc'
+
+
+def test_a_failed_step_ends_with_its_own_exit_code():
+    """Fingerprint parameters the validator accepts but the model does not (another image size):
+    the classify step fails alone (302 per fingerprint), so every structure fails: 401, no exception."""
+    _, node = run_get_node(
+        SymmetryClassificationWorkChain,
+        structures=structures(cu=bulk('Cu', 'fcc', a=3.61)),
+        fingerprint_parameters=orm.Dict({'image_size': 32}),
+    )
+    assert node.exit_status == 401 and 'model and fingerprint do not match' in node.exit_message
