@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -76,6 +77,9 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except KeyboardInterrupt:
+            click.echo('Interrupted.', err=True)
+            raise click.exceptions.Exit(130) from None
         except _known_errors() as exception:
             raise click.ClickException(_one_line(exception) or type(exception).__name__) from None
         except Exception as exception:  # noqa: BLE001 - the promise is: no traceback, ever
@@ -340,6 +344,105 @@ def quiet_process_reports(quiet: bool = True) -> Iterator[None]:
             handler.setLevel(level)
 
 
+class _Interrupt:
+    """State of an interrupt in progress: a KeyboardInterrupt raised from a signal handler can land
+    in a callback that swallows it (a garbage-collection hook, for example), so it is raised again
+    every half second until the command has taken it (:func:`stopped_cleanly_on_interrupt`)."""
+
+    signal: int | None = None
+    taken = False
+
+
+def _raise_interrupt(signum: int, _frame: Any) -> None:
+    if _Interrupt.signal is None:
+        _Interrupt.signal, _Interrupt.taken = signum, False
+        import threading
+
+        threading.Thread(target=_repeat_interrupt, daemon=True).start()
+    raise KeyboardInterrupt(f'signal {_Interrupt.signal}')
+
+
+def _repeat_interrupt() -> None:
+    import _thread
+    import time
+
+    while not _Interrupt.taken:
+        time.sleep(0.5)
+        if not _Interrupt.taken:
+            _thread.interrupt_main(signal.SIGINT)
+
+
+def _unfinished_processes_since(first_pk: int) -> list[Any]:
+    """Process nodes with pk >= ``first_pk`` that have not reached a terminal state."""
+    from aiida import orm
+
+    terminal = ['finished', 'excepted', 'killed']
+    query = orm.QueryBuilder().append(
+        orm.ProcessNode,
+        filters={'id': {'>=': first_pk}, 'attributes.process_state': {'!in': terminal}},
+        project='*',
+    )
+    return [node for (node,) in query.iterall()]
+
+
+def _mark_killed(nodes: Sequence[Any], reason: str) -> None:
+    """Put process nodes that will never run again in the terminal state ``killed``, sealed."""
+    from plumpy.process_states import ProcessState
+
+    for node in nodes:
+        if node.is_sealed:
+            continue
+        node.set_process_state(ProcessState.KILLED)
+        node.set_process_status(reason)
+        node.seal()
+
+
+@contextlib.contextmanager
+def stopped_cleanly_on_interrupt() -> Iterator[None]:
+    """Ctrl-C or SIGTERM stop the command at once, and no process node it started stays "Running".
+
+    SIGTERM is turned into the same ``KeyboardInterrupt`` as Ctrl-C; the process nodes this
+    command created and did not finish are marked ``killed`` (with the reason as process
+    status) and sealed, then the command exits with status 130.
+    """
+    from aiida import orm
+
+    last = orm.QueryBuilder().append(orm.Node, project='id').order_by({orm.Node: {'id': 'desc'}}).first()
+    first_pk = (last[0] if last else 0) + 1
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    previous_int = signal.signal(signal.SIGINT, _raise_interrupt)
+    try:
+        yield
+    except KeyboardInterrupt as interrupt:
+        _Interrupt.taken = True
+        unfinished = _unfinished_processes_since(first_pk)
+        _mark_killed(unfinished, f'killed: the command was interrupted ({interrupt or "Ctrl-C"})')
+        click.echo(f'Interrupted: {len(unfinished)} unfinished process(es) marked as killed.', err=True)
+        raise click.exceptions.Exit(130) from None
+    finally:
+        _Interrupt.taken = True
+        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
+
+
+def run_interruptibly(process_class: Any, **inputs: Any) -> Any:
+    """Run a process in this interpreter, like ``run_get_node``, but stop *at once* on Ctrl-C or SIGTERM.
+
+    aiida-core's runner answers a signal by asking the process to stop after its current step,
+    which for a CalcFunction over thousands of structures can take minutes. Here the signal
+    interrupts the step itself and the unfinished process nodes are marked killed
+    (:func:`stopped_cleanly_on_interrupt`). Returns the process node.
+    """
+    from aiida.engine import utils
+    from aiida.manage import get_manager
+
+    runner = get_manager().get_runner()
+    with stopped_cleanly_on_interrupt(), utils.loop_scope(runner.loop):
+        process = runner.instantiate_process(process_class, **inputs)
+        process.execute()
+    return process.node
+
+
 def classify_workchain(
     structures: Sequence[InputStructure], model_path: Path | None, verbose: bool = False
 ) -> tuple[dict[str, dict], list[InputError], Any]:
@@ -348,8 +451,6 @@ def classify_workchain(
     Returns name -> result (with the structure's ``pk``), failures, and the WorkChain node.
     The process reports are printed only if ``verbose``.
     """
-    from aiida.engine import run_get_node
-
     from .data import SymclfModelData
     from .workchain import SymmetryClassificationWorkChain
 
@@ -357,7 +458,7 @@ def classify_workchain(
     nodes = {f'structure_{index}': _structure_node(item) for index, item in enumerate(structures)}
     names = {key: item.name for key, item in zip(nodes, structures, strict=True)}
     with quiet_process_reports(not verbose):
-        _, process = run_get_node(SymmetryClassificationWorkChain, structures=nodes, model=model)
+        process = run_interruptibly(SymmetryClassificationWorkChain, structures=nodes, model=model)
     if process.is_excepted:
         raise click.ClickException(f'{process.process_label}<{process.pk}> excepted: {_one_line(process.exception)}')
     outputs = process.outputs.results if 'results' in process.outputs else {}

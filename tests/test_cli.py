@@ -286,3 +286,51 @@ def test_refusing_the_profile_leaves_no_configuration_folder(tmp_path: Path, fil
     )  # fmt: skip
     assert completed.returncode == 1 and '--yes' in completed.stderr
     assert not (tmp_path / '.aiida').exists()
+
+
+@pytest.mark.slow
+def test_sigterm_stops_classify_and_leaves_no_running_process(tmp_path: Path) -> None:
+    """SIGTERM in the middle of a WorkChain run: the command exits promptly with 130 and the
+    WorkChain it started is marked killed (before, it stayed "Running" forever)."""
+    import os
+    import signal
+    import sqlite3
+    import time
+
+    import numpy as np
+
+    from aiida_symclf.user_inputs import LEVELS, user_input
+
+    rng = np.random.default_rng(0)
+    paths = []
+    for index in range(300):
+        paths.append(tmp_path / f's{index}.xyz')
+        ase.io.write(paths[-1], user_input('fcc', LEVELS[2], rng)[1], format='extxyz')
+    env = dict(os.environ, AIIDA_PATH=str(tmp_path / 'config'))
+    process = subprocess.Popen(
+        [sys.executable, '-m', 'aiida_symclf.cli', 'classify', '--yes', *map(str, paths)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    database = tmp_path / 'config' / '.aiida' / 'storage' / 'symclf' / 'database.sqlite'
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:  # wait for the WorkChain's first step
+        if database.exists():
+            with sqlite3.connect(database) as connection:
+                steps = connection.execute(
+                    "SELECT count(*) FROM db_dbnode WHERE node_type LIKE 'process.calculation.calcfunction%'"
+                ).fetchone()[0]
+            if steps:
+                break
+        time.sleep(0.5)
+    assert process.poll() is None, 'the run finished before it could be interrupted'
+    process.send_signal(signal.SIGTERM)
+    start = time.monotonic()
+    _, stderr = process.communicate(timeout=60)
+    assert time.monotonic() - start < 20, 'SIGTERM did not stop the command promptly'
+    assert process.returncode == 130, stderr
+    assert 'marked as killed' in stderr and 'Traceback' not in stderr
+    with sqlite3.connect(database) as connection:
+        states = connection.execute(
+            "SELECT json_extract(attributes, '$.process_state') FROM db_dbnode WHERE node_type LIKE 'process.%'"
+        ).fetchall()
+    assert states and all(state in ('finished', 'killed', 'excepted') for (state,) in states), states
