@@ -5,6 +5,7 @@
     python3 tasks.py test    # run the test suite
     python3 tasks.py docs    # build the Sphinx documentation
     python3 tasks.py bench   # run the benchmarks (fingerprint speed, accuracy vs spglib)
+    python3 tasks.py verdi ARGS  # the environment's verdi, with AIIDA_PATH=./.aiida and the venv on PATH
 
 Creates ``.venv`` if it is missing, installs the CPU build of torch first (a bare ``torch``
 requirement would pull a multi-GB CUDA build), then the package, and points ``AIIDA_PATH`` at
@@ -70,9 +71,15 @@ def bench() -> None:
     env = environment()
     sh(PYTHON, 'benchmarks/fingerprint.py', env=env)
     sh(PYTHON, 'benchmarks/accuracy.py', env=env)
+    sh(PYTHON, 'benchmarks/userpath.py', env=env)
 
 
-TASKS = {'run': run, 'test': test, 'docs': docs, 'bench': bench}
+def verdi() -> None:
+    """``verdi`` of the environment, as if it were activated (the daemon finds ``verdi`` on the PATH)."""
+    sh(BIN / 'verdi', *sys.argv[2:], env=environment())
+
+
+TASKS = {'run': run, 'test': test, 'docs': docs, 'bench': bench, 'verdi': verdi}
 
 
 def main() -> int:

@@ -28,7 +28,7 @@ from aiida import orm
 from aiida.engine import ExitCode, calcfunction
 from ase import Atoms
 
-from .classification import RESULT_FIELDS, classify_fingerprint_images, fingerprint_structures
+from .classification import PROGRESS_STEP, RESULT_FIELDS, classify_fingerprint_images, fingerprint_structures
 from .data import SymclfModelData, attach_file, fingerprint_array_data, fingerprint_from_node, png_bytes
 from .fingerprint import FingerprintParameters, StructureError, check_structure, replication_for
 from .model import ClassifierModel, ModelFileError
@@ -246,12 +246,21 @@ def valid_atoms(structures: dict[str, orm.StructureData], failures: dict[str, st
     return atoms
 
 
+def _report_progress(done: int, total: int) -> None:
+    """Progress of a long CalcFunction in its process report (``verdi process report PK``)."""
+    from aiida.engine import Process
+
+    process = Process.current()
+    if process is not None and total > PROGRESS_STEP:
+        process.report(f'fingerprinted {done} of {total} structures')
+
+
 def fingerprint_atoms(
     atoms: dict[str, Atoms], parameters: FingerprintParameters
 ) -> tuple[dict[str, np.ndarray], dict[str, dict | None], dict[str, str]]:
     """Fingerprint and Bragg-lattice summary per key, computed in one batch, and reasons of failures."""
     keys = list(atoms)
-    batch = fingerprint_structures([atoms[key] for key in keys], parameters)
+    batch = fingerprint_structures([atoms[key] for key in keys], parameters, progress=_report_progress)
     images = {keys[index]: image for index, image in zip(batch.indices, batch.images, strict=True)}
     lattices = {keys[index]: lattice for index, lattice in zip(batch.indices, batch.lattices, strict=True)}
     failures = {

@@ -21,7 +21,7 @@ out, or when the network itself is uncertain:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -117,12 +117,25 @@ class Fingerprints:
     errors: dict[int, str]
 
 
-def fingerprint_structures(structures: Sequence[Any], parameters: Any) -> Fingerprints:
-    """Prepare (Bragg lattice, conventional block) and fingerprint ``ase.Atoms`` in one batch."""
+#: Structures between two calls of a progress callback.
+PROGRESS_STEP = 256
+
+Progress = Callable[[int, int], None]  # (structures done, structures in all)
+
+
+def fingerprint_structures(
+    structures: Sequence[Any], parameters: Any, progress: Progress | None = None
+) -> Fingerprints:
+    """Prepare (Bragg lattice, conventional block) and fingerprint ``ase.Atoms`` in one batch.
+
+    ``progress(done, total)`` is called every :data:`PROGRESS_STEP` structures and at the end.
+    """
     from .fingerprint import StructureError, fingerprints_from_clusters, prepare, scaled_cluster, scattering_factors
 
     indices, clusters, weights, lattices, errors = [], [], [], [], {}
     for index, atoms in enumerate(structures):
+        if progress is not None and index and index % PROGRESS_STEP == 0:
+            progress(index, len(structures))
         try:
             prepared = prepare(atoms, parameters)
             clusters.append(scaled_cluster(prepared.block))
@@ -138,6 +151,8 @@ def fingerprint_structures(structures: Sequence[Any], parameters: Any) -> Finger
         if clusters
         else np.zeros((0, 3, size, size), dtype=np.float32)
     )
+    if progress is not None:
+        progress(len(structures), len(structures))
     return Fingerprints(indices, images, lattices, errors)
 
 
@@ -153,18 +168,24 @@ def classify_fingerprint_images(
 
 
 def classify_structures(
-    structures: Sequence[Any], model: Any, batch_size: int = 256
+    structures: Sequence[Any], model: Any, batch_size: int = 256, progress: bool = False
 ) -> tuple[list[dict[str, Any] | None], list[str | None]]:
     """Classify ``ase.Atoms`` with plain library calls: a record or an error message per structure.
 
     The path every input takes, also inside the CalcFunctions: :func:`fingerprint_structures`
     then :func:`classify_fingerprint_images`. A structure that cannot be fingerprinted gets its reason
-    instead of a record; the others are still classified.
+    instead of a record; the others are still classified. ``progress=True`` shows a progress bar
+    on stderr.
     """
     parameters = model.metadata.fingerprint_parameters
     records: list[dict[str, Any] | None] = [None] * len(structures)
     errors: list[str | None] = [None] * len(structures)
-    for start in range(0, len(structures), batch_size):
+    starts = range(0, len(structures), batch_size)
+    if progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, desc='classify', unit='batch', total=len(starts))
+    for start in starts:
         batch = fingerprint_structures(structures[start : start + batch_size], parameters)
         for index, reason in batch.errors.items():
             errors[start + index] = reason

@@ -280,7 +280,7 @@ def report_errors(errors: Sequence[InputError]) -> None:
 
 
 def classify_library(
-    structures: Sequence[InputStructure], model_path: Path | None
+    structures: Sequence[InputStructure], model_path: Path | None, progress: bool = False
 ) -> tuple[dict[str, dict], list[InputError]]:
     """Classify with plain library calls (nothing stored): name -> result, and failures."""
     from .classification import classify_structures
@@ -288,7 +288,7 @@ def classify_library(
 
     model = load_model(model_path)
     sha256 = file_sha256(model_path) if model_path is not None else _default_model_sha256()
-    records, reasons = classify_structures([item.atoms for item in structures], model)
+    records, reasons = classify_structures([item.atoms for item in structures], model, progress=progress)
     results, errors = {}, []
     for item, record, reason in zip(structures, records, reasons, strict=True):
         if record is None:
@@ -562,12 +562,15 @@ def _print_classify_table(rows: Sequence[dict[str, Any]]) -> None:
 @click.option('--compare-spglib/--no-compare-spglib', default=None,
               help='Add spglib\'s answer at a loose and a tight tolerance. Default: on for the table, off for '
               '--json (spglib on perturbed ~250-atom supercells costs more than the classification).')  # fmt: skip
+@click.option('--progress/--no-progress', default=None,
+              help='Progress bar on stderr for --library (default: when stderr is a terminal); the WorkChain '
+              'reports its progress in `verdi process report` (and on the terminal with --verbose).')  # fmt: skip
 @click.option('-v', '--verbose', is_flag=True, help="Show the WorkChain's process reports.")
 @profile_options
 @friendly_errors
 def classify_command(
     files: tuple[Path, ...], file_format: str | None, model_path: Path | None, as_json: bool, library: bool,
-    compare_spglib: bool | None, verbose: bool, profile_name: str | None, yes: bool,
+    compare_spglib: bool | None, progress: bool | None, verbose: bool, profile_name: str | None, yes: bool,
 ) -> None:  # fmt: skip
     """Classify the crystal structures read from FILES.
 
@@ -589,7 +592,8 @@ def classify_command(
     failures: list[InputError] = []
     process = profile = None
     if structures and library:
-        results, failures = classify_library(structures, model_path)
+        show = progress if progress is not None else sys.stderr.isatty()
+        results, failures = classify_library(structures, model_path, progress=show)
     elif structures:
         profile = activate_profile(profile_name, yes)
         results, failures, process = classify_workchain(structures, model_path, verbose)

@@ -66,6 +66,9 @@ LEGACY_KEYS = ('symprec', 'angle_tolerance')
 #: Most atoms an input structure may have (the lattice analysis samples at most 1,000 of them
 #: and the block holds ~``target_atoms``, but reading and wrapping all of them costs memory).
 MAX_INPUT_ATOMS = 1_000_000
+#: Most sites of the block that is fingerprinted (``target_atoms``): the diffraction cost grows
+#: linearly with it, and the paper's ~250 sites already give sharp peaks.
+MAX_BLOCK_ATOMS = 20_000
 _CHUNK = 8  # structures per diffraction kernel call; measured fastest on 2 CPU cores
 _GPU_CHUNK = 256
 
@@ -100,6 +103,8 @@ class FingerprintParameters:
             errors.append(f'image_size must be between 16 and 512, got {self.image_size}')
         if not isinstance(self.target_atoms, int) or isinstance(self.target_atoms, bool) or self.target_atoms < 1:
             errors.append(f'target_atoms must be a positive integer, got {self.target_atoms!r}')
+        elif self.target_atoms > MAX_BLOCK_ATOMS:
+            errors.append(f'target_atoms must be at most {MAX_BLOCK_ATOMS} (the block is a finite cluster), got {self.target_atoms}')
         if not isinstance(self.standardize, bool):
             errors.append(f'standardize must be a boolean, got {self.standardize!r}')
         for name in ('wavelength', 'detector_distance', 'pixel_size'):

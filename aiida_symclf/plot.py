@@ -138,12 +138,22 @@ def _class_colours(n_classes: int) -> np.ndarray:
 
 
 def _dominant_rgb(dominant: np.ndarray, strength: np.ndarray, colours: np.ndarray) -> np.ndarray:
-    """(H, W, 3) image: each pixel in its dominant class's colour, brightness ~ sqrt(strength), black for none."""
+    """(H, W, 3) image: each pixel in its dominant class's colour on white, faded where the response is weak.
+
+    The opacity is ``(strength / max) ** 0.4``: the responses are concentrated on few pixels, and a
+    linear or square-root scale left the panel nearly black; white where no class responds.
+    """
     peak = strength.max()
-    brightness = np.sqrt(strength / peak) if peak > 0 else np.zeros_like(strength)
-    image = colours[np.clip(dominant, 0, None)] * brightness[..., None]
-    image[dominant == NO_CLASS] = 0.0
-    return np.clip(image, 0.0, 1.0)
+    opacity = (np.clip(strength, 0.0, None) / peak) ** 0.4 if peak > 0 else np.zeros_like(strength)
+    opacity[dominant == NO_CLASS] = 0.0
+    colour = colours[np.clip(dominant, 0, None)]
+    return np.clip(1.0 - (1.0 - colour) * opacity[..., None], 0.0, 1.0)
+
+
+def probability_bar_colours(n_classes: int, predicted: int) -> list[tuple[float, float, float, float]]:
+    """RGBA per bar: every class in its legend colour (:func:`_class_colours`), the others faded."""
+    colours = _class_colours(n_classes)
+    return [(*colours[c], 1.0 if c == predicted else 0.3) for c in range(n_classes)]
 
 
 def _dominant_axis(axis: Axes, maps: AttentionMaps, index: int, class_names: Sequence[str]) -> None:
@@ -163,10 +173,9 @@ def _dominant_axis(axis: Axes, maps: AttentionMaps, index: int, class_names: Seq
 
 
 def _probability_axis(axis: Axes, probabilities: np.ndarray, class_names: Sequence[str], predicted: int) -> None:
-    """Horizontal bar chart of the class probabilities, the predicted class highlighted."""
+    """Horizontal bar chart of the class probabilities in the legend's class colours, the predicted class opaque."""
     positions = np.arange(len(class_names))
-    colours = ['tab:red' if c == predicted else 'tab:gray' for c in positions]
-    axis.barh(positions, probabilities, color=colours)
+    axis.barh(positions, probabilities, color=probability_bar_colours(len(class_names), predicted))
     for position, probability in zip(positions, probabilities, strict=True):
         axis.text(min(probability, 0.8) + 0.02, position, f'{probability:.3f}', va='center', fontsize=7)
     axis.set_yticks(positions, labels=list(class_names), fontsize=8)

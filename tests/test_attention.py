@@ -277,3 +277,17 @@ def test_plot_attention_rejects_bad_index(model, perfect, perfect_maps, tmp_path
         plot_attention(perfect[0], maps, 2, model.class_names, tmp_path / 'bad.png')
     with pytest.raises(ValueError, match='class names'):
         plot_attention(perfect[0], maps, 0, model.class_names[:3], tmp_path / 'bad.png')
+
+
+def test_figure_colours_agree_and_the_dominant_panel_is_readable(perfect_maps):
+    """The predicted class's bar has the colour the legend gives that class (it used to be red for
+    every class), and the dominant-class panel is not a black square."""
+    from aiida_symclf.plot import _class_colours, _dominant_rgb, probability_bar_colours
+
+    colours = _class_colours(7)
+    for predicted in range(7):
+        bars = probability_bar_colours(7, predicted)
+        assert np.allclose(bars[predicted][:3], colours[predicted]) and bars[predicted][3] == 1.0
+    image = _dominant_rgb(perfect_maps.dominant_class[1], perfect_maps.dominant_strength[1], colours)
+    assert image.mean() > 0.5  # white background, coloured where classes respond
+    assert len(np.unique(image.reshape(-1, 3).round(2), axis=0)) > 20

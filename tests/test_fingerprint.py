@@ -13,10 +13,12 @@ from ase.build import bulk
 from aiida_symclf.fingerprint import (
     FingerprintParameters,
     StructureError,
+    check_structure,
     diffraction_fingerprint,
     diffraction_fingerprints,
     exact_intensity,
     fingerprints_from_clusters,
+    prepare,
     prepare_block,
     rotation_matrices,
     scaled_cluster,
@@ -208,3 +210,23 @@ def test_single_atom_block_has_no_neighbour():
 def test_bad_parameters_raise_value_error(values):
     with pytest.raises(ValueError):
         FingerprintParameters.from_dict(values)
+
+
+def test_work_is_bounded_for_any_input():
+    """Too many atoms, or too large a block, are refused before any allocation; a 30,000-atom
+    perturbed supercell is analysed from a sample of its atoms and classified as fcc."""
+    from ase.build import make_supercell
+
+    from aiida_symclf.fingerprint import MAX_BLOCK_ATOMS, MAX_INPUT_ATOMS
+
+    huge = Atoms(numbers=np.ones(MAX_INPUT_ATOMS + 1, dtype=int), positions=np.zeros((MAX_INPUT_ATOMS + 1, 3)),
+                 cell=[1000, 1000, 1000], pbc=True)  # fmt: skip
+    with pytest.raises(StructureError, match='more than the limit'):
+        check_structure(huge)
+    with pytest.raises(ValueError, match='target_atoms must be at most'):
+        FingerprintParameters(target_atoms=MAX_BLOCK_ATOMS + 1)
+    large = make_supercell(bulk('Cu', 'fcc', a=3.61), [[32, 1, 0], [0, 32, 1], [1, 0, 30]])
+    large.positions += np.random.default_rng(0).normal(0, 0.05, large.positions.shape)
+    prepared = prepare(large)
+    assert len(large) > 30_000 and 200 < len(prepared.block) < 300
+    assert prepared.lattice.bravais == 'cF' and prepared.lattice.atoms_per_lattice_point == 1.0
