@@ -19,7 +19,6 @@ cannot handle in its ``failures`` output and goes on with the others.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from typing import Any
 
@@ -32,7 +31,7 @@ from .classification import PROGRESS_STEP, RESULT_FIELDS, classify_fingerprint_i
 from .data import SymclfModelData, attach_file, fingerprint_array_data, fingerprint_from_node, png_bytes
 from .fingerprint import FingerprintParameters, StructureError, check_structure, replication_for
 from .model import ClassifierModel, ModelFileError
-from .perturb import Perturbation, perturb_atoms
+from .perturb import PerturbationLevel, perturb_atoms
 
 __all__ = [
     'EXIT_CODES',
@@ -47,12 +46,14 @@ __all__ = [
     'perturb_structures',
 ]
 
-#: Exit codes shared by the CalcFunctions and the WorkChain: name -> (status, message template).
+#: Exit codes of the CalcFunctions, also declared by the WorkChain: name -> (status, message template).
+#: Numbers follow aiida-core's conventions: 200-299 invalid input, 300-399 critical errors of
+#: the process (400 and up: the WorkChains' own, such as some or all structures failing).
 EXIT_CODES: dict[str, tuple[int, str]] = {
-    'ERROR_INVALID_STRUCTURE': (300, 'invalid structure: {reason}'),
-    'ERROR_INVALID_PARAMETERS': (301, 'invalid parameters: {reason}'),
-    'ERROR_MODEL_MISMATCH': (302, 'model and fingerprint do not match: {reason}'),
-    'ERROR_INVALID_MODEL': (303, 'the model cannot be used: {reason}'),
+    'ERROR_INVALID_STRUCTURE': (200, 'invalid structure: {reason}'),
+    'ERROR_INVALID_PARAMETERS': (201, 'invalid parameters: {reason}'),
+    'ERROR_MODEL_MISMATCH': (202, 'model and fingerprint do not match: {reason}'),
+    'ERROR_INVALID_MODEL': (203, 'the model cannot be used: {reason}'),
     'ERROR_FINGERPRINT_FAILED': (310, 'fingerprint failed: {reason}'),
     'ERROR_CLASSIFICATION_FAILED': (320, 'classification failed: {reason}'),
     'ERROR_ATTENTION_FAILED': (330, 'attention maps failed: {reason}'),
@@ -91,9 +92,10 @@ def parse_fingerprint_parameters(parameters: orm.Dict | None) -> FingerprintPara
         raise _StepError('ERROR_INVALID_PARAMETERS', str(exception)) from exception
 
 
-def parse_perturbation(values: dict[str, Any]) -> Perturbation:
+def parse_perturbation(values: Any) -> PerturbationLevel:
+    """A :class:`~aiida_symclf.perturb.PerturbationLevel`, or exit code 201 naming every bad field."""
     try:
-        return Perturbation.from_dict(values)
+        return PerturbationLevel.from_dict(values)
     except (TypeError, ValueError) as exception:
         raise _StepError('ERROR_INVALID_PARAMETERS', str(exception)) from exception
 
@@ -166,7 +168,7 @@ def replica_base(atoms: Atoms, parameters: FingerprintParameters) -> Atoms:
 
 
 def _perturbed_structure(
-    structure: orm.StructureData, level: Perturbation, parameters: FingerprintParameters
+    structure: orm.StructureData, level: PerturbationLevel, parameters: FingerprintParameters
 ) -> orm.StructureData:
     try:
         return structure_from_atoms(perturb_atoms(replica_base(checked_atoms(structure), parameters), level))
@@ -185,7 +187,7 @@ def perturb_structure(
     (eta in [0, 1)) and ``seed``; they are inputs of this process, so the perturbation can be
     reproduced from the provenance graph. ``fingerprint_parameters`` sets ``target_atoms``.
     """
-    level = parse_perturbation(parameters.get_dict())
+    level = parse_perturbation(parameters.get_dict()).replica(0)
     return _perturbed_structure(structure, level, parse_fingerprint_parameters(fingerprint_parameters))
 
 
@@ -214,20 +216,9 @@ def perturbed_key(key: str, level_index: int, replica: int) -> str:
     return f'{key}_p{level_index}_r{replica}'
 
 
-def parse_levels(perturbations: orm.List) -> list[tuple[Perturbation, int]]:
-    """``(perturbation, replicas)`` per entry of a ``perturbations`` list."""
-    return [
-        (parse_perturbation(_level_values(item)), int(item.get('replicas', 1))) for item in perturbations.get_list()
-    ]
-
-
-def _level_values(item: dict[str, Any]) -> dict[str, Any]:
-    """Perturbation fields of one entry of the WorkChain's ``perturbations`` list."""
-    return {
-        'displacement': item.get('displacement', 0.0),
-        'vacancy_fraction': item.get('vacancy_fraction', 0.0),
-        'seed': item.get('seed', 0),
-    }
+def parse_levels(perturbations: orm.List) -> list[PerturbationLevel]:
+    """The :class:`~aiida_symclf.perturb.PerturbationLevel` of every entry of a ``perturbations`` list."""
+    return [parse_perturbation(item) for item in perturbations.get_list()]
 
 
 # --------------------------------------------------------------------------------------------
@@ -506,7 +497,7 @@ def collect_results(layout: orm.Dict, **classifications: orm.Dict):
 
 
 def replica_structures(
-    atoms: dict[str, Atoms], levels: list[tuple[Perturbation, int]], parameters: FingerprintParameters
+    atoms: dict[str, Atoms], levels: list[PerturbationLevel], parameters: FingerprintParameters
 ) -> tuple[dict[str, Atoms], dict[str, str]]:
     """Every perturbed replica of every structure (keyed as :func:`perturbed_key`), and failures.
 
@@ -516,10 +507,9 @@ def replica_structures(
     for key, structure in atoms.items():
         try:
             base = replica_base(structure, parameters)
-            for index, (level, count) in enumerate(levels):
-                for replica in range(count):
-                    seeded = dataclasses.replace(level, seed=level.seed + replica)
-                    replicas[perturbed_key(key, index, replica)] = perturb_atoms(base, seeded)
+            for index, level in enumerate(levels):
+                for replica in range(level.replicas):
+                    replicas[perturbed_key(key, index, replica)] = perturb_atoms(base, level.replica(replica))
         except StructureError as exception:
             failures[key] = exit_code('ERROR_INVALID_STRUCTURE', str(exception)).message
             replicas = {k: v for k, v in replicas.items() if not k.startswith(f'{key}_p')}
@@ -562,12 +552,12 @@ def classify_batch(
     replica_images, replica_lattices, _ = fingerprint_atoms(replicas, parameters)
     records = _records(classifier, images, lattices)
     replica_records = _records(classifier, replica_images, replica_lattices)
-    level_dicts = [{**level.to_dict(), 'replicas': replicas} for level, replicas in levels]
+    level_dicts = [level.to_dict() for level in levels]
     results = {}
     for key, record in records.items():
         per_level = [
             [replica_records.get(perturbed_key(key, level, replica), {}).get('label') for replica in range(count)]
-            for level, (_, count) in enumerate(levels)
+            for level, count in enumerate(level.replicas for level in levels)
         ]
         results[key] = {
             'status': 'classified',

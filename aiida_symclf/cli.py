@@ -837,16 +837,14 @@ def models_command(as_json: bool, profile_name: str | None, yes: bool) -> None:
 
 
 def _check_levels(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    """Validate ``--levels`` the way :func:`aiida_symclf.train.parse_levels` reads it."""
-    import argparse
-
-    from .train import parse_levels
+    """Validate ``--levels`` with :meth:`aiida_symclf.perturb.PerturbationLevel.parse_list`."""
+    from .perturb import PerturbationLevel
 
     if value is None:
         return None
     try:
-        parse_levels(value)
-    except argparse.ArgumentTypeError as exception:
+        PerturbationLevel.parse_list(value)
+    except ValueError as exception:
         raise click.BadParameter(str(exception)) from None
     return value
 
@@ -863,7 +861,7 @@ def _check_levels(_ctx: click.Context, _param: click.Parameter, value: str | Non
 )
 @click.option('--epochs', type=click.IntRange(min=1), default=None, help='Training epochs (default: as train.py).')
 @click.option('--levels', default=None, callback=_check_levels,
-              help="Perturbation levels 'delta:eta,...' or 'pristine' (the paper's protocol); default: as train.py.")  # fmt: skip
+              help="PerturbationLevel levels 'delta:eta,...' or 'pristine' (the paper's protocol); default: as train.py.")  # fmt: skip
 @click.option(
     '--cache-dir',
     type=click.Path(path_type=Path, file_okay=False),

@@ -27,7 +27,7 @@ from ase.spacegroup import crystal
 from scipy.spatial.transform import Rotation
 
 from .fingerprint import FingerprintParameters, diffraction_fingerprints, prepare_block
-from .perturb import Perturbation, perturb_atoms
+from .perturb import PerturbationLevel, perturb_atoms
 
 __all__ = [
     'CLASSES',
@@ -188,7 +188,7 @@ def generate_structures(n_per_class: int, seed: int) -> tuple[list[Atoms], np.nd
 
 
 def defective_blocks(
-    structures: Sequence[Atoms], perturbation: Perturbation, parameters: FingerprintParameters
+    structures: Sequence[Atoms], perturbation: PerturbationLevel, parameters: FingerprintParameters
 ) -> list[Atoms]:
     """Standardised, replicated blocks with ``perturbation`` applied (seed offset per structure)."""
     blocks = []
@@ -202,26 +202,26 @@ def defective_blocks(
 def generate_dataset(
     n_per_class: int,
     seed: int,
-    perturbation: Perturbation | None = None,
+    perturbation: PerturbationLevel | None = None,
     parameters: FingerprintParameters | None = None,
     progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fingerprints (N, 3, H, W) float32 and labels (N,) of generated, optionally defective, structures."""
     parameters = parameters or FingerprintParameters()
     structures, labels = generate_structures(n_per_class, seed)
-    blocks = defective_blocks(structures, perturbation or Perturbation(seed=seed), parameters)
+    blocks = defective_blocks(structures, perturbation or PerturbationLevel(seed=seed), parameters)
     block_parameters = dataclasses.replace(parameters, standardize=False)
     return diffraction_fingerprints(blocks, block_parameters, progress=progress), labels
 
 
 def dataset_key(
-    n_per_class: int, seed: int, perturbation: Perturbation | None, parameters: FingerprintParameters
+    n_per_class: int, seed: int, perturbation: PerturbationLevel | None, parameters: FingerprintParameters
 ) -> str:
     """Stable hash of everything that determines a generated dataset."""
     payload = {
         'n_per_class': n_per_class,
         'seed': seed,
-        'perturbation': (perturbation or Perturbation(seed=seed)).to_dict(),
+        'perturbation': (perturbation or PerturbationLevel(seed=seed)).to_dict(),
         'fingerprint': parameters.to_dict(),
         'classes': [(c.name, c.space_groups, c.parameter_ranges) for c in CLASSES],
     }
@@ -232,7 +232,7 @@ def load_or_generate(
     cache_dir: Path | str | None,
     n_per_class: int,
     seed: int,
-    perturbation: Perturbation | None = None,
+    perturbation: PerturbationLevel | None = None,
     parameters: FingerprintParameters | None = None,
     progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:

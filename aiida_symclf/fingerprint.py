@@ -104,7 +104,9 @@ class FingerprintParameters:
         if not isinstance(self.target_atoms, int) or isinstance(self.target_atoms, bool) or self.target_atoms < 1:
             errors.append(f'target_atoms must be a positive integer, got {self.target_atoms!r}')
         elif self.target_atoms > MAX_BLOCK_ATOMS:
-            errors.append(f'target_atoms must be at most {MAX_BLOCK_ATOMS} (the block is a finite cluster), got {self.target_atoms}')
+            errors.append(
+                f'target_atoms must be at most {MAX_BLOCK_ATOMS} (the block is a finite cluster), got {self.target_atoms}'
+            )
         if not isinstance(self.standardize, bool):
             errors.append(f'standardize must be a boolean, got {self.standardize!r}')
         for name in ('wavelength', 'detector_distance', 'pixel_size'):

@@ -1,8 +1,10 @@
 """Defective structures: random displacements and vacancies (Ziletti et al. 2018, Methods).
 
-Both act on the replicated block (see :func:`aiida_symclf.fingerprint.prepare_block`), as in
-the paper, and are seeded with a :class:`numpy.random.Generator` so that every perturbed
-structure can be reproduced from ``(delta, eta, seed)``.
+One perturbation level, :class:`PerturbationLevel`, with one vocabulary everywhere (the
+WorkChain's ``perturbations`` input, the CalcFunctions, compact mode, training and the CLI):
+``displacement`` (delta, a fraction of the nearest-neighbour distance), ``vacancy_fraction``
+(eta), ``replicas`` and ``seed``. Perturbations are seeded with a :class:`numpy.random.Generator`
+so that every perturbed structure can be reproduced from its level.
 
 - Displacements: each Cartesian component of each position gets Gaussian noise with
   standard deviation ``sigma = delta * d_NN``, ``d_NN`` the mean nearest-neighbour distance.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -20,40 +23,72 @@ from ase import Atoms
 
 from .fingerprint import nearest_neighbour_distance
 
-__all__ = ['Perturbation', 'displace_atoms', 'perturb_atoms', 'remove_atoms']
+__all__ = ['PerturbationLevel', 'displace_atoms', 'format_levels', 'perturb_atoms', 'remove_atoms']
 
 
 @dataclasses.dataclass(frozen=True)
-class Perturbation:
+class PerturbationLevel:
     """One perturbation level: ``displacement`` is delta (a fraction of d_NN, 0.01 = 1%),
-    ``vacancy_fraction`` is eta in ``[0, 1)``, ``seed`` makes it reproducible."""
+    ``vacancy_fraction`` is eta in ``[0, 1)``, ``seed`` makes it reproducible and ``replicas`` says
+    how many perturbed copies to make (replica ``r`` uses ``seed + r``). Every invalid field is
+    reported at once."""
 
     displacement: float = 0.0
     vacancy_fraction: float = 0.0
     seed: int = 0
+    replicas: int = 1
 
     def __post_init__(self) -> None:
+        errors = []
         for name in ('displacement', 'vacancy_fraction'):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise ValueError(f'{name} must be a finite number, got {value!r}')
-        if self.displacement < 0:
-            raise ValueError(f'displacement must be >= 0, got {self.displacement}')
-        if not 0 <= self.vacancy_fraction < 1:
-            raise ValueError(f'vacancy_fraction must be in [0, 1), got {self.vacancy_fraction}')
+                errors.append(f'{name} must be a finite number, got {value!r}')
+        if not errors and self.displacement < 0:
+            errors.append(f'displacement must be >= 0, got {self.displacement}')
+        if not errors and not 0 <= self.vacancy_fraction < 1:
+            errors.append(f'vacancy_fraction must be in [0, 1), got {self.vacancy_fraction}')
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f'seed must be a non-negative integer, got {self.seed!r}')
+            errors.append(f'seed must be a non-negative integer, got {self.seed!r}')
+        if isinstance(self.replicas, bool) or not isinstance(self.replicas, int) or self.replicas < 1:
+            errors.append(f'replicas must be a positive integer, got {self.replicas!r}')
+        if errors:
+            raise ValueError('; '.join(errors))
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> Perturbation:
+    def from_dict(cls, values: dict[str, Any]) -> PerturbationLevel:
+        """From a dictionary with the field names as keys; unknown keys are an error."""
+        if not isinstance(values, dict):
+            raise ValueError(f'a perturbation level must be a dictionary, got {values!r}')
         known = {field.name for field in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f'unknown perturbation keys: {", ".join(unknown)}; known: {", ".join(sorted(known))}')
         return cls(**values)
 
+    @classmethod
+    def parse_list(cls, text: str) -> tuple[PerturbationLevel, ...]:
+        """``'pristine'`` or ``'displacement:vacancy_fraction,...'`` (fractions, e.g. ``0.02:0.1``)."""
+        if text == 'pristine':
+            return (cls(),)
+        try:
+            return tuple(cls(float(a), float(b)) for a, b in (item.split(':') for item in text.split(',')))
+        except ValueError as exception:
+            raise ValueError(
+                f"levels must be 'pristine' or 'displacement:vacancy_fraction,...', got {text!r}"
+            ) from exception
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def replica(self, index: int) -> PerturbationLevel:
+        """The level of replica ``index``: the same perturbation with seed ``seed + index``."""
+        return dataclasses.replace(self, seed=self.seed + index, replicas=1)
+
+
+def format_levels(levels: Sequence[PerturbationLevel]) -> str:
+    """The text :meth:`PerturbationLevel.parse_list` reads: ``'displacement:vacancy_fraction,...'``."""
+    return ','.join(f'{level.displacement:g}:{level.vacancy_fraction:g}' for level in levels)
 
 
 def displace_atoms(atoms: Atoms, displacement: float, rng: np.random.Generator) -> Atoms:
@@ -74,7 +109,7 @@ def remove_atoms(atoms: Atoms, vacancy_fraction: float, rng: np.random.Generator
     return atoms[keep]
 
 
-def perturb_atoms(atoms: Atoms, perturbation: Perturbation) -> Atoms:
+def perturb_atoms(atoms: Atoms, perturbation: PerturbationLevel) -> Atoms:
     """Apply displacements, then vacancies, with one generator seeded by ``perturbation.seed``.
 
     The displacement scale is the nearest-neighbour distance of the unperturbed block.

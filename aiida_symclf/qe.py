@@ -32,9 +32,13 @@ class PwRelaxAndClassifyWorkChain(WorkChain):
         spec.outline(cls.run_relax, cls.inspect_relax, cls.run_classification, cls.results)
         spec.output('relaxed_structure', valid_type=orm.StructureData)
         spec.expose_outputs(SymmetryClassificationWorkChain, namespace='classification')
-        spec.exit_code(401, 'ERROR_RELAX_FAILED', message='the PwRelaxWorkChain failed with exit status {status}')
         spec.exit_code(
-            402, 'ERROR_CLASSIFICATION_FAILED', message='the classification failed with exit status {status}'
+            401, 'ERROR_SUB_PROCESS_FAILED_RELAX', message='the relaxation failed with exit status {status}: {message}'
+        )
+        spec.exit_code(
+            402,
+            'ERROR_SUB_PROCESS_FAILED_CLASSIFICATION',
+            message='the classification failed with exit status {status}',
         )
 
     @classmethod
@@ -61,7 +65,10 @@ class PwRelaxAndClassifyWorkChain(WorkChain):
 
     def inspect_relax(self):
         if not self.ctx.relax.is_finished_ok:
-            return self.exit_codes.ERROR_RELAX_FAILED.format(status=self.ctx.relax.exit_status)
+            relax = self.ctx.relax
+            return self.exit_codes.ERROR_SUB_PROCESS_FAILED_RELAX.format(
+                status=relax.exit_status, message=f'PwRelaxWorkChain<{relax.pk}>: {relax.exit_message}'
+            )
 
     def run_classification(self):
         inputs = self.exposed_inputs(SymmetryClassificationWorkChain, namespace='classify')
@@ -72,5 +79,5 @@ class PwRelaxAndClassifyWorkChain(WorkChain):
         self.out('relaxed_structure', self.ctx.relax.outputs.output_structure)
         child = self.ctx.classification
         if not child.is_finished_ok:
-            return self.exit_codes.ERROR_CLASSIFICATION_FAILED.format(status=child.exit_status)
+            return self.exit_codes.ERROR_SUB_PROCESS_FAILED_CLASSIFICATION.format(status=child.exit_status)
         self.out_many(self.exposed_outputs(child, SymmetryClassificationWorkChain, namespace='classification'))

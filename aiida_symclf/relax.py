@@ -26,7 +26,7 @@ def emt_relax(structure: orm.StructureData, parameters: orm.Dict | None = None):
     """Relax cell and positions with EMT (``fmax`` eV/A, ``steps``); outputs as a relax workchain's.
 
     Outputs ``output_structure`` (StructureData) and ``output_parameters`` (Dict with the energy,
-    the number of steps and whether it converged). Unsupported elements end with exit code 300.
+    the number of steps and whether it converged). Unsupported elements end with exit code 200.
     """
     from aiida.engine import ExitCode
     from ase.calculators.emt import EMT
@@ -37,7 +37,7 @@ def emt_relax(structure: orm.StructureData, parameters: orm.Dict | None = None):
     atoms = structure.get_ase()
     unsupported = sorted(set(atoms.get_chemical_symbols()) - EMT_ELEMENTS)
     if unsupported or len(atoms) == 0:
-        return ExitCode(300, f'EMT cannot relax this structure (unsupported elements: {unsupported or "no atoms"})')
+        return ExitCode(200, f'EMT cannot relax this structure (unsupported elements: {unsupported or "no atoms"})')
     atoms.calc = EMT()
     optimiser = BFGS(FrechetCellFilter(atoms), logfile=None)
     converged = bool(optimiser.run(fmax=settings['fmax'], steps=settings['steps']))
@@ -65,9 +65,13 @@ class RelaxAndClassifyWorkChain(WorkChain):
         spec.outline(cls.relax, cls.classify, cls.results)
         spec.output('relaxed_structure', valid_type=orm.StructureData)
         spec.expose_outputs(SymmetryClassificationWorkChain, namespace='classification')
-        spec.exit_code(310, 'ERROR_RELAXATION_FAILED', message='the relaxation failed: {message}')
         spec.exit_code(
-            320, 'ERROR_CLASSIFICATION_FAILED', message='the classification failed with exit status {status}'
+            401, 'ERROR_SUB_PROCESS_FAILED_RELAX', message='the relaxation failed with exit status {status}: {message}'
+        )
+        spec.exit_code(
+            402,
+            'ERROR_SUB_PROCESS_FAILED_CLASSIFICATION',
+            message='the classification failed with exit status {status}',
         )
 
     def relax(self):
@@ -77,7 +81,9 @@ class RelaxAndClassifyWorkChain(WorkChain):
             metadata={'call_link_label': 'relax'},
         )
         if not node.is_finished_ok:
-            return self.exit_codes.ERROR_RELAXATION_FAILED.format(message=node.exit_message)
+            return self.exit_codes.ERROR_SUB_PROCESS_FAILED_RELAX.format(
+                status=node.exit_status, message=node.exit_message
+            )
         self.ctx.relaxed = outputs['output_structure']
         self.report(f'relaxed: {outputs["output_parameters"].get_dict()}')
 
@@ -90,5 +96,5 @@ class RelaxAndClassifyWorkChain(WorkChain):
         self.out('relaxed_structure', self.ctx.relaxed)
         child = self.ctx.classification
         if not child.is_finished_ok:
-            return self.exit_codes.ERROR_CLASSIFICATION_FAILED.format(status=child.exit_status)
+            return self.exit_codes.ERROR_SUB_PROCESS_FAILED_CLASSIFICATION.format(status=child.exit_status)
         self.out_many(self.exposed_outputs(child, SymmetryClassificationWorkChain, namespace='classification'))

@@ -27,22 +27,23 @@ from . import __version__
 from .dataset import CLASSES, class_names, load_or_generate
 from .fingerprint import FingerprintParameters
 from .model import ModelMetadata, SymmetryCNN, save_model
-from .perturb import Perturbation
+from .perturb import PerturbationLevel, format_levels
 
 __all__ = ['DEFAULT_LEVELS', 'TrainingConfig', 'main', 'train']
 
-#: (displacement delta, vacancy fraction eta) levels of the shipped model's training data.
-DEFAULT_LEVELS: tuple[tuple[float, float], ...] = (
-    (0.0, 0.0), (0.01, 0.0), (0.03, 0.0), (0.05, 0.0), (0.0, 0.2), (0.0, 0.4), (0.02, 0.1), (0.04, 0.3),
-)  # fmt: skip
-PRISTINE_ONLY: tuple[tuple[float, float], ...] = ((0.0, 0.0),)
+#: Perturbation levels (displacement, vacancy fraction) of the shipped model's training data.
+DEFAULT_LEVELS: tuple[PerturbationLevel, ...] = PerturbationLevel.parse_list(
+    '0:0,0.01:0,0.03:0,0.05:0,0:0.2,0:0.4,0.02:0.1,0.04:0.3'
+)
+#: The paper's protocol: pristine structures only.
+PRISTINE_ONLY: tuple[PerturbationLevel, ...] = PerturbationLevel.parse_list('pristine')
 
 
 @dataclasses.dataclass(frozen=True)
 class TrainingConfig:
     n_per_class: int = 250
     n_validation_per_class: int = 30
-    levels: tuple[tuple[float, float], ...] = DEFAULT_LEVELS
+    levels: tuple[PerturbationLevel, ...] = DEFAULT_LEVELS
     epochs: int = 5
     batch_size: int = 32
     learning_rate: float = 1e-3
@@ -54,9 +55,9 @@ def build_data(config: TrainingConfig, seed: int, n_per_class: int) -> tuple[np.
     """Fingerprints and labels of every level in ``config.levels``, generated from ``seed``."""
     parts = [
         load_or_generate(
-            config.cache_dir, n_per_class, seed + 1000 * index, Perturbation(delta, eta, seed + 1000 * index)
+            config.cache_dir, n_per_class, seed + 1000 * index, dataclasses.replace(level, seed=seed + 1000 * index)
         )
-        for index, (delta, eta) in enumerate(config.levels)
+        for index, level in enumerate(config.levels)
     ]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
@@ -128,18 +129,12 @@ def train(config: TrainingConfig, log=print) -> tuple[SymmetryCNN, ModelMetadata
     return network, metadata
 
 
-def format_levels(levels: Sequence[tuple[float, float]]) -> str:
-    return ','.join(f'{delta:g}:{eta:g}' for delta, eta in levels)
-
-
-def parse_levels(text: str) -> tuple[tuple[float, float], ...]:
-    """``'pristine'`` or ``'delta:eta,delta:eta,...'`` (fractions, e.g. ``0.02:0.1``)."""
-    if text == 'pristine':
-        return PRISTINE_ONLY
+def parse_levels(text: str) -> tuple[PerturbationLevel, ...]:
+    """``--levels`` for argparse: :meth:`PerturbationLevel.parse_list` with argparse's error type."""
     try:
-        return tuple((float(a), float(b)) for a, b in (item.split(':') for item in text.split(',')))
+        return PerturbationLevel.parse_list(text)
     except ValueError as exception:
-        raise argparse.ArgumentTypeError(f"levels must be 'pristine' or 'delta:eta,...', got {text!r}") from exception
+        raise argparse.ArgumentTypeError(str(exception)) from exception
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,14 +15,11 @@ as bcc with probability > 0.9 with a single indexed query.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiida import orm
 from aiida.common.links import LinkType
 from aiida.engine import ExitCode, WorkChain, if_
 
 from .calcfunctions import (
-    EXIT_CODES,
     classify_batch,
     classify_fingerprints,
     collect_results,
@@ -34,12 +31,12 @@ from .calcfunctions import (
 from .data import SymclfModelData
 from .fingerprint import FingerprintParameters
 from .model import ModelFileError
-from .perturb import Perturbation
+from .perturb import PerturbationLevel
 
 __all__ = ['EXTRA_PREFIX', 'SymmetryClassificationWorkChain', 'validate_perturbations']
 
 EXTRA_PREFIX = 'symclf_'  # AiiDA extras keys cannot contain dots
-PERTURBATION_KEYS = {'displacement_sigma', 'vacancy_fraction', 'replicas', 'seed'}
+MAX_REPLICAS = 10_000
 
 
 def validate_fingerprint_parameters(parameters: orm.Dict, _) -> str | None:
@@ -51,32 +48,16 @@ def validate_fingerprint_parameters(parameters: orm.Dict, _) -> str | None:
     return None
 
 
-def perturbation_level(item: dict[str, Any]) -> dict[str, Any]:
-    """One entry of ``perturbations`` in the form :func:`perturb_structures` takes."""
-    return {
-        'displacement': item.get('displacement_sigma', 0.0),
-        'vacancy_fraction': item.get('vacancy_fraction', 0.0),
-        'seed': item.get('seed', 0),
-        'replicas': item.get('replicas', 1),
-    }
-
-
 def validate_perturbations(perturbations: orm.List, _) -> str | None:
-    """Each entry: ``{displacement_sigma, vacancy_fraction, replicas, seed}`` with valid values."""
+    """Each entry a :class:`~aiida_symclf.perturb.PerturbationLevel` as a dictionary
+    (``displacement``, ``vacancy_fraction``, ``replicas``, ``seed``), at most 10,000 replicas."""
     for index, item in enumerate(perturbations.get_list()):
-        if not isinstance(item, dict):
-            return f'perturbations[{index}] must be a dict, got {item!r}'
-        unknown = sorted(set(item) - PERTURBATION_KEYS)
-        if unknown:
-            return f'perturbations[{index}]: unknown keys {unknown}; known: {sorted(PERTURBATION_KEYS)}'
-        level = perturbation_level(item)
-        replicas = level.pop('replicas')
-        if isinstance(replicas, bool) or not isinstance(replicas, int) or not 1 <= replicas <= 10_000:
-            return f'perturbations[{index}]: replicas must be an integer in [1, 10000], got {replicas!r}'
         try:
-            Perturbation.from_dict(level)
+            level = PerturbationLevel.from_dict(item)
         except (TypeError, ValueError) as exception:
             return f'perturbations[{index}]: {exception}'
+        if level.replicas > MAX_REPLICAS:
+            return f'perturbations[{index}]: replicas must be at most {MAX_REPLICAS}, got {level.replicas}'
     return None
 
 
@@ -124,7 +105,8 @@ class SymmetryClassificationWorkChain(WorkChain):
         )  # fmt: skip
         spec.input(
             'perturbations', valid_type=orm.List, required=False, validator=validate_perturbations,
-            help='List of {displacement_sigma, vacancy_fraction, replicas, seed}; empty: classify as given.',
+            help='List of perturbation levels {displacement, vacancy_fraction, replicas, seed} (see '
+            '`aiida_symclf.perturb.PerturbationLevel`); empty: classify as given.',
         )  # fmt: skip
         spec.input(
             'compute_attention', valid_type=orm.Bool, default=lambda: orm.Bool(False),
@@ -179,8 +161,16 @@ class SymmetryClassificationWorkChain(WorkChain):
             help='Compact mode: (N, 3, H, W) fingerprints and probabilities.',
         )
 
-        for name, (status, message) in EXIT_CODES.items():
-            spec.exit_code(status, name, message=message)
+        # The CalcFunctions' codes (same numbers and messages, aiida_symclf.calcfunctions.EXIT_CODES):
+        # a failed step ends the WorkChain with the step's own code.
+        spec.exit_code(200, 'ERROR_INVALID_STRUCTURE', message='invalid structure: {reason}')
+        spec.exit_code(201, 'ERROR_INVALID_PARAMETERS', message='invalid parameters: {reason}')
+        spec.exit_code(202, 'ERROR_MODEL_MISMATCH', message='model and fingerprint do not match: {reason}')
+        spec.exit_code(203, 'ERROR_INVALID_MODEL', message='the model cannot be used: {reason}')
+        spec.exit_code(310, 'ERROR_FINGERPRINT_FAILED', message='fingerprint failed: {reason}')
+        spec.exit_code(320, 'ERROR_CLASSIFICATION_FAILED', message='classification failed: {reason}')
+        spec.exit_code(330, 'ERROR_ATTENTION_FAILED', message='attention maps failed: {reason}')
+        # The WorkChain's own: some structures failed (the others have results), or all did.
         spec.exit_code(
             400, 'ERROR_SOME_STRUCTURES_FAILED', message='{count} of {total} structures failed: {keys}; see `results`.'
         )
@@ -196,7 +186,10 @@ class SymmetryClassificationWorkChain(WorkChain):
         except ModelFileError as exception:
             return self.exit_codes.ERROR_INVALID_MODEL.format(reason=str(exception))
         self.ctx.fingerprint_parameters = self.inputs.get('fingerprint_parameters') or orm.Dict({})
-        self.ctx.levels = [perturbation_level(item) for item in self.inputs.get('perturbations', orm.List()).get_list()]
+        self.ctx.levels = [
+            PerturbationLevel.from_dict(item).to_dict()
+            for item in self.inputs.get('perturbations', orm.List()).get_list()
+        ]
         self.ctx.structures = dict(self.inputs.structures)
         self.ctx.failures = {}
         self.report(f'classifying {len(self.ctx.structures)} structures with model {self.ctx.model.sha256[:12]}')

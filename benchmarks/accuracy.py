@@ -52,7 +52,7 @@ os.environ.setdefault('SPGLIB_WARNING', 'OFF')
 from aiida_symclf.dataset import class_names, defective_blocks, generate_structures  # noqa: E402
 from aiida_symclf.fingerprint import FingerprintParameters, diffraction_fingerprints, prepare_block  # noqa: E402
 from aiida_symclf.model import ClassifierModel, load_model  # noqa: E402
-from aiida_symclf.perturb import Perturbation  # noqa: E402
+from aiida_symclf.perturb import PerturbationLevel  # noqa: E402
 from aiida_symclf.symmetry import SPGLIB_LOOSE, SPGLIB_TIGHT, spglib_space_group  # noqa: E402
 
 HERE = Path(__file__).parent
@@ -184,7 +184,7 @@ def evaluate_level(
     names = class_names()
     timings = {}
     started = time.perf_counter()
-    perturbation = Perturbation(level.displacement, level.vacancy_fraction, TEST_SEED + index * LEVEL_SEED_STRIDE)
+    perturbation = PerturbationLevel(level.displacement, level.vacancy_fraction, TEST_SEED + index * LEVEL_SEED_STRIDE)
     blocks = defective_blocks(structures, perturbation, parameters)
     timings['blocks'] = time.perf_counter() - started
 

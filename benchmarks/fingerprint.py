@@ -45,7 +45,7 @@ from aiida_symclf.fingerprint import (
     scaled_cluster,
     scattering_factors,
 )
-from aiida_symclf.perturb import Perturbation
+from aiida_symclf.perturb import PerturbationLevel
 
 PATHS = ('kernel', 'blocks', 'full', 'reference')
 DEFAULT_OUTPUT = Path(__file__).parent / 'results' / 'fingerprint.json'
@@ -76,7 +76,7 @@ def make_inputs(n: int, parameters: FingerprintParameters) -> Inputs:
     # Interleave the classes so that every batch mixes them.
     order = np.argsort(np.arange(len(structures)) % per_class, kind='stable')[:n]
     cells = [structures[i] for i in order]
-    blocks = defective_blocks(cells, Perturbation(), parameters)
+    blocks = defective_blocks(cells, PerturbationLevel(), parameters)
     clusters = [scaled_cluster(block) for block in blocks]
     weights = [scattering_factors(block, parameters.scattering) for block in blocks]
     return Inputs(cells, blocks, clusters, weights)

@@ -21,7 +21,7 @@ from ase import Atoms
 from ase.build import bulk, make_supercell
 
 from aiida_symclf.dataset import reference_structures
-from aiida_symclf.perturb import Perturbation, perturb_atoms
+from aiida_symclf.perturb import PerturbationLevel, perturb_atoms
 from aiida_symclf.symmetry import SPGLIB_LOOSE, SPGLIB_TIGHT, spglib_class
 from aiida_symclf.user_inputs import random_rotation
 from aiida_symclf.workchain import SymmetryClassificationWorkChain
@@ -34,14 +34,14 @@ def example_structures() -> dict[str, Atoms]:
     rotated = bulk('Cu', 'fcc', a=3.61).repeat((2, 2, 2))
     rotated.rotate(33, 'z', rotate_cell=True)
     rotated.rotate(17, 'x', rotate_cell=True)
-    displaced_fe = perturb_atoms(bulk('Fe', 'bcc', a=2.87, cubic=True).repeat(5), Perturbation(0.04, 0.0, seed=7))
+    displaced_fe = perturb_atoms(bulk('Fe', 'bcc', a=2.87, cubic=True).repeat(5), PerturbationLevel(0.04, 0.0, seed=7))
     rng = np.random.default_rng(7)
     md_like = random_rotation(make_supercell(bulk('Ni', 'fcc', a=3.52), [[5, 1, 0], [0, 5, 1], [1, 0, 5]]), rng)
     md_like.positions += rng.normal(0.0, 0.03 * 2.49, md_like.positions.shape)  # 3% of the NN distance
     amorphous = Atoms('Cu108', positions=rng.uniform(0, 11.0, (108, 3)), cell=[11.0] * 3, pbc=True)
     graphite = Atoms('C4', scaled_positions=[(0, 0, 0.25), (0, 0, 0.75), (1 / 3, 2 / 3, 0.25), (2 / 3, 1 / 3, 0.75)],
                      cell=[[2.46, 0, 0], [-1.23, 2.13, 0], [0, 0, 6.71]], pbc=True).repeat((4, 4, 2))  # fmt: skip
-    vacant_si = perturb_atoms(bulk('Si', 'diamond', a=5.43, cubic=True).repeat(3), Perturbation(0.0, 0.25, seed=7))
+    vacant_si = perturb_atoms(bulk('Si', 'diamond', a=5.43, cubic=True).repeat(3), PerturbationLevel(0.0, 0.25, seed=7))
     pristine = {
         f'{atoms.get_chemical_symbols()[0]}_{name.replace("/", "_")}': atoms
         for name, atoms in reference_structures().items()
@@ -108,7 +108,7 @@ def main() -> None:
     _, node = run_get_node(
         SymmetryClassificationWorkChain,
         structures={key: labelled(key, atoms) for key, atoms in atoms_by_key.items()},
-        perturbations=orm.List([{'displacement_sigma': 0.02, 'vacancy_fraction': 0.1, 'replicas': 3, 'seed': 1}]),
+        perturbations=orm.List([{'displacement': 0.02, 'vacancy_fraction': 0.1, 'replicas': 3, 'seed': 1}]),
         compute_attention=orm.Bool(True),
     )
     print(f'\n{node.process_label}<{node.pk}> finished with exit status {node.exit_status}\n')

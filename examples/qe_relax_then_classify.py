@@ -20,7 +20,7 @@ FAMILY = 'SSSP/1.3/PBEsol/efficiency'
 code = orm.load_code(sys.argv[1] if len(sys.argv) > 1 else 'pw@localhost')
 structure = orm.StructureData(ase=bulk('Al', 'fcc', a=4.1))
 builder = PwRelaxAndClassifyWorkChain.get_builder_from_protocol(code, structure, pseudo_family=FAMILY)
-builder.classify.perturbations = orm.List([{'displacement_sigma': 0.02, 'replicas': 3, 'seed': 0}])
+builder.classify.perturbations = orm.List([{'displacement': 0.02, 'replicas': 3, 'seed': 0}])
 _, node = run_get_node(builder)
 result = node.outputs.classification.results['relaxed']
 print(f'{node.process_label}<{node.pk}>: {result["label"]} (p = {result["probability"]:.3f})')

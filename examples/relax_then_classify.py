@@ -20,7 +20,7 @@ strained.positions += np.random.default_rng(0).normal(0, 0.05, strained.position
 
 builder = RelaxAndClassifyWorkChain.get_builder()
 builder.structure = orm.StructureData(ase=strained)
-builder.classify.perturbations = orm.List([{'displacement_sigma': 0.02, 'replicas': 2, 'seed': 0}])
+builder.classify.perturbations = orm.List([{'displacement': 0.02, 'replicas': 2, 'seed': 0}])
 _, node = run_get_node(builder)
 result = node.outputs.classification.results['relaxed']
 print(f'{node.process_label}<{node.pk}>: exit status {node.exit_status}')

@@ -16,7 +16,7 @@ import pytest
 from aiida_symclf.dataset import class_names, defective_blocks, generate_structures
 from aiida_symclf.fingerprint import FingerprintParameters, diffraction_fingerprints
 from aiida_symclf.model import load_model
-from aiida_symclf.perturb import Perturbation
+from aiida_symclf.perturb import PerturbationLevel
 
 TEST_SEED = 555000
 
@@ -26,7 +26,7 @@ def model():
     return load_model()
 
 
-def predictions(model, n_per_class: int, perturbation: Perturbation) -> tuple[np.ndarray, np.ndarray]:
+def predictions(model, n_per_class: int, perturbation: PerturbationLevel) -> tuple[np.ndarray, np.ndarray]:
     """True and predicted class indices (in :func:`class_names` order) of generated test blocks."""
     parameters = FingerprintParameters.from_dict(model.metadata.fingerprint)
     structures, labels = generate_structures(n_per_class, TEST_SEED)
@@ -50,7 +50,7 @@ def test_model_classes_match_the_dataset(model):
 
 
 def test_pristine_every_class_right(model):
-    labels, predicted = predictions(model, 10, Perturbation(seed=TEST_SEED))
+    labels, predicted = predictions(model, 10, PerturbationLevel(seed=TEST_SEED))
     assert set(labels.tolist()) == set(range(len(class_names())))
     assert np.array_equal(predicted, labels), describe_errors(labels, predicted)
 
@@ -58,8 +58,8 @@ def test_pristine_every_class_right(model):
 @pytest.mark.parametrize(
     'perturbation',
     [
-        Perturbation(displacement=0.02, seed=TEST_SEED + 10_000),
-        Perturbation(vacancy_fraction=0.25, seed=TEST_SEED + 20_000),
+        PerturbationLevel(displacement=0.02, seed=TEST_SEED + 10_000),
+        PerturbationLevel(vacancy_fraction=0.25, seed=TEST_SEED + 20_000),
     ],
     ids=['delta-2%', 'eta-25%'],
 )
@@ -72,8 +72,8 @@ def test_defective_accuracy(model, perturbation):
 @pytest.mark.parametrize(
     'perturbation',
     [
-        Perturbation(displacement=0.08, seed=TEST_SEED + 30_000),
-        Perturbation(vacancy_fraction=0.6, seed=TEST_SEED + 40_000),
+        PerturbationLevel(displacement=0.08, seed=TEST_SEED + 30_000),
+        PerturbationLevel(vacancy_fraction=0.6, seed=TEST_SEED + 40_000),
     ],
     ids=['delta-8%', 'eta-60%'],
 )

@@ -21,7 +21,7 @@ from aiida_symclf.attention import NO_CLASS, AttentionMaps, compute_attention, c
 from aiida_symclf.dataset import generate_dataset
 from aiida_symclf.fingerprint import diffraction_fingerprint
 from aiida_symclf.model import ClassifierModel, load_model
-from aiida_symclf.perturb import Perturbation
+from aiida_symclf.perturb import PerturbationLevel
 from aiida_symclf.plot import plot_attention, plot_fingerprint, plot_layer_maps
 
 FRACTION = 0.05  # share of the pixels deleted (a) or counted as peaks (b)
@@ -35,7 +35,7 @@ def model() -> ClassifierModel:
 @pytest.fixture(scope='module')
 def held_out() -> tuple[np.ndarray, np.ndarray]:
     """10 mildly defective structures per class from a seed no model was trained on."""
-    return generate_dataset(10, 4242, Perturbation(0.02, 0.1, 4242))
+    return generate_dataset(10, 4242, PerturbationLevel(0.02, 0.1, 4242))
 
 
 @pytest.fixture(scope='module')

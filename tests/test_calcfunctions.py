@@ -124,7 +124,7 @@ def bad_structure(kind: str) -> orm.StructureData:
 @pytest.mark.parametrize(('kind', 'message'), [('empty', 'no atoms'), ('molecule', 'not periodic')])
 def test_bad_structure_gives_exit_code_300_and_no_output(kind, message):
     outputs, node = run_get_node(compute_fingerprint, structure=bad_structure(kind))
-    assert node.is_failed and node.exit_status == 300
+    assert node.is_failed and node.exit_status == 200
     assert message in node.exit_message
     assert outputs == {} and not node.base.links.get_outgoing().all()
 
@@ -141,18 +141,18 @@ def test_nan_positions_are_refused_before_a_process_is_stored():
     'parameters',
     [{'image_size': 8}, {'image_size': 1024}, {'image_size': 'big'}, {'nonsense': 1}],
 )
-def test_bad_fingerprint_parameters_give_exit_code_301(copper, parameters):
+def test_bad_fingerprint_parameters_give_exit_code_201(copper, parameters):
     _, node = run_get_node(compute_fingerprint, structure=copper, parameters=orm.Dict(parameters))
-    assert node.exit_status == 301
+    assert node.exit_status == 201
 
 
 @pytest.mark.parametrize(
     'parameters',
     [{'vacancy_fraction': 1.0}, {'vacancy_fraction': -0.5}, {'displacement': -0.01}, {'seed': 'x'}],
 )
-def test_bad_perturbation_gives_exit_code_301(copper, parameters):
+def test_bad_perturbation_gives_exit_code_201(copper, parameters):
     _, node = run_get_node(perturb_structure, structure=copper, parameters=orm.Dict(parameters))
-    assert node.exit_status == 301
+    assert node.exit_status == 201
 
 
 def test_batch_reports_a_bad_structure_and_keeps_the_others(copper):
@@ -164,10 +164,10 @@ def test_batch_reports_a_bad_structure_and_keeps_the_others(copper):
     assert 'not periodic' in outputs['failures']['bad']
 
 
-def test_model_mismatch_gives_exit_code_302(copper, model_node):
+def test_model_mismatch_gives_exit_code_202(copper, model_node):
     fingerprint = compute_fingerprint(structure=copper, parameters=orm.Dict({'image_size': 32}))
     _, node = run_get_node(classify_fingerprint, fingerprint=fingerprint, model=model_node)
-    assert node.exit_status == 302 and 'image_size' in node.exit_message
+    assert node.exit_status == 202 and 'image_size' in node.exit_message
 
 
 def test_wrong_input_type_is_rejected_before_anything_is_stored(copper):
@@ -177,22 +177,27 @@ def test_wrong_input_type_is_rejected_before_anything_is_stored(copper):
     assert orm.QueryBuilder().append(orm.ProcessNode).count() == before
 
 
-def test_swapped_model_content_gives_exit_code_303(copper, tmp_path):
+def test_swapped_model_content_gives_exit_code_203(copper, tmp_path):
     """A model node whose file was replaced after its sha256 was recorded is refused, and says so."""
+    import dataclasses
     import io
 
-    from aiida_symclf.model import default_model_path
+    from aiida_symclf.model import load_model, save_model
 
-    node = SymclfModelData(file=default_model_path())
-    node.base.repository.put_object_from_filelike(io.BytesIO(b'not the model'), default_model_path().name)
+    # A model file of its own (another sha256), so that no other test can pick up this node.
+    shipped = load_model()
+    path = tmp_path / 'swapped.pt'
+    save_model(shipped.network, dataclasses.replace(shipped.metadata, package_version='swap-test'), path)
+    node = SymclfModelData(file=path)
+    node.base.repository.put_object_from_filelike(io.BytesIO(b'not the model'), path.name)
     node.store()
     fingerprint = compute_fingerprint(structure=copper)
     _, process = run_get_node(classify_fingerprint, fingerprint=fingerprint, model=node)
-    assert process.exit_status == 303 and 'corrupted or was swapped' in process.exit_message
+    assert process.exit_status == 203 and 'corrupted or was swapped' in process.exit_message
 
 
 def test_alloy_weights_are_refused_with_the_reason():
     structure = orm.StructureData(cell=[[3.6, 0, 0], [0, 3.6, 0], [0, 0, 3.6]])
     structure.append_atom(position=(0, 0, 0), symbols=('Cu', 'Au'), weights=(0.5, 0.5))
     _, node = run_get_node(compute_fingerprint, structure=structure)
-    assert node.exit_status == 300 and 'partial occupancies' in node.exit_message
+    assert node.exit_status == 200 and 'partial occupancies' in node.exit_message

@@ -11,7 +11,7 @@ from ase.build import bulk
 
 from aiida_symclf.workchain import SymmetryClassificationWorkChain
 
-PERTURBATIONS = [{'displacement_sigma': 0.02, 'vacancy_fraction': 0.1, 'replicas': 1, 'seed': 1}]
+PERTURBATIONS = [{'displacement': 0.02, 'vacancy_fraction': 0.1, 'replicas': 1, 'seed': 1}]
 
 
 def overlapping() -> Atoms:

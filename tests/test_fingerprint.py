@@ -23,7 +23,7 @@ from aiida_symclf.fingerprint import (
     rotation_matrices,
     scaled_cluster,
 )
-from aiida_symclf.perturb import Perturbation, perturb_atoms
+from aiida_symclf.perturb import PerturbationLevel, perturb_atoms
 
 PARAMETERS = FingerprintParameters()
 
@@ -86,7 +86,8 @@ def test_displacement_changes_fingerprint_monotonically():
     mean_distances = []
     for delta in (0.01, 0.04, 0.08):
         changed = [
-            diffraction_fingerprint(perturb_atoms(block, Perturbation(delta, 0, seed)), parameters) for seed in range(3)
+            diffraction_fingerprint(perturb_atoms(block, PerturbationLevel(delta, 0, seed)), parameters)
+            for seed in range(3)
         ]
         mean_distances.append(np.mean([distance(pristine, image) for image in changed]))
     assert mean_distances[0] < mean_distances[1] < mean_distances[2]

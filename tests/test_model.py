@@ -20,6 +20,7 @@ from aiida_symclf.model import (
     load_model,
     save_model,
 )
+from aiida_symclf.perturb import PerturbationLevel
 
 
 def test_architecture_matches_the_paper():
@@ -178,7 +179,9 @@ def test_wrong_fingerprint_shape_is_a_clear_error(shipped_model):
 def test_training_is_deterministic_for_a_seed():
     from aiida_symclf.train import TrainingConfig, train
 
-    config = TrainingConfig(n_per_class=2, n_validation_per_class=1, levels=((0.0, 0.0), (0.02, 0.1)), epochs=1, seed=3)
+    config = TrainingConfig(
+        n_per_class=2, n_validation_per_class=1, levels=PerturbationLevel.parse_list('0:0,0.02:0.1'), epochs=1, seed=3
+    )
     first, metadata = train(config, log=lambda message: None)
     second, _ = train(config, log=lambda message: None)
     for name, tensor in first.state_dict().items():

@@ -7,7 +7,7 @@ import pytest
 from ase.build import bulk
 
 from aiida_symclf.fingerprint import nearest_neighbour_distance, prepare_block
-from aiida_symclf.perturb import Perturbation, displace_atoms, perturb_atoms, remove_atoms
+from aiida_symclf.perturb import PerturbationLevel, displace_atoms, perturb_atoms, remove_atoms
 
 
 @pytest.fixture
@@ -29,22 +29,22 @@ def test_vacancies_remove_int_n_eta_atoms(block, eta):
 
 
 def test_same_seed_same_structure_other_seed_other_structure(block):
-    first = perturb_atoms(block, Perturbation(0.02, 0.1, seed=5))
-    again = perturb_atoms(block, Perturbation(0.02, 0.1, seed=5))
-    other = perturb_atoms(block, Perturbation(0.02, 0.1, seed=6))
+    first = perturb_atoms(block, PerturbationLevel(0.02, 0.1, seed=5))
+    again = perturb_atoms(block, PerturbationLevel(0.02, 0.1, seed=5))
+    other = perturb_atoms(block, PerturbationLevel(0.02, 0.1, seed=6))
     assert np.array_equal(first.positions, again.positions)
     assert len(first) == len(other) and not np.allclose(first.positions, other.positions)
 
 
 def test_input_is_not_modified_and_cell_is_kept(block):
     before = block.positions.copy()
-    perturbed = perturb_atoms(block, Perturbation(0.05, 0.3, seed=0))
+    perturbed = perturb_atoms(block, PerturbationLevel(0.05, 0.3, seed=0))
     assert np.array_equal(block.positions, before)
     assert np.allclose(perturbed.cell, block.cell) and all(perturbed.pbc)
 
 
 def test_no_perturbation_is_identity(block):
-    assert np.array_equal(perturb_atoms(block, Perturbation()).positions, block.positions)
+    assert np.array_equal(perturb_atoms(block, PerturbationLevel()).positions, block.positions)
 
 
 @pytest.mark.parametrize(
@@ -54,4 +54,4 @@ def test_no_perturbation_is_identity(block):
 )  # fmt: skip
 def test_bad_values_are_rejected(values):
     with pytest.raises(ValueError):
-        Perturbation.from_dict(values)
+        PerturbationLevel.from_dict(values)

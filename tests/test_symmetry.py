@@ -10,7 +10,7 @@ from ase.spacegroup import crystal
 
 from aiida_symclf.dataset import CLASSES, generate_structures
 from aiida_symclf.fingerprint import FingerprintParameters, prepare_block
-from aiida_symclf.perturb import Perturbation, perturb_atoms
+from aiida_symclf.perturb import PerturbationLevel, perturb_atoms
 from aiida_symclf.symmetry import (
     SPGLIB_LOOSE,
     SPGLIB_TIGHT,
@@ -82,7 +82,7 @@ def test_tight_fails_on_small_displacements_where_loose_does_not():
 
 def test_vacancies_break_the_supercell_symmetry():
     block = prepare_block(bulk('Cu', 'fcc', a=3.61, cubic=True), FingerprintParameters(standardize=False))
-    defective = perturb_atoms(block, Perturbation(vacancy_fraction=0.25, seed=3))
+    defective = perturb_atoms(block, PerturbationLevel(vacancy_fraction=0.25, seed=3))
     assert spglib_space_group(defective, *SPGLIB_LOOSE) == 1
     assert spglib_class(defective, *SPGLIB_LOOSE) is None
 

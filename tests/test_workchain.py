@@ -14,9 +14,9 @@ from aiida_symclf import query
 from aiida_symclf.data import SymclfModelData
 from aiida_symclf.workchain import SymmetryClassificationWorkChain
 
-PERTURBATIONS = [{'displacement_sigma': 0.02, 'vacancy_fraction': 0.1, 'replicas': 2, 'seed': 1}]
+PERTURBATIONS = [{'displacement': 0.02, 'vacancy_fraction': 0.1, 'replicas': 2, 'seed': 1}]
 #: A level no crystal survives: 30% displacements make a liquid-like box, labelled `unknown`.
-MELTED = {'displacement_sigma': 0.3, 'vacancy_fraction': 0.0, 'replicas': 2, 'seed': 5}
+MELTED = {'displacement': 0.3, 'vacancy_fraction': 0.0, 'replicas': 2, 'seed': 5}
 
 
 def structures(**atoms_by_key: Atoms) -> dict[str, orm.StructureData]:
@@ -138,7 +138,9 @@ def test_model_node_is_reused_across_runs(finished):
     node, *_ = finished
     _, second = run_get_node(SymmetryClassificationWorkChain, structures=structures(w=bulk('W', 'bcc', a=3.16)))
     assert second.is_finished_ok
-    assert orm.QueryBuilder().append(SymclfModelData).count() == 1
+    shipped = SymclfModelData.get_or_create().sha256
+    same = orm.QueryBuilder().append(SymclfModelData, filters={'attributes.sha256': shipped})
+    assert same.count() == 1
 
 
 def test_no_perturbations_classifies_as_given():
@@ -173,9 +175,15 @@ def test_all_structures_bad_gives_exit_code_401():
     ('port', 'value', 'message'),
     [
         ('perturbations', [{'vacancy_fraction': 1.5}], 'vacancy_fraction'),
-        ('perturbations', [{'displacement_sigma': -1}], 'displacement'),
+        ('perturbations', [{'displacement': -1}], 'displacement'),
         ('perturbations', [{'replicas': 0}], 'replicas'),
-        ('perturbations', [{'sigma': 0.1}], 'unknown keys'),
+        ('perturbations', [{'sigma': 0.1}], 'unknown perturbation keys: sigma'),
+        (
+            'perturbations',
+            [{'displacement': -1, 'replicas': 0}],
+            'displacement must be >= 0, got -1; replicas must be a positive integer',
+        ),
+        ('perturbations', [{'replicas': 10_001}], 'at most 10000'),
         ('fingerprint_parameters', {'image_size': 4}, 'image_size'),
         ('attention_parameters', {'top_k': 'four'}, 'top_k'),
         ('compute_attention', 1, 'compute_attention'),
@@ -266,10 +274,25 @@ def test_compact_mode_reports_a_bad_structure():
 
 def test_a_failed_step_ends_with_its_own_exit_code():
     """Fingerprint parameters the validator accepts but the model does not (another image size):
-    the classify step fails alone (302 per fingerprint), so every structure fails: 401, no exception."""
+    the classify step fails alone (202 per fingerprint), so every structure fails: 401, no exception."""
     _, node = run_get_node(
         SymmetryClassificationWorkChain,
         structures=structures(cu=bulk('Cu', 'fcc', a=3.61)),
         fingerprint_parameters=orm.Dict({'image_size': 32}),
     )
     assert node.exit_status == 401 and 'model and fingerprint do not match' in node.exit_message
+
+
+def test_exit_codes_follow_aiida_conventions_and_match_the_calcfunctions():
+    """200-299 invalid input, 300-399 critical errors, 400+ the WorkChain's own; every CalcFunction
+    code is declared by the WorkChain under the same name, number and message."""
+    from aiida_symclf.calcfunctions import EXIT_CODES
+
+    declared = {
+        name: (code.status, code.message) for name, code in SymmetryClassificationWorkChain.spec().exit_codes.items()
+    }
+    for name, (status, message) in EXIT_CODES.items():
+        assert declared[name] == (status, message)
+        assert (200 <= status < 300) == (name.startswith('ERROR_INVALID') or name == 'ERROR_MODEL_MISMATCH')
+        assert (300 <= status < 400) == name.endswith('_FAILED')
+    assert declared['ERROR_SOME_STRUCTURES_FAILED'][0] == 400 and declared['ERROR_ALL_STRUCTURES_FAILED'][0] == 401
