@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from aiida_symclf.attention import _forward_with_switches, _project_down, _strongest_activations, conv_layer_positions
@@ -83,7 +82,7 @@ def backprop(network, images, layer, guided):
     if guided:
         for module in features:
             if isinstance(module, nn.ReLU):
-                handles.append(module.register_full_backward_hook(lambda m, gi, go: (F.relu(gi[0]),)))
+                handles.append(module.register_full_backward_hook(lambda m, gi, go: (torch.relu(gi[0]),)))
     results = []
     try:
         for b in range(len(images)):
@@ -103,10 +102,10 @@ def backprop(network, images, layer, guided):
 
 
 VARIANTS = {
-    'deconvnet': lambda n, x, l: deconvnet(n, x, l),
-    'deconvnet-summed': lambda n, x, l: deconvnet(n, x, l, summed=True),
-    'guided': lambda n, x, l: backprop(n, x, l, guided=True),
-    'gradient': lambda n, x, l: backprop(n, x, l, guided=False),
+    'deconvnet': lambda network, images, layer: deconvnet(network, images, layer),
+    'deconvnet-summed': lambda network, images, layer: deconvnet(network, images, layer, summed=True),
+    'guided': lambda network, images, layer: backprop(network, images, layer, guided=True),
+    'gradient': lambda network, images, layer: backprop(network, images, layer, guided=False),
 }
 
 
