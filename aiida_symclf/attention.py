@@ -42,11 +42,52 @@ from torch import nn
 
 from .model import ClassifierModel
 
-__all__ = ['NO_CLASS', 'AttentionMaps', 'compute_attention', 'conv_layer_positions', 'project_top_filters']
+__all__ = [
+    'NO_CLASS',
+    'AttentionMaps',
+    'AttentionParameters',
+    'compute_attention',
+    'conv_layer_positions',
+    'project_top_filters',
+]
 
 #: ``dominant_class`` of pixels where no class has a positive response.
 NO_CLASS = -1
 _BATCH = 32  # fingerprints per chunk: bounds memory (B * k deconvolved stacks of 32 x 64 x 64)
+
+
+@dataclasses.dataclass(frozen=True)
+class AttentionParameters:
+    """Settings of the attention maps: ``layer`` (conv layer of the filter maps, negative from the
+    end) and ``top_k`` (how many of its filters). The one place that knows the keys and defaults:
+    the WorkChain's validator, the CalcFunction and the CLI use it. Every bad field is reported."""
+
+    layer: int = -1
+    top_k: int = 4
+
+    def __post_init__(self) -> None:
+        errors = [
+            f'{name} must be an integer, got {getattr(self, name)!r}'
+            for name in ('layer', 'top_k')
+            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), int)
+        ]
+        if not errors and self.top_k < 1:
+            errors.append(f'top_k must be at least 1, got {self.top_k}')
+        if errors:
+            raise ValueError('; '.join(errors))
+
+    @classmethod
+    def from_dict(cls, values: dict | None) -> AttentionParameters:
+        """From a (possibly partial) dictionary; unknown keys are an error."""
+        values = dict(values or {})
+        known = {field.name for field in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f'unknown attention parameters: {", ".join(unknown)}; known: {", ".join(sorted(known))}')
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
 
 
 @dataclasses.dataclass

@@ -388,20 +388,18 @@ def compute_attention_maps(
     (C, H, W), ``dominant_class``, ``dominant_strength``, ``predicted_class``; the repository also
     holds ``attention.png``, viewable with ``verdi node repo cat <PK> attention.png > map.png``.
     """
-    from .attention import compute_attention
+    from .attention import AttentionParameters, compute_attention
     from .plot import plot_attention
 
-    settings = {'layer': -1, 'top_k': 4, **(parameters.get_dict() if parameters is not None else {})}
-    unknown = sorted(set(settings) - {'layer', 'top_k'})
-    if unknown or not all(
-        isinstance(settings[k], int) and not isinstance(settings[k], bool) for k in ('layer', 'top_k')
-    ):
-        raise _StepError('ERROR_INVALID_PARAMETERS', f'expected integer layer and top_k only, got {settings}')
+    try:
+        settings = AttentionParameters.from_dict(parameters.get_dict() if parameters is not None else None)
+    except (TypeError, ValueError) as exception:
+        raise _StepError('ERROR_INVALID_PARAMETERS', str(exception)) from exception
     classifier = loaded_model(model)
     check_model_matches(classifier, fingerprint)
     image = fingerprint_from_node(fingerprint)
     try:
-        maps = compute_attention(classifier, image[None], layer=settings['layer'], top_k=settings['top_k'])
+        maps = compute_attention(classifier, image[None], layer=settings.layer, top_k=settings.top_k)
         probabilities = classifier.predict_proba(image[None])[0]
     except ValueError as exception:
         raise _StepError('ERROR_ATTENTION_FAILED', str(exception)) from exception
@@ -411,7 +409,7 @@ def compute_attention_maps(
     node.base.attributes.set_many(
         {
             'layer': maps.layer,
-            'top_k': settings['top_k'],
+            'top_k': settings.top_k,
             'class_names': list(classifier.class_names),
             'model_sha256': model.sha256,
             'structure_uuid': fingerprint.base.attributes.get('structure_uuid'),

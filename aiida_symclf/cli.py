@@ -42,6 +42,9 @@ from .profile import DEFAULT_PROFILE_NAME
 
 __all__ = ['activate_profile', 'cli', 'data_cli', 'read_structures']
 
+#: Defaults of ``attention --layer/--top-k``: those of :class:`aiida_symclf.attention.AttentionParameters`
+#: (read without importing torch, which the CLI loads only when a command needs it).
+_ATTENTION_DEFAULTS = dataclasses.make_dataclass('AttentionDefaults', [('layer', int, -1), ('top_k', int, 4)])()
 _MAX_REASON = 300  # characters of an error message shown for a bad input file
 
 
@@ -712,11 +715,13 @@ def _attention_from_node(identifier: str, model_path: Path | None, output: Path,
 @click.option('-m', '--model', 'model_path', type=click.Path(path_type=Path, dir_okay=False), default=None,
               help='Model file (default: the model shipped with the package).')  # fmt: skip
 @click.option(
-    '--layer', type=int, default=-1, show_default=True, help='Conv layer of the filter maps (negative: from the end).'
-)
+    '--layer', type=int, default=_ATTENTION_DEFAULTS.layer, show_default=True,
+    help='Conv layer of the filter maps (negative: from the end).',
+)  # fmt: skip
 @click.option(
-    '--top-k', type=click.IntRange(min=1), default=4, show_default=True, help='Number of strongest filters shown.'
-)
+    '--top-k', type=click.IntRange(min=1), default=_ATTENTION_DEFAULTS.top_k, show_default=True,
+    help='Number of strongest filters shown.',
+)  # fmt: skip
 @profile_options
 @friendly_errors
 def attention_command(

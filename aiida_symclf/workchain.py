@@ -32,6 +32,7 @@ from .data import SymclfModelData
 from .fingerprint import FingerprintParameters
 from .model import ModelFileError
 from .perturb import PerturbationLevel
+from .protocols import ProtocolMixin
 
 __all__ = ['EXTRA_PREFIX', 'SymmetryClassificationWorkChain', 'validate_perturbations']
 
@@ -62,13 +63,13 @@ def validate_perturbations(perturbations: orm.List, _) -> str | None:
 
 
 def validate_attention_parameters(parameters: orm.Dict, _) -> str | None:
-    values = parameters.get_dict()
-    unknown = sorted(set(values) - {'layer', 'top_k'})
-    if unknown:
-        return f'attention_parameters: unknown keys {unknown}; known: layer, top_k'
-    for key, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, int):
-            return f'attention_parameters: {key} must be an integer, got {value!r}'
+    """Keys and values of :class:`~aiida_symclf.attention.AttentionParameters`."""
+    from .attention import AttentionParameters
+
+    try:
+        AttentionParameters.from_dict(parameters.get_dict())
+    except (TypeError, ValueError) as exception:
+        return f'attention_parameters: {exception}'
     return None
 
 
@@ -79,14 +80,44 @@ def validate_inputs(inputs: dict, _) -> str | None:
     return None
 
 
+def _default_model() -> SymclfModelData:
+    """The shipped model's node (stored on first use), the default of the ``model`` input."""
+    return SymclfModelData.get_or_create()
+
+
 def validate_structures(structures: dict, _) -> str | None:
     if not structures:
         return 'give at least one structure in the `structures` namespace'
     return None
 
 
-class SymmetryClassificationWorkChain(WorkChain):
+class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
     """Classify crystal structures by their diffraction fingerprint, optionally under perturbations."""
+
+    _protocol_file = 'classify.yaml'
+
+    @classmethod
+    def get_builder_from_protocol(
+        cls,
+        structures: dict[str, orm.StructureData],
+        protocol: str | None = None,
+        overrides: dict[str, Any] | None = None,
+        model: SymclfModelData | None = None,
+    ):
+        """Builder for ``structures`` with the inputs of ``protocol`` (``fast``, ``moderate``, ``precise``;
+        see ``get_available_protocols()``), ``overrides`` merged in (same keys as the inputs)."""
+        inputs = cls.get_protocol_inputs(protocol, overrides)
+        builder = cls.get_builder()
+        builder.structures = dict(structures)
+        if model is not None:
+            builder.model = model
+        builder.fingerprint_parameters = orm.Dict(inputs['fingerprint_parameters'])
+        builder.perturbations = orm.List(inputs['perturbations'])
+        builder.compute_attention = orm.Bool(inputs['compute_attention'])
+        builder.store_per_structure = orm.Bool(inputs['store_per_structure'])
+        if 'attention_parameters' in inputs:
+            builder.attention_parameters = orm.Dict(inputs['attention_parameters'])
+        return builder
 
     @classmethod
     def define(cls, spec):
@@ -96,8 +127,9 @@ class SymmetryClassificationWorkChain(WorkChain):
             help='Structures to classify, by link label (for example a relax workchain\'s `output_structure`).',
         )  # fmt: skip
         spec.input(
-            'model', valid_type=SymclfModelData, required=False,
-            help='Classifier model; default: the model shipped with the package, stored once and reused.',
+            'model', valid_type=SymclfModelData, default=_default_model,
+            help='Classifier model; default: the model shipped with the package, stored once and reused (an input '
+            'of the WorkChain either way, so the provenance graph records which model classified).',
         )  # fmt: skip
         spec.input(
             'fingerprint_parameters', valid_type=orm.Dict, required=False, validator=validate_fingerprint_parameters,
@@ -181,7 +213,7 @@ class SymmetryClassificationWorkChain(WorkChain):
     def setup(self):
         """Load the model (stored once, reused by sha256) and the parameters."""
         try:
-            self.ctx.model = self.inputs.model if 'model' in self.inputs else SymclfModelData.get_or_create()
+            self.ctx.model = self.inputs.model
             self.ctx.model.load()
         except ModelFileError as exception:
             return self.exit_codes.ERROR_INVALID_MODEL.format(reason=str(exception))

@@ -291,3 +291,18 @@ def test_figure_colours_agree_and_the_dominant_panel_is_readable(perfect_maps):
     image = _dominant_rgb(perfect_maps.dominant_class[1], perfect_maps.dominant_strength[1], colours)
     assert image.mean() > 0.5  # white background, coloured where classes respond
     assert len(np.unique(image.reshape(-1, 3).round(2), axis=0)) > 20
+
+
+def test_attention_defaults_are_one_definition():
+    """The CLI's defaults are AttentionParameters' (the CLI does not import torch to read them)."""
+    from aiida_symclf.attention import AttentionParameters
+    from aiida_symclf.cli import _ATTENTION_DEFAULTS
+
+    assert (_ATTENTION_DEFAULTS.layer, _ATTENTION_DEFAULTS.top_k) == (
+        AttentionParameters().layer,
+        AttentionParameters().top_k,
+    )
+    with pytest.raises(ValueError, match="top_k must be an integer, got 'four'; .*unknown|top_k must be an integer"):
+        AttentionParameters.from_dict({'top_k': 'four'})
+    with pytest.raises(ValueError, match='unknown attention parameters: size'):
+        AttentionParameters.from_dict({'size': 3})

@@ -296,3 +296,9 @@ def test_exit_codes_follow_aiida_conventions_and_match_the_calcfunctions():
         assert (200 <= status < 300) == (name.startswith('ERROR_INVALID') or name == 'ERROR_MODEL_MISMATCH')
         assert (300 <= status < 400) == name.endswith('_FAILED')
     assert declared['ERROR_SOME_STRUCTURES_FAILED'][0] == 400 and declared['ERROR_ALL_STRUCTURES_FAILED'][0] == 401
+
+
+def test_default_model_is_an_input_in_the_provenance_graph():
+    _, node = run_get_node(SymmetryClassificationWorkChain, structures=structures(cu=bulk('Cu', 'fcc', a=3.61)))
+    incoming = node.base.links.get_incoming(link_label_filter='model').one().node
+    assert incoming.uuid == SymclfModelData.get_or_create().uuid
