@@ -15,6 +15,8 @@ as bcc with probability > 0.9 with a single indexed query.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiida import orm
 from aiida.common.links import LinkType
 from aiida.engine import ExitCode, WorkChain, if_
