@@ -124,11 +124,12 @@ Progress = Callable[[int, int], None]  # (structures done, structures in all)
 
 
 def fingerprint_structures(
-    structures: Sequence[Any], parameters: Any, progress: Progress | None = None
+    structures: Sequence[Any], parameters: Any, progress: Progress | None = None, device: str = 'cpu'
 ) -> Fingerprints:
     """Prepare (Bragg lattice, conventional block) and fingerprint ``ase.Atoms`` in one batch.
 
-    ``progress(done, total)`` is called every :data:`PROGRESS_STEP` structures and at the end.
+    ``progress(done, total)`` is called every :data:`PROGRESS_STEP` structures and at the end;
+    the diffraction runs on ``device`` (the lattice analysis on the CPU).
     """
     from .fingerprint import StructureError, fingerprints_from_clusters, prepare, scaled_cluster, scattering_factors
 
@@ -147,7 +148,7 @@ def fingerprint_structures(
         lattices.append(prepared.lattice.summary() if prepared.lattice is not None else None)
     size = parameters.image_size
     images = (
-        fingerprints_from_clusters(clusters, weights, parameters)
+        fingerprints_from_clusters(clusters, weights, parameters, device=device)
         if clusters
         else np.zeros((0, 3, size, size), dtype=np.float32)
     )
@@ -186,7 +187,7 @@ def classify_structures(
 
         starts = tqdm(starts, desc='classify', unit='batch', total=len(starts))
     for start in starts:
-        batch = fingerprint_structures(structures[start : start + batch_size], parameters)
+        batch = fingerprint_structures(structures[start : start + batch_size], parameters, device=str(model.device))
         for index, reason in batch.errors.items():
             errors[start + index] = reason
         if batch.indices:

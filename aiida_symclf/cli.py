@@ -283,13 +283,16 @@ def report_errors(errors: Sequence[InputError]) -> None:
 
 
 def classify_library(
-    structures: Sequence[InputStructure], model_path: Path | None, progress: bool = False
+    structures: Sequence[InputStructure], model_path: Path | None, progress: bool = False, device: str | None = None
 ) -> tuple[dict[str, dict], list[InputError]]:
-    """Classify with plain library calls (nothing stored): name -> result, and failures."""
+    """Classify with plain library calls (nothing stored): name -> result, and failures.
+
+    ``device``: where the diffraction and the network run (default: CUDA when available).
+    """
     from .classification import classify_structures
     from .model import file_sha256, load_model
 
-    model = load_model(model_path)
+    model = load_model(model_path, device=device)
     sha256 = file_sha256(model_path) if model_path is not None else _default_model_sha256()
     records, reasons = classify_structures([item.atoms for item in structures], model, progress=progress)
     results, errors = {}, []
@@ -565,6 +568,8 @@ def _print_classify_table(rows: Sequence[dict[str, Any]]) -> None:
 @click.option('--compare-spglib/--no-compare-spglib', default=None,
               help='Add spglib\'s answer at a loose and a tight tolerance. Default: on for the table, off for '
               '--json (spglib on perturbed ~250-atom supercells costs more than the classification).')  # fmt: skip
+@click.option('--device', default=None, metavar='DEVICE',
+              help='torch device for --library, e.g. cpu or cuda (default: CUDA when available, else the CPU).')  # fmt: skip
 @click.option('--progress/--no-progress', default=None,
               help='Progress bar on stderr for --library (default: when stderr is a terminal); the WorkChain '
               'reports its progress in `verdi process report` (and on the terminal with --verbose).')  # fmt: skip
@@ -573,7 +578,8 @@ def _print_classify_table(rows: Sequence[dict[str, Any]]) -> None:
 @friendly_errors
 def classify_command(
     files: tuple[Path, ...], file_format: str | None, model_path: Path | None, as_json: bool, library: bool,
-    compare_spglib: bool | None, progress: bool | None, verbose: bool, profile_name: str | None, yes: bool,
+    compare_spglib: bool | None, device: str | None, progress: bool | None, verbose: bool, profile_name: str | None,
+    yes: bool,
 ) -> None:  # fmt: skip
     """Classify the crystal structures read from FILES.
 
@@ -596,7 +602,7 @@ def classify_command(
     process = profile = None
     if structures and library:
         show = progress if progress is not None else sys.stderr.isatty()
-        results, failures = classify_library(structures, model_path, progress=show)
+        results, failures = classify_library(structures, model_path, progress=show, device=device)
     elif structures:
         profile = activate_profile(profile_name, yes)
         results, failures, process = classify_workchain(structures, model_path, verbose)

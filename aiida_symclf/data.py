@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import tempfile
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from aiida import orm
 
-from .model import ClassifierModel, ModelFileError, default_model_path, file_sha256, load_model
+from .model import DEFAULT_MODEL_NAME, ClassifierModel, ModelFileError, default_model_path, file_sha256, read_model
 
 __all__ = [
     'FINGERPRINT_ARRAY',
@@ -27,19 +28,27 @@ _QUANTISATION_LEVELS = 255
 class SymclfModelData(orm.SinglefileData):
     """A trained classifier model file stored in AiiDA (entry point ``symclf.model``).
 
-    The file's metadata (class names, space groups, fingerprint parameters, training record)
-    and its sha256 are attributes, so models can be queried. Use :meth:`get_or_create` to
-    store a file once and reuse the same node whenever the same file is loaded again.
+    As aiida-pseudo's data types: :meth:`set_file` checks the file (a model that cannot be loaded
+    is refused with the reason) and records its sha256 and metadata (class names, space groups,
+    fingerprint parameters, training record) as attributes, so models can be queried;
+    :meth:`store` checks again that the content is the one recorded; the network is read
+    through ``node.open('rb')``. Use :meth:`get_or_create` to store a file once and reuse the
+    same node whenever the same file is loaded again.
     """
 
-    def __init__(self, file: str | Path, **kwargs) -> None:
-        path = Path(file)
-        model = load_model(path)  # raises ModelFileError naming what is wrong
-        super().__init__(file=path, filename=path.name, **kwargs)
+    def set_file(self, source, filename: str | None = None, **kwargs) -> None:
+        """Store ``source`` (a path or a binary stream) and record its sha256 and metadata."""
+        if isinstance(source, (str, Path)):
+            content = Path(source).read_bytes()
+            filename = filename or Path(source).name
+        else:
+            content = source.read()
+        model = read_model(io.BytesIO(content), filename or 'model file')  # raises ModelFileError with the reason
+        super().set_file(io.BytesIO(content), filename=filename or DEFAULT_MODEL_NAME, **kwargs)
         metadata = model.metadata
         self.base.attributes.set_many(
             {
-                'sha256': file_sha256(path),
+                'sha256': hashlib.sha256(content).hexdigest(),
                 'class_names': list(metadata.class_names),
                 'space_groups': [list(groups) for groups in metadata.space_groups],
                 'fingerprint_parameters': metadata.fingerprint,
@@ -47,6 +56,18 @@ class SymclfModelData(orm.SinglefileData):
                 'training': metadata.training,
             }
         )
+
+    def store(self, *args, **kwargs):
+        """Store, after checking that the file is still the one whose sha256 was recorded."""
+        if not self.is_stored and self._content_sha256() != self.sha256:
+            raise ModelFileError(
+                'the model file was replaced after it was checked: its content does not match the recorded sha256'
+            )
+        return super().store(*args, **kwargs)
+
+    def _content_sha256(self) -> str:
+        with self.open(mode='rb') as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
 
     @classmethod
     def get_or_create(cls, file: str | Path | None = None) -> SymclfModelData:
@@ -82,15 +103,14 @@ class SymclfModelData(orm.SinglefileData):
 @functools.lru_cache(maxsize=8)
 def _load_cached(sha256: str, uuid: str) -> ClassifierModel:
     node = orm.load_node(uuid)
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / 'model.pt'
-        path.write_bytes(node.get_content(mode='rb'))
-        if file_sha256(path) != sha256:
-            raise ModelFileError(
-                f'model node {uuid} is corrupted or was swapped: its file content does not match the sha256 '
-                f'recorded when it was stored ({sha256[:12]}...)'
-            )
-        return load_model(path)
+    with node.open(mode='rb') as handle:
+        content = handle.read()
+    if hashlib.sha256(content).hexdigest() != sha256:
+        raise ModelFileError(
+            f'model node {uuid} is corrupted or was swapped: its file content does not match the sha256 '
+            f'recorded when it was stored ({sha256[:12]}...)'
+        )
+    return read_model(io.BytesIO(content), f'model node {uuid}')
 
 
 def fingerprint_array_data(fingerprint: np.ndarray, attributes: dict | None = None) -> orm.ArrayData:

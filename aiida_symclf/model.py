@@ -36,8 +36,10 @@ __all__ = [
     'ModelMetadata',
     'SymmetryCNN',
     'default_model_path',
+    'determine_device',
     'file_sha256',
     'load_model',
+    'read_model',
     'save_model',
     'tensors_sha256',
 ]
@@ -137,6 +139,11 @@ class ClassifierModel:
     def class_names(self) -> tuple[str, ...]:
         return self.metadata.class_names
 
+    @property
+    def device(self) -> torch.device:
+        """Where the network runs; inputs are moved there, results come back as numpy arrays."""
+        return next(self.network.parameters()).device
+
     def check_fingerprints(self, fingerprints: np.ndarray) -> None:
         """Raise ``ValueError`` if ``fingerprints`` is not (B, 3, H, W) with the model's H, W."""
         size = self.metadata.fingerprint_parameters.image_size
@@ -170,8 +177,9 @@ class ClassifierModel:
         with torch.no_grad(), torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
             for start in range(0, len(fingerprints), batch_size):
-                features = self.network.features(torch.from_numpy(fingerprints[start : start + batch_size]))
-                probabilities.append(torch.softmax(self.network.classifier(features), dim=1).double().numpy())
+                batch = torch.from_numpy(fingerprints[start : start + batch_size]).to(self.device)
+                features = self.network.features(batch)
+                probabilities.append(torch.softmax(self.network.classifier(features), dim=1).double().cpu().numpy())
                 uncertainties.append(self._mutual_information(features, mc_samples))
         if not probabilities:
             return np.zeros((0, len(self.class_names))), np.zeros(0)
@@ -189,7 +197,7 @@ class ClassifierModel:
         mean = probabilities.mean(dim=0)
         entropy = -(mean * torch.log(mean.clamp_min(1e-12))).sum(-1)
         expected = -(probabilities * torch.log(probabilities.clamp_min(1e-12))).sum(-1).mean(0)
-        return (entropy - expected).clamp_min(0.0).numpy()
+        return (entropy - expected).clamp_min(0.0).cpu().numpy()
 
 
 def default_model_path() -> Path:
@@ -229,40 +237,51 @@ def save_model(network: SymmetryCNN, metadata: ModelMetadata, path: Path | str) 
     torch.save(payload, path)
 
 
-def _read_payload(path: Path) -> dict[str, Any]:
-    """The checked dictionary of a model file: known format, tensors intact."""
+def determine_device(device: str | torch.device | None = None) -> torch.device:
+    """``device`` if given, else CUDA when available, else the CPU."""
+    if device is not None:
+        try:
+            return torch.device(device)
+        except RuntimeError as exception:
+            raise ValueError(f'unknown torch device {device!r}: {str(exception).split(":")[0]}') from None
+    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+
+
+def _read_payload(handle: Any, source: str) -> dict[str, Any]:
+    """The checked dictionary of a model file read from ``handle``: known format, tensors intact."""
     try:
-        payload = torch.load(path, map_location='cpu', weights_only=True)
+        payload = torch.load(handle, map_location='cpu', weights_only=True)
     except Exception as exception:  # torch raises several types for corrupt or unsafe files
         raise ModelFileError(
-            f'cannot read model file {path}: not a weights-only aiida-symclf model ({exception.__class__.__name__})'
+            f'cannot read model file {source}: not a weights-only aiida-symclf model ({exception.__class__.__name__})'
         ) from exception
     if not isinstance(payload, dict) or payload.get('format') not in (MODEL_FORMAT, *LEGACY_FORMATS):
-        raise ModelFileError(f'{path} is not an aiida-symclf model file (expected format {MODEL_FORMAT!r})')
+        raise ModelFileError(f'{source} is not an aiida-symclf model file (expected format {MODEL_FORMAT!r})')
     for key in ('state_dict', 'metadata'):
         if key not in payload:
-            raise ModelFileError(f'{path}: the model file has no {key!r}')
+            raise ModelFileError(f'{source}: the model file has no {key!r}')
     if not isinstance(payload['state_dict'], dict):
-        raise ModelFileError(f'{path}: state_dict is not a dictionary of tensors')
+        raise ModelFileError(f'{source}: state_dict is not a dictionary of tensors')
     if payload['format'] == MODEL_FORMAT:
         recorded = payload.get('tensors_sha256')
         if not isinstance(recorded, str):
-            raise ModelFileError(f'{path}: the model file records no tensor digest')
+            raise ModelFileError(f'{source}: the model file records no tensor digest')
         if tensors_sha256(payload['state_dict']) != recorded:
-            raise ModelFileError(f'{path} is corrupted: its tensors do not match the digest recorded in the file')
+            raise ModelFileError(f'{source} is corrupted: its tensors do not match the digest recorded in the file')
     return payload
 
 
-def load_model(path: Path | str | None = None) -> ClassifierModel:
-    """Load a model file (default: the shipped model) safely, with a clear error when it is wrong."""
-    path = Path(path) if path is not None else default_model_path()
-    if not path.is_file():
-        raise ModelFileError(f'model file not found: {path}')
-    payload = _read_payload(path)
+def read_model(handle: Any, source: str = 'model file', device: str | torch.device | None = 'cpu') -> ClassifierModel:
+    """Load a model from an open binary file (a path's handle, or a node's ``open('rb')``).
+
+    ``source`` names the file in error messages; ``device`` is where the network runs
+    (``None``: CUDA when available, see :func:`determine_device`).
+    """
+    payload = _read_payload(handle, source)
     metadata = ModelMetadata.from_json(payload['metadata'])
     if len(metadata.class_names) != len(metadata.space_groups):
         raise ModelFileError(
-            f'{path}: {len(metadata.class_names)} class names but {len(metadata.space_groups)} space-group lists'
+            f'{source}: {len(metadata.class_names)} class names but {len(metadata.space_groups)} space-group lists'
         )
     parameters = metadata.fingerprint_parameters
     try:
@@ -270,7 +289,16 @@ def load_model(path: Path | str | None = None) -> ClassifierModel:
         network.load_state_dict(payload['state_dict'])
     except (RuntimeError, KeyError, ValueError) as exception:
         raise ModelFileError(
-            f'{path}: weights do not match the network for {len(metadata.class_names)} classes at {parameters.image_size} px: {exception}'
+            f'{source}: weights do not match the network for {len(metadata.class_names)} classes at {parameters.image_size} px: {exception}'
         ) from exception
-    network.eval()
+    network.to(determine_device(device)).eval()
     return ClassifierModel(network=network, metadata=metadata)
+
+
+def load_model(path: Path | str | None = None, device: str | torch.device | None = 'cpu') -> ClassifierModel:
+    """Load a model file (default: the shipped model) safely, with a clear error when it is wrong."""
+    path = Path(path) if path is not None else default_model_path()
+    if not path.is_file():
+        raise ModelFileError(f'model file not found: {path}')
+    with open(path, 'rb') as handle:
+        return read_model(handle, str(path), device)

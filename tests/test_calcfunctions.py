@@ -177,23 +177,31 @@ def test_wrong_input_type_is_rejected_before_anything_is_stored(copper):
     assert orm.QueryBuilder().append(orm.ProcessNode).count() == before
 
 
-def test_swapped_model_content_gives_exit_code_203(copper, tmp_path):
-    """A model node whose file was replaced after its sha256 was recorded is refused, and says so."""
+def test_swapped_model_content_is_refused_when_stored(tmp_path):
+    """A model node whose file was replaced after it was checked cannot be stored: the sha256
+    recorded by ``set_file`` no longer matches (as aiida-pseudo's data types check in ``store``)."""
     import dataclasses
     import io
 
-    from aiida_symclf.model import load_model, save_model
+    from aiida_symclf.model import ModelFileError, load_model, save_model
 
-    # A model file of its own (another sha256), so that no other test can pick up this node.
     shipped = load_model()
     path = tmp_path / 'swapped.pt'
     save_model(shipped.network, dataclasses.replace(shipped.metadata, package_version='swap-test'), path)
     node = SymclfModelData(file=path)
     node.base.repository.put_object_from_filelike(io.BytesIO(b'not the model'), path.name)
-    node.store()
-    fingerprint = compute_fingerprint(structure=copper)
-    _, process = run_get_node(classify_fingerprint, fingerprint=fingerprint, model=node)
-    assert process.exit_status == 203 and 'corrupted or was swapped' in process.exit_message
+    with pytest.raises(ModelFileError, match='replaced after it was checked'):
+        node.store()
+    assert not node.is_stored
+
+
+def test_a_file_that_is_no_model_is_refused_by_the_node(tmp_path):
+    path = tmp_path / 'not-a-model.pt'
+    path.write_bytes(b'garbage')
+    from aiida_symclf.model import ModelFileError
+
+    with pytest.raises(ModelFileError, match='cannot read model file not-a-model.pt'):
+        SymclfModelData(file=path)
 
 
 def test_alloy_weights_are_refused_with_the_reason():

@@ -188,3 +188,16 @@ def test_training_is_deterministic_for_a_seed():
         assert torch.equal(tensor, second.state_dict()[name]), name
     assert metadata.training['n_training'] == 2 * 7 * 2
     assert metadata.training['command'].startswith('python -m aiida_symclf.train --seed 3')
+
+
+def test_device_is_chosen_or_given():
+    from aiida_symclf.model import determine_device
+
+    assert determine_device('cpu').type == 'cpu'
+    assert determine_device(None).type == ('cuda' if torch.cuda.is_available() else 'cpu')
+    with pytest.raises(ValueError, match="unknown torch device 'nonsense'"):
+        determine_device('nonsense')
+    model = load_model(device='cpu')
+    assert model.device.type == 'cpu'
+    probabilities, uncertainty = model.predict(np.zeros((2, 3, 64, 64), dtype=np.float32))
+    assert probabilities.shape == (2, 7) and uncertainty.shape == (2,)
