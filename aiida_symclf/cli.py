@@ -680,7 +680,7 @@ def _fingerprint_of(node: Any, model: Any):
     """The fingerprint ArrayData of ``node``: the node itself, or computed from a StructureData."""
     from aiida import orm
 
-    from .calcfunctions import compute_fingerprint
+    from .calculations.functions import compute_fingerprint
     from .data import FINGERPRINT_ARRAY
 
     if isinstance(node, orm.StructureData):
@@ -697,7 +697,7 @@ def _attention_from_node(identifier: str, model_path: Path | None, output: Path,
     """Attention maps of a stored node through the CalcFunctions (provenance kept); the maps node."""
     from aiida import orm
 
-    from .calcfunctions import compute_attention_maps
+    from .calculations.functions import compute_attention_maps
     from .data import SymclfModelData
 
     node = _load_node(identifier)

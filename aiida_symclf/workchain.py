@@ -21,7 +21,7 @@ from aiida import orm
 from aiida.common.links import LinkType
 from aiida.engine import ExitCode, WorkChain, if_
 
-from .calcfunctions import (
+from .calculations.functions import (
     classify_batch,
     classify_fingerprints,
     collect_results,

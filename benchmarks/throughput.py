@@ -324,9 +324,9 @@ def profile_workchain(atoms: list, model_path: Path, compact: bool, path: str) -
         'node store': cumulative('orm/nodes/node.py', '(store)'),
         'process outputs: update_outputs': cumulative('processes/process.py', '(update_outputs)'),
         'extras on inputs: _set_extras': cumulative('workchain.py', '(_set_extras)'),
-        'fingerprints: _fingerprint_nodes': cumulative('calcfunctions.py', '(_fingerprint_nodes)'),
-        'network: _classify': cumulative('calcfunctions.py', '(_classify)'),
-        'compact mode: classify_batch': cumulative('calcfunctions.py', '(classify_batch)'),
+        'fingerprints: fingerprint_nodes': cumulative('fingerprinting.py', '(fingerprint_nodes)'),
+        'network: classify_nodes': cumulative('classifying.py', '(classify_nodes)'),
+        'compact mode: classify_batch': cumulative('classify_batch.py', '(classify_batch)'),
     }
     text = io.StringIO()
     pstats.Stats(profiler, stream=text).sort_stats('tottime').print_stats(12)

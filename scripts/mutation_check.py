@@ -41,7 +41,7 @@ class Mutation:
 MUTATIONS = (
     Mutation(
         'robustness counts any labelled replica as the same label',
-        'aiida_symclf/calcfunctions.py',
+        'aiida_symclf/calculations/functions/results.py',
         'sum(other == label for other in level)',
         'sum(other is not None for other in level)',
         ('tests/test_workchain.py',),
@@ -104,9 +104,9 @@ MUTATIONS = (
     ),
     Mutation(
         "replicas perturb the prepared block instead of the user's supercell",
-        'aiida_symclf/calcfunctions.py',
+        'aiida_symclf/calculations/functions/replicas.py',
         'supercell = atoms.repeat(replication_for(atoms, parameters.target_atoms))',
-        'supercell = prepare_block(atoms, parameters)',
+        "supercell = __import__('aiida_symclf.fingerprint', fromlist=['prepare_block']).prepare_block(atoms, parameters)",
         ('tests/test_workchain.py', 'tests/test_calcfunctions.py'),
     ),
 )
@@ -134,8 +134,6 @@ def run(mutation: Mutation) -> dict[str, object]:
         if text.count(mutation.old) != 1:
             return {'name': mutation.name, 'result': 'not applied (text not found once)'}
         path.write_text(text.replace(mutation.old, mutation.new))
-        if mutation.new.startswith('supercell = prepare_block'):
-            path.write_text(path.read_text().replace('replication_for\n', 'replication_for, prepare_block\n', 1))
         env = dict(os.environ, PYTHONPATH=str(copy), MPLBACKEND='Agg')
         start = time.perf_counter()
         command = [

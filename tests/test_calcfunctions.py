@@ -9,7 +9,7 @@ from aiida.engine import run_get_node
 from ase import Atoms
 from ase.build import bulk
 
-from aiida_symclf.calcfunctions import (
+from aiida_symclf.calculations.functions import (
     classify_fingerprint,
     classify_fingerprints,
     compute_attention_maps,

@@ -60,17 +60,18 @@ def test_overlapping_atoms(compact, perturb):
 
 def test_classify_step(monkeypatch):
     """A fingerprint the model cannot use (here: made unusable on purpose) fails alone."""
-    import aiida_symclf.calcfunctions as calcfunctions
+    import aiida_symclf.calculations.functions.classifying as classifying
+    from aiida_symclf.calculations.functions.exit_codes import StepError
 
-    original = calcfunctions.check_model_matches
+    original = classifying.check_model_matches
 
     def refuse_w(model, node):
         structure = orm.load_node(node.base.attributes.get('structure_uuid'))
         if 'W' in structure.get_formula():
-            raise calcfunctions._StepError('ERROR_MODEL_MISMATCH', 'deliberately refused')
+            raise StepError('ERROR_MODEL_MISMATCH', 'deliberately refused')
         return original(model, node)
 
-    monkeypatch.setattr(calcfunctions, 'check_model_matches', refuse_w)
+    monkeypatch.setattr(classifying, 'check_model_matches', refuse_w)
     node, results = run(compact=False, perturb=False)
     check(node, results, 'deliberately refused', 'classify_fingerprints')
 

@@ -286,7 +286,7 @@ def test_a_failed_step_ends_with_its_own_exit_code():
 def test_exit_codes_follow_aiida_conventions_and_match_the_calcfunctions():
     """200-299 invalid input, 300-399 critical errors, 400+ the WorkChain's own; every CalcFunction
     code is declared by the WorkChain under the same name, number and message."""
-    from aiida_symclf.calcfunctions import EXIT_CODES
+    from aiida_symclf.calculations.functions import EXIT_CODES
 
     declared = {
         name: (code.status, code.message) for name, code in SymmetryClassificationWorkChain.spec().exit_codes.items()

@@ -1,0 +1,1 @@
+"""Process functions of the plugin (``functions``), in the layout of aiida-quantumespresso."""

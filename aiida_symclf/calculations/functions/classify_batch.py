@@ -1,0 +1,78 @@
+"""The ``classify_batch`` CalcFunction (entry point ``symclf.classify_batch``)."""
+
+from __future__ import annotations
+
+import numpy as np
+from aiida import orm
+from aiida.engine import calcfunction
+
+from ...data import SymclfModelData, fingerprint_array_data
+from .classifying import records_of
+from .exit_codes import with_exit_codes
+from .fingerprinting import fingerprint_atoms
+from .inputs import (
+    loaded_model,
+    parse_fingerprint_parameters,
+    parse_levels,
+    valid_atoms,
+)
+from .replicas import perturbed_key, replica_structures
+from .results import robustness, summary
+
+
+@calcfunction
+@with_exit_codes
+def classify_batch(
+    model: SymclfModelData, fingerprint_parameters: orm.Dict, perturbations: orm.List, **structures: orm.StructureData
+):
+    """Perturb, fingerprint and classify a batch, storing three nodes whatever its size.
+
+    The WorkChain's compact mode (``store_per_structure=False``), for 10^4 structures and more:
+    per-structure StructureData/ArrayData/Dict nodes are what dominates the cost of the normal
+    mode. Perturbed replicas are not stored (they are reproducible from the inputs: same seeds
+    as :func:`perturb_structures`). Outputs: ``results`` (Dict, key -> the same result as the
+    linked mode's ``results.<key>``), ``fingerprints`` (ArrayData: ``fingerprints``
+    (N, 3, H, W) uint8 with ``scale``, ``probabilities`` (N, C); attribute ``keys``) and
+    ``summary`` (Dict).
+    """
+    parameters = parse_fingerprint_parameters(fingerprint_parameters)
+    levels = parse_levels(perturbations)
+    classifier = loaded_model(model)
+    failures: dict[str, str] = {}
+    atoms = valid_atoms(structures, failures)
+    images, lattices, more_failures = fingerprint_atoms(atoms, parameters)
+    failures.update(more_failures)
+    replicas, _ = replica_structures({key: atoms[key] for key in images}, levels, parameters)
+    replica_images, replica_lattices, _ = fingerprint_atoms(replicas, parameters)
+    records = records_of(classifier, images, lattices)
+    replica_records = records_of(classifier, replica_images, replica_lattices)
+    level_dicts = [level.to_dict() for level in levels]
+    results = {}
+    for key, record in records.items():
+        per_level = [
+            [replica_records.get(perturbed_key(key, level, replica), {}).get('label') for replica in range(count)]
+            for level, count in enumerate(level.replicas for level in levels)
+        ]
+        results[key] = {
+            'status': 'classified',
+            **record,
+            'model_sha256': model.sha256,
+            'structure_uuid': structures[key].uuid,
+            'robustness': [
+                {**level, 'fraction_same_label': fraction}
+                for level, fraction in zip(level_dicts, robustness(record['label'], per_level), strict=True)
+            ],
+        }
+    results.update({key: {'status': 'failed', 'reason': reason} for key, reason in failures.items()})
+    size = parameters.image_size
+    stacked = np.stack(list(images.values())) if images else np.zeros((0, 3, size, size), dtype=np.float32)
+    fingerprints = fingerprint_array_data(stacked, {'parameters': parameters.to_dict(), 'keys': list(images)})
+    fingerprints.set_array(
+        'probabilities',
+        np.array([list(records[k]['probabilities'].values()) for k in images]).reshape(len(images), -1),
+    )
+    return {
+        'results': orm.Dict(results),
+        'fingerprints': fingerprints,
+        'summary': orm.Dict(summary(results, level_dicts)),
+    }

@@ -1,0 +1,22 @@
+"""The ``compute_fingerprint`` CalcFunction (entry point ``symclf.compute_fingerprint``)."""
+
+from __future__ import annotations
+
+from aiida import orm
+from aiida.engine import calcfunction
+
+from .exit_codes import StepError, with_exit_codes
+from .fingerprinting import fingerprint_nodes
+from .inputs import (
+    parse_fingerprint_parameters,
+)
+
+
+@calcfunction
+@with_exit_codes
+def compute_fingerprint(structure: orm.StructureData, parameters: orm.Dict | None = None) -> orm.ArrayData:
+    """Diffraction fingerprint of ``structure`` (array ``fingerprint``, (3, H, W) uint8, see attributes)."""
+    nodes, failures = fingerprint_nodes({'structure': structure}, parse_fingerprint_parameters(parameters))
+    if failures:
+        raise StepError('ERROR_INVALID_STRUCTURE', failures['structure'])
+    return nodes['structure']
