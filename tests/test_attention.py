@@ -296,7 +296,7 @@ def test_figure_colours_agree_and_the_dominant_panel_is_readable(perfect_maps):
 def test_attention_defaults_are_one_definition():
     """The CLI's defaults are AttentionParameters' (the CLI does not import torch to read them)."""
     from aiida_symclf.attention import AttentionParameters
-    from aiida_symclf.cli import _ATTENTION_DEFAULTS
+    from aiida_symclf.cli.cmd_attention import ATTENTION_DEFAULTS as _ATTENTION_DEFAULTS
 
     assert (_ATTENTION_DEFAULTS.layer, _ATTENTION_DEFAULTS.top_k) == (
         AttentionParameters().layer,

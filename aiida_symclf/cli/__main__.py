@@ -1,0 +1,5 @@
+"""``python -m aiida_symclf.cli``: the ``aiida-symclf`` command."""
+
+from .root import cli
+
+cli()

@@ -1,0 +1,253 @@
+"""``classify``: classify structure files through the WorkChain, or with library calls."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import InputError, format_table, friendly_errors, one_line, report_errors
+from .inputs import InputStructure, read_structures
+from .interrupts import run_interruptibly
+from .params.options import FORMAT, JSON, MODEL, profile_options
+from .profiles import activate_profile
+
+
+def classify_library(
+    structures: Sequence[InputStructure], model_path: Path | None, progress: bool = False, device: str | None = None
+) -> tuple[dict[str, dict], list[InputError]]:
+    """Classify with plain library calls (nothing stored): name -> result, and failures.
+
+    ``device``: where the diffraction and the network run (default: CUDA when available).
+    """
+    from ..classification import classify_structures
+    from ..model import file_sha256, load_model
+
+    model = load_model(model_path, device=device)
+    sha256 = file_sha256(model_path) if model_path is not None else _default_model_sha256()
+    records, reasons = classify_structures([item.atoms for item in structures], model, progress=progress)
+    results, errors = {}, []
+    for item, record, reason in zip(structures, records, reasons, strict=True):
+        if record is None:
+            errors.append(InputError(item.name, reason or 'not classified'))
+        else:
+            results[item.name] = {**record, 'model_sha256': sha256}
+    return results, errors
+
+
+def _default_model_sha256() -> str:
+    from ..model import default_model_path, file_sha256
+
+    return file_sha256(default_model_path())
+
+
+def _structure_node(item: InputStructure):
+    """Unstored StructureData of ``item``, labelled with its file name so queries can show it."""
+    from aiida import orm
+
+    node = orm.StructureData(ase=item.atoms)
+    node.label = item.name[-255:]
+    node.description = f'read from {item.path}' + (f', frame {item.frame}' if item.frame is not None else '')
+    return node
+
+
+def _terminal_handlers(logger: logging.Logger) -> list[logging.Handler]:
+    """Handlers of ``logger`` that print to the terminal: aiida's ``console`` one, or verdi's ``CliHandler``."""
+    from aiida.cmdline.utils.log import CliHandler
+
+    return [
+        handler
+        for handler in logger.handlers
+        if isinstance(handler, CliHandler)
+        or (isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler))
+    ]
+
+
+@contextlib.contextmanager
+def quiet_process_reports(quiet: bool = True) -> Iterator[None]:
+    """Keep AiiDA's process reports off the terminal (they are still stored: ``verdi process report``).
+
+    Only the terminal handlers of the ``aiida`` logger are raised to WARNING, for the duration of
+    the block; the log file and the database log handler are untouched.
+    """
+    handlers = _terminal_handlers(logging.getLogger('aiida')) if quiet else []
+    levels = [handler.level for handler in handlers]
+    for handler in handlers:
+        handler.setLevel(max(handler.level, logging.WARNING))
+    try:
+        yield
+    finally:
+        for handler, level in zip(handlers, levels, strict=True):
+            handler.setLevel(level)
+
+
+def classify_workchain(
+    structures: Sequence[InputStructure], model_path: Path | None, verbose: bool = False
+) -> tuple[dict[str, dict], list[InputError], Any]:
+    """Classify through :class:`SymmetryClassificationWorkChain` in the loaded profile.
+
+    Returns name -> result (with the structure's ``pk``), failures, and the WorkChain node.
+    The process reports are printed only if ``verbose``.
+    """
+    from ..data import SymclfModelData
+    from ..workchain import SymmetryClassificationWorkChain
+
+    model = SymclfModelData.get_or_create(model_path)
+    nodes = {f'structure_{index}': _structure_node(item) for index, item in enumerate(structures)}
+    names = {key: item.name for key, item in zip(nodes, structures, strict=True)}
+    with quiet_process_reports(not verbose):
+        process = run_interruptibly(SymmetryClassificationWorkChain, structures=nodes, model=model)
+    if process.is_excepted:
+        raise click.ClickException(f'{process.process_label}<{process.pk}> excepted: {one_line(process.exception)}')
+    outputs = process.outputs.results if 'results' in process.outputs else {}
+    results, errors = {}, []
+    for key, name in names.items():
+        if key not in outputs:
+            errors.append(InputError(name, process.exit_message or 'not classified'))
+            continue
+        result = outputs[key].get_dict()
+        if result.get('status') != 'classified':
+            errors.append(InputError(name, result.get('reason', 'not classified')))
+            continue
+        results[name] = {**result, 'pk': nodes[key].pk}
+    return results, errors, process
+
+
+def spglib_summary(atoms: Any) -> dict[str, dict[str, Any]]:
+    """spglib's space group and class at the loose and the tight tolerance."""
+    from ..symmetry import spglib_labels
+
+    return {
+        name: {k: v for k, v in value.items() if k in ('space_group', 'class')}
+        for name, value in spglib_labels(atoms).items()
+    }
+
+
+def _spglib_cell(entry: dict[str, Any]) -> str:
+    """``fcc (225)``; ``- (12)`` for a space group of no class; ``none`` when spglib finds nothing."""
+    if entry['space_group'] is None:
+        return 'none'
+    return f'{entry["class"] or "-"} ({entry["space_group"]})'
+
+
+def _classify_rows(
+    structures: Sequence[InputStructure], results: dict[str, dict], compare_spglib: bool
+) -> list[dict[str, Any]]:
+    """One JSON-ready record per classified structure, in input order."""
+    from ..classification import RESULT_FIELDS
+
+    rows = []
+    for item in structures:
+        if item.name not in results:
+            continue
+        result = results[item.name]
+        rows.append(
+            {
+                'file': item.name,
+                **{name: result.get(name) for name in RESULT_FIELDS if name not in ('structure_uuid',)},
+                'spglib': spglib_summary(item.atoms) if compare_spglib else None,
+                'pk': result.get('pk'),
+            }
+        )
+    return rows
+
+
+def _print_classify_table(rows: Sequence[dict[str, Any]]) -> None:
+    headers = ['file', 'class', 'space group(s)', 'network (prob.)', 'uncertainty', 'lattice']
+    with_spglib = any(row['spglib'] is not None for row in rows)
+    with_pk = any(row['pk'] is not None for row in rows)
+    table = []
+    for row in rows:
+        lattice = row.get('lattice') or {}
+        cells = [
+            row['file'],
+            row['label'],
+            ', '.join(map(str, row['space_groups'])) or '-',
+            f'{row.get("network_label", row["label"])} ({row["probability"]:.3f})',
+            '-' if row.get('uncertainty') is None else f'{row["uncertainty"]:.3f}',
+            f'{lattice["bravais"]} x{lattice["atoms_per_lattice_point"]:g}' if lattice else '-',
+        ]
+        if with_spglib:
+            cells += [_spglib_cell(row['spglib']['loose']), _spglib_cell(row['spglib']['tight'])]
+        table.append(cells + ([str(row['pk'])] if with_pk else []))
+    headers += (['spglib loose', 'spglib tight'] if with_spglib else []) + (['pk'] if with_pk else [])
+    click.echo(format_table(table, headers))
+    reasons = [(row['file'], row['unknown_reason']) for row in rows if row.get('unknown_reason')]
+    for name, reason in reasons:
+        click.echo(f'{name}: unknown: {reason}')
+
+
+@click.command('classify')
+@click.argument('files', nargs=-1, required=True, type=click.Path(path_type=Path))
+@FORMAT()
+@MODEL()
+@JSON()
+@click.option('--library', '--no-store', 'library', is_flag=True,
+              help='Classify with plain library calls: no database, no profile, nothing stored.')  # fmt: skip
+@click.option('--compare-spglib/--no-compare-spglib', default=None,
+              help='Add spglib\'s answer at a loose and a tight tolerance. Default: on for the table, off for '
+              '--json (spglib on perturbed ~250-atom supercells costs more than the classification).')  # fmt: skip
+@click.option('--device', default=None, metavar='DEVICE',
+              help='torch device for --library, e.g. cpu or cuda (default: CUDA when available, else the CPU).')  # fmt: skip
+@click.option('--progress/--no-progress', default=None,
+              help='Progress bar on stderr for --library (default: when stderr is a terminal); the WorkChain '
+              'reports its progress in `verdi process report` (and on the terminal with --verbose).')  # fmt: skip
+@click.option('-v', '--verbose', is_flag=True, help="Show the WorkChain's process reports.")
+@profile_options
+@friendly_errors
+def classify_command(
+    files: tuple[Path, ...], file_format: str | None, model_path: Path | None, as_json: bool, library: bool,
+    compare_spglib: bool | None, device: str | None, progress: bool | None, verbose: bool, profile_name: str | None,
+    yes: bool,
+) -> None:  # fmt: skip
+    """Classify the crystal structures read from FILES.
+
+    FILES may be in any format ase reads (CIF, POSCAR, extxyz, ...). By default the structures are stored and classified by the SymmetryClassificationWorkChain,
+    so that `aiida-symclf query` finds them later. The table shows the class (`unknown` when the
+    structure is none of the classes, with the reason below the table), the space groups it
+    covers, the network's own answer and probability, its uncertainty (MC-dropout mutual
+    information), the Bravais lattice found from the Bragg peaks with the atoms per lattice
+    point, and (--compare-spglib) spglib's answer at a loose (0.1 A, 5 deg) and a tight
+    (1e-4 A, 1 deg) tolerance: `class (space group)`, `-` for a space group of no class.
+    A file that holds several structures gives one row per frame (`file@frame`).
+
+    Files that cannot be read or are not periodic crystals are reported one line each on
+    stderr; the others are still classified, and the exit status is then 1.
+    """
+    structures, errors = read_structures(files, file_format)
+    report_errors(errors)  # at once: reading all files may take a while
+    results: dict[str, dict] = {}
+    failures: list[InputError] = []
+    process = profile = None
+    if structures and library:
+        show = progress if progress is not None else sys.stderr.isatty()
+        results, failures = classify_library(structures, model_path, progress=show, device=device)
+    elif structures:
+        profile = activate_profile(profile_name, yes)
+        results, failures, process = classify_workchain(structures, model_path, verbose)
+    report_errors(failures)
+    errors += failures
+    rows = _classify_rows(structures, results, compare_spglib if compare_spglib is not None else not as_json)
+    if as_json:
+        payload = {
+            'profile': profile.name if profile is not None else None,
+            'workchain': process.pk if process is not None else None,
+            'results': rows,
+            'errors': [dataclasses.asdict(error) for error in errors],
+        }
+        click.echo(json.dumps(payload, indent=2))
+    elif rows:
+        _print_classify_table(rows)
+        if process is not None:
+            click.echo(
+                f'\n{process.process_label}<{process.pk}> in profile {profile.name!r}; find results later with `aiida-symclf query`.'
+            )
+    if errors:
+        raise click.exceptions.Exit(1)

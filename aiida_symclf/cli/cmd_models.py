@@ -1,0 +1,47 @@
+"""``models``: the classifier models stored in the profile."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .errors import format_table, friendly_errors
+from .params.options import JSON, profile_options
+from .profiles import activate_profile
+
+
+@click.command('models')
+@JSON()
+@profile_options
+@friendly_errors
+def models_command(as_json: bool, profile_name: str | None, yes: bool) -> None:
+    """List the classifier models stored in the profile.
+
+    These are the SymclfModelData nodes: pk, sha256, file name, classes and the validation
+    accuracy recorded at training time.
+    """
+    from ..query import stored_models
+
+    activate_profile(profile_name, yes, create=False)
+    rows = [
+        {
+            'pk': node.pk,
+            'sha256': node.sha256,
+            'filename': node.filename,
+            'classes': node.class_names,
+            'validation_accuracy': (node.base.attributes.get('training') or {}).get('validation_accuracy'),
+        }
+        for node in stored_models()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    elif rows:
+        table = [
+            [r['pk'], r['sha256'][:12], r['filename'], ', '.join(r['classes']),
+             '-' if r['validation_accuracy'] is None else f'{r["validation_accuracy"]:.4f}']
+            for r in rows
+        ]  # fmt: skip
+        click.echo(format_table(table, ['pk', 'sha256', 'file', 'classes', 'validation accuracy']))
+    else:
+        click.echo('no model stored yet (classify something first)', err=True)

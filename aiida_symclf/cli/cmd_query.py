@@ -1,0 +1,57 @@
+"""``query``: stored structures by class, probability and model."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .errors import format_table, friendly_errors
+from .params.options import JSON, profile_options
+from .profiles import activate_profile
+
+
+@click.command('query')
+@click.option('-l', '--label', default=None, help='Class label, e.g. fcc, bcc, hcp/rh (default: any).')
+@click.option(
+    '--min-probability', type=click.FloatRange(0, 1), default=0.0, show_default=True, help='Lowest probability.'
+)
+@click.option('--model-sha256', default=None, help='Only results of the model with this sha256.')
+@JSON()
+@profile_options
+@friendly_errors
+def query_command(
+    label: str | None,
+    min_probability: float,
+    model_sha256: str | None,
+    as_json: bool,
+    profile_name: str | None,
+    yes: bool,
+) -> None:
+    """List stored structures by class and probability.
+
+    Shows the structures classified as LABEL with at least MIN_PROBABILITY.
+    Uses the extras that the WorkChain sets on every structure it classified
+    (aiida_symclf.query.classified_structures).
+    """
+    from ..query import classified_structures
+    from ..workchain import EXTRA_PREFIX
+
+    activate_profile(profile_name, yes, create=False)
+    rows = [
+        {
+            'pk': node.pk,
+            'name': node.label,
+            'formula': node.get_formula(),
+            'label': node.base.extras.get(f'{EXTRA_PREFIX}label'),
+            'probability': node.base.extras.get(f'{EXTRA_PREFIX}probability'),
+        }
+        for node in classified_structures(label, min_probability, model_sha256)
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    elif rows:
+        table = [[r['pk'], r['name'], r['formula'], r['label'], f'{r["probability"]:.3f}'] for r in rows]
+        click.echo(format_table(table, ['pk', 'name', 'formula', 'label', 'probability']))
+    else:
+        click.echo('no classified structure matches', err=True)

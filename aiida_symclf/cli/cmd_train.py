@@ -1,0 +1,76 @@
+"""``train``: train a model with ``python -m aiida_symclf.train`` and optionally store it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .errors import friendly_errors
+from .params.options import profile_options
+from .profiles import activate_profile
+
+
+def _check_levels(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """Validate ``--levels`` with :meth:`aiida_symclf.perturb.PerturbationLevel.parse_list`."""
+    from ..perturb import PerturbationLevel
+
+    if value is None:
+        return None
+    try:
+        PerturbationLevel.parse_list(value)
+    except ValueError as exception:
+        raise click.BadParameter(str(exception)) from None
+    return value
+
+
+@click.command('train')
+@click.option('-o', '--output', type=click.Path(path_type=Path, dir_okay=False), default=Path('symclf-model.pt'),
+              show_default=True, help='Model file to write.')  # fmt: skip
+@click.option('--seed', type=int, default=0, show_default=True, help='Seed of data generation and training.')
+@click.option(
+    '--n-per-class',
+    type=click.IntRange(min=1),
+    default=None,
+    help='Training prototypes per class (default: as train.py).',
+)
+@click.option('--epochs', type=click.IntRange(min=1), default=None, help='Training epochs (default: as train.py).')
+@click.option('--levels', default=None, callback=_check_levels,
+              help="PerturbationLevel levels 'delta:eta,...' or 'pristine' (the paper's protocol); default: as train.py.")  # fmt: skip
+@click.option(
+    '--cache-dir',
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help='Cache generated fingerprints here.',
+)
+@click.option('--store', is_flag=True, help='Also store the model in the profile as a SymclfModelData node.')
+@profile_options
+@friendly_errors
+def train_command(
+    output: Path, seed: int, n_per_class: int | None, epochs: int | None, levels: str | None, cache_dir: Path | None,
+    store: bool, profile_name: str | None, yes: bool,
+) -> None:  # fmt: skip
+    """Train a classifier and write a model file.
+
+    Wraps `python -m aiida_symclf.train`, with the same options. With the defaults this reproduces the shipped model (about 10 minutes on 2 CPU cores).
+    """
+    from ..train import main as train_main
+
+    argv = ['--output', str(output), '--seed', str(seed)]
+    for flag, value in (
+        ('--n-per-class', n_per_class),
+        ('--epochs', epochs),
+        ('--levels', levels),
+        ('--cache-dir', cache_dir),
+    ):
+        if value is not None:
+            argv += [flag, str(value)]
+    status = train_main(argv)
+    if status:
+        raise click.exceptions.Exit(status)
+    if store:
+        from ..data import SymclfModelData
+
+        activate_profile(profile_name, yes)
+        node = SymclfModelData.get_or_create(output)
+        click.echo(f'stored as SymclfModelData<{node.pk}> (sha256 {node.sha256[:12]})')

@@ -1,0 +1,1 @@
+"""Parameters (options) of the command line."""
