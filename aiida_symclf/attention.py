@@ -41,6 +41,7 @@ import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
 from .model import ClassifierModel
+from .parameters import from_known_keys
 
 __all__ = [
     'NO_CLASS',
@@ -79,12 +80,7 @@ class AttentionParameters:
     @classmethod
     def from_dict(cls, values: dict | None) -> AttentionParameters:
         """From a (possibly partial) dictionary; unknown keys are an error."""
-        values = dict(values or {})
-        known = {field.name for field in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f'unknown attention parameters: {", ".join(unknown)}; known: {", ".join(sorted(known))}')
-        return cls(**values)
+        return from_known_keys(cls, values, 'attention parameters')
 
     def to_dict(self) -> dict[str, int]:
         return dataclasses.asdict(self)

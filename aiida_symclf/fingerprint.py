@@ -42,6 +42,7 @@ import torch
 from ase import Atoms
 
 from .lattice import BraggLattice
+from .parameters import from_known_keys
 
 __all__ = [
     'CHANNEL_AXES',
@@ -134,11 +135,7 @@ class FingerprintParameters:
         if legacy:
             for key in LEGACY_KEYS:
                 values.pop(key, None)
-        known = {field.name for field in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f'unknown fingerprint parameters: {", ".join(unknown)}; known: {", ".join(sorted(known))}')
-        return cls(**values)
+        return from_known_keys(cls, values, 'fingerprint parameters')
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -22,6 +22,7 @@ import numpy as np
 from ase import Atoms
 
 from .fingerprint import nearest_neighbour_distance
+from .parameters import from_known_keys
 
 __all__ = ['PerturbationLevel', 'displace_atoms', 'format_levels', 'perturb_atoms', 'remove_atoms']
 
@@ -58,13 +59,7 @@ class PerturbationLevel:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> PerturbationLevel:
         """From a dictionary with the field names as keys; unknown keys are an error."""
-        if not isinstance(values, dict):
-            raise ValueError(f'a perturbation level must be a dictionary, got {values!r}')
-        known = {field.name for field in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f'unknown perturbation keys: {", ".join(unknown)}; known: {", ".join(sorted(known))}')
-        return cls(**values)
+        return from_known_keys(cls, values, 'perturbation keys')
 
     @classmethod
     def parse_list(cls, text: str) -> tuple[PerturbationLevel, ...]:

@@ -247,9 +247,7 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         )
         if not node.is_finished_ok:
             return self._step_failed(node)
-        if 'failures' in outputs:
-            self.ctx.failures.update(outputs.pop('failures').get_dict())
-        self.ctx.perturbed = outputs
+        self.ctx.perturbed = self._without_failures(outputs)
         levels = len(self.ctx.levels)
         self.report(f'made {len(outputs)} perturbed structures at {levels} level{"s" if levels != 1 else ""}')
 
@@ -270,10 +268,7 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         )
         if not node.is_finished_ok:
             return self._step_failed(node)
-        if 'failures' in fingerprints:
-            failures = fingerprints.pop('failures').get_dict()
-            self.ctx.failures.update({k: v for k, v in failures.items() if k in self.ctx.structures})
-        self.ctx.fingerprints = fingerprints
+        self.ctx.fingerprints = self._without_failures(fingerprints)
         self.report(f'computed {len(self.ctx.fingerprints)} fingerprints')
 
     def classify(self):
@@ -285,10 +280,7 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         )
         if not node.is_finished_ok:
             return self._step_failed(node)
-        if 'failures' in outputs:
-            failures = outputs.pop('failures').get_dict()
-            self.ctx.failures.update({k: v for k, v in failures.items() if k in self.ctx.structures})
-        self.ctx.classifications = outputs
+        self.ctx.classifications = self._without_failures(outputs)
 
     def attention(self):
         """Attention maps per classified input structure; one that fails becomes that structure's failure."""
@@ -381,6 +373,14 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
                     f'{EXTRA_PREFIX}result_uuid': result_uuid if isinstance(result_uuid, str) else result_uuid[key],
                 }
             )
+
+    def _without_failures(self, outputs: dict[str, Any]) -> dict[str, Any]:
+        """A batched step's outputs without its ``failures`` Dict, whose input structures' reasons are recorded."""
+        outputs = dict(outputs)
+        if 'failures' in outputs:
+            failures = outputs.pop('failures').get_dict()
+            self.ctx.failures.update({k: v for k, v in failures.items() if k in self.ctx.structures})
+        return outputs
 
     def _step_failed(self, node: orm.CalcFunctionNode) -> ExitCode:
         """Exit with the failed step's own exit code (the CalcFunctions' codes are also this WorkChain's)."""
