@@ -26,7 +26,7 @@ from ase.build import bulk
 from ase.spacegroup import crystal
 from scipy.spatial.transform import Rotation
 
-from .fingerprint import FingerprintParameters, diffraction_fingerprints, prepare_block
+from .fingerprint import FingerprintParameters, diffraction_fingerprints, replication_for
 from .perturb import PerturbationLevel, perturb_atoms
 
 __all__ = [
@@ -187,13 +187,34 @@ def generate_structures(n_per_class: int, seed: int) -> tuple[list[Atoms], np.nd
     return structures, np.array(labels, dtype=np.int64)
 
 
+def standardised_prototype(atoms: Atoms) -> Atoms:
+    """spglib's conventional standard cell of a generated, *pristine* prototype (0.1 A, 5 degrees).
+
+    Used only to build training and paper-benchmark blocks from generated prototypes, exactly as
+    the shipped model's training data were built (so ``python -m aiida_symclf.train`` reproduces
+    the data hash recorded in the model file). On pristine prototypes spglib always succeeds;
+    users' structures never take this path (see :func:`aiida_symclf.fingerprint.prepare`).
+    """
+    import spglib
+
+    cell = (np.asarray(atoms.cell), atoms.get_scaled_positions(), atoms.get_atomic_numbers())
+    standard = spglib.standardize_cell(cell, to_primitive=False, no_idealize=False, symprec=0.1, angle_tolerance=5.0)
+    if standard is None:
+        raise ValueError('spglib found no symmetry for a generated prototype')
+    lattice, scaled_positions, numbers = standard
+    return Atoms(numbers=numbers, cell=lattice, scaled_positions=scaled_positions, pbc=True)
+
+
 def defective_blocks(
     structures: Sequence[Atoms], perturbation: PerturbationLevel, parameters: FingerprintParameters
 ) -> list[Atoms]:
-    """Standardised, replicated blocks with ``perturbation`` applied (seed offset per structure)."""
+    """Standardised, replicated blocks with ``perturbation`` applied after (seed offset per structure):
+    the paper's protocol for generated prototypes."""
     blocks = []
     for index, atoms in enumerate(structures):
-        block = prepare_block(atoms, parameters)
+        standard = standardised_prototype(atoms)
+        block = standard.repeat(replication_for(standard, parameters.target_atoms))
+        block.pbc = True
         level = dataclasses.replace(perturbation, seed=perturbation.seed + index)
         blocks.append(perturb_atoms(block, level))
     return blocks
