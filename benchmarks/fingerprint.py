@@ -8,7 +8,8 @@ Measures fingerprints per second of ~250-atom blocks at 64 x 64 pixels, for seve
 - ``blocks``: :func:`aiida_symclf.fingerprint.diffraction_fingerprints` on prepared blocks with
   ``standardize=False`` (the WorkChain path: scaling, nearest neighbours and diffraction);
 - ``full``: the same function on randomly rotated conventional cells with the default
-  parameters (spglib standardisation, replication, scaling, diffraction);
+  parameters (lattice from the Bragg peaks, block in the conventional frame, scaling, diffraction;
+  the figures in ``results/fingerprint.json`` were measured before, with spglib standardisation);
 - ``reference``: a plain-torch version of the same formula, ``I(q) = |sum_j exp(-i q . r_j)|^2``
   on every pixel of the 64 x 64 grid with the exact Ewald ``q_z`` (one complex exponential per
   pixel and atom), on the same clusters as ``kernel``.
