@@ -6,7 +6,7 @@ Measures fingerprints per second of ~250-atom blocks at 64 x 64 pixels, for seve
 - ``kernel``: :func:`aiida_symclf.fingerprint.fingerprints_from_clusters` on clusters that are
   already scaled and centred (the diffraction alone);
 - ``blocks``: :func:`aiida_symclf.fingerprint.diffraction_fingerprints` on prepared blocks with
-  ``standardize=False`` (the WorkChain path: scaling, nearest neighbours and diffraction);
+  ``standardize=False`` (blocks already in the conventional frame: scaling, nearest neighbours, diffraction);
 - ``full``: the same function on randomly rotated conventional cells with the default
   parameters (lattice from the Bragg peaks, block in the conventional frame, scaling, diffraction;
   the figures in ``results/fingerprint.json`` were measured before, with spglib standardisation);
