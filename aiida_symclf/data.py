@@ -15,8 +15,8 @@ from .model import DEFAULT_MODEL_NAME, ClassifierModel, ModelFileError, default_
 
 __all__ = [
     'FINGERPRINT_ARRAY',
+    'FingerprintData',
     'SymclfModelData',
-    'fingerprint_array_data',
     'fingerprint_from_node',
 ]
 
@@ -113,25 +113,46 @@ def _load_cached(sha256: str, uuid: str) -> ClassifierModel:
     return read_model(io.BytesIO(content), f'model node {uuid}')
 
 
-def fingerprint_array_data(fingerprint: np.ndarray, attributes: dict | None = None) -> orm.ArrayData:
-    """Unstored ArrayData holding a (3, H, W) fingerprint (or a stack of them) quantised to uint8.
+class FingerprintData(orm.ArrayData):
+    """Diffraction fingerprints (entry point ``symclf.fingerprint``): one (3, H, W) image, or a stack.
 
-    Values in ``[0, 1]`` are stored as ``round(v * 255)``; ``scale = 1/255`` is recorded so that
-    ``value = stored * scale``. That is 3 * 64 * 64 = 12,288 bytes of array data per
-    structure, a quarter of float32; the rounding error (< 0.002) is far below the
-    classifier's sensitivity (see the tests).
+    The contract lives in the type, so that ports and queries can name it: the array
+    ``fingerprint`` holds values in ``[0, 1]`` quantised to uint8 (``value = stored * scale``,
+    ``scale = 1/255``: 12,288 bytes per 64 x 64 fingerprint, a quarter of float32; the rounding
+    error (< 0.002) is far below the classifier's sensitivity, see the tests); the attributes
+    hold the fingerprint ``parameters`` and, for one structure, its ``structure_uuid`` and the
+    Bragg ``lattice`` facts (:meth:`aiida_symclf.lattice.BraggLattice.summary`).
     """
-    node = orm.ArrayData()
-    node.set_array(FINGERPRINT_ARRAY, quantised(fingerprint))
-    node.base.attributes.set_many(
-        {
-            'scale': 1.0 / _QUANTISATION_LEVELS,
-            'stored_dtype': 'uint8',
-            'channel_axes': ['x', 'y', 'z'],
-            **(attributes or {}),
-        }
-    )
-    return node
+
+    def __init__(self, fingerprint: np.ndarray | None = None, attributes: dict | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if fingerprint is not None:
+            self.set_array(FINGERPRINT_ARRAY, quantised(fingerprint))
+            self.base.attributes.set_many(
+                {
+                    'scale': 1.0 / _QUANTISATION_LEVELS,
+                    'stored_dtype': 'uint8',
+                    'channel_axes': ['x', 'y', 'z'],
+                    **(attributes or {}),
+                }
+            )
+
+    @property
+    def fingerprint(self) -> np.ndarray:
+        """The float32 fingerprint(s), dequantised."""
+        return fingerprint_from_node(self)
+
+    @property
+    def parameters(self) -> dict:
+        return self.base.attributes.get('parameters', {})
+
+    @property
+    def structure_uuid(self) -> str | None:
+        return self.base.attributes.get('structure_uuid', None)
+
+    @property
+    def lattice(self) -> dict | None:
+        return self.base.attributes.get('lattice', None)
 
 
 def quantised(fingerprints: np.ndarray) -> np.ndarray:
@@ -140,7 +161,8 @@ def quantised(fingerprints: np.ndarray) -> np.ndarray:
 
 
 def fingerprint_from_node(node: orm.ArrayData) -> np.ndarray:
-    """The float32 (3, H, W) fingerprint held by a node made by :func:`fingerprint_array_data`."""
+    """The float32 (3, H, W) fingerprint held by a :class:`FingerprintData` (or an ArrayData of
+    version 0.1, which had the same array and attributes)."""
     if FINGERPRINT_ARRAY not in node.get_arraynames():
         raise ValueError(f'node {node.pk} holds no {FINGERPRINT_ARRAY!r} array')
     stored = node.get_array(FINGERPRINT_ARRAY)

@@ -55,7 +55,8 @@ class PwRelaxAndClassifyWorkChain(WorkChain):
         )
         builder = cls.get_builder()
         builder.structure = structure
-        builder.relax = {key: value for key, value in relax._data.items() if key != 'structure'}
+        # The relaxation's builder is a Mapping of its inputs: every one but the structure goes under `relax`.
+        builder.relax = {key: relax[key] for key in relax if key != 'structure'}
         return builder
 
     def run_relax(self):

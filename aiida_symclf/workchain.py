@@ -30,7 +30,7 @@ from .calculations.functions import (
     perturb_structures,
     perturbed_key,
 )
-from .data import SymclfModelData
+from .data import FingerprintData, SymclfModelData
 from .fingerprint import FingerprintParameters
 from .model import ModelFileError
 from .perturb import PerturbationLevel
@@ -175,7 +175,7 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
             'results', valid_type=orm.Dict, dynamic=True, help='Per input structure: label, probability, robustness.'
         )
         spec.output_namespace(
-            'fingerprints', valid_type=orm.ArrayData, dynamic=True, help='Fingerprint of every input structure.'
+            'fingerprints', valid_type=FingerprintData, dynamic=True, help='Fingerprint of every input structure.'
         )
         spec.output_namespace(
             'attention_maps',
@@ -190,7 +190,7 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         )
         spec.output(
             'batch_fingerprints',
-            valid_type=orm.ArrayData,
+            valid_type=FingerprintData,
             required=False,
             help='Compact mode: (N, 3, H, W) fingerprints and probabilities.',
         )

@@ -17,7 +17,7 @@ from aiida_symclf.calculations.functions import (
     compute_fingerprints,
     perturb_structure,
 )
-from aiida_symclf.data import SymclfModelData, fingerprint_from_node
+from aiida_symclf.data import FingerprintData, SymclfModelData, fingerprint_from_node
 from aiida_symclf.fingerprint import diffraction_fingerprint, replication_for
 
 
@@ -51,7 +51,7 @@ def test_fingerprint_node_and_links(copper):
     )
     query = orm.QueryBuilder().append(orm.StructureData, filters={'id': copper.pk}, tag='s')
     query.append(orm.CalcFunctionNode, with_incoming='s', tag='c').append(
-        orm.ArrayData, with_incoming='c', project='id'
+        FingerprintData, with_incoming='c', project='id'
     )
     assert query.all(flat=True) == [fingerprint.pk]
 
@@ -209,3 +209,15 @@ def test_alloy_weights_are_refused_with_the_reason():
     structure.append_atom(position=(0, 0, 0), symbols=('Cu', 'Au'), weights=(0.5, 0.5))
     _, node = run_get_node(compute_fingerprint, structure=structure)
     assert node.exit_status == 200 and 'partial occupancies' in node.exit_message
+
+
+def test_fingerprints_are_stored_as_their_own_type(copper):
+    """Ports and queries can name fingerprints: FingerprintData with its contract as properties."""
+    from aiida_symclf.data import FingerprintData
+
+    fingerprint = compute_fingerprint(structure=copper)
+    assert isinstance(fingerprint, FingerprintData)
+    assert fingerprint.fingerprint.shape == (3, 64, 64) and fingerprint.structure_uuid == copper.uuid
+    assert fingerprint.lattice['bravais'] == 'cF' and fingerprint.parameters['image_size'] == 64
+    found = orm.QueryBuilder().append(FingerprintData, filters={'attributes.structure_uuid': copper.uuid}).count()
+    assert found >= 1

@@ -6,7 +6,7 @@ import numpy as np
 from aiida import orm
 from aiida.engine import calcfunction
 
-from ...data import SymclfModelData, fingerprint_array_data
+from ...data import FingerprintData, SymclfModelData
 from .classifying import records_of
 from .exit_codes import with_exit_codes
 from .fingerprinting import fingerprint_atoms
@@ -66,7 +66,7 @@ def classify_batch(
     results.update({key: {'status': 'failed', 'reason': reason} for key, reason in failures.items()})
     size = parameters.image_size
     stacked = np.stack(list(images.values())) if images else np.zeros((0, 3, size, size), dtype=np.float32)
-    fingerprints = fingerprint_array_data(stacked, {'parameters': parameters.to_dict(), 'keys': list(images)})
+    fingerprints = FingerprintData(stacked, {'parameters': parameters.to_dict(), 'keys': list(images)})
     fingerprints.set_array(
         'probabilities',
         np.array([list(records[k]['probabilities'].values()) for k in images]).reshape(len(images), -1),

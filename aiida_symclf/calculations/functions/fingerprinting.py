@@ -7,7 +7,7 @@ from aiida import orm
 from ase import Atoms
 
 from ...classification import PROGRESS_STEP, fingerprint_structures
-from ...data import fingerprint_array_data
+from ...data import FingerprintData
 from ...fingerprint import FingerprintParameters
 from .exit_codes import exit_code
 from .inputs import (
@@ -45,7 +45,7 @@ def fingerprint_nodes(
     failures: dict[str, str] = {}
     images, lattices, more_failures = fingerprint_atoms(valid_atoms(structures, failures), parameters)
     nodes = {
-        key: fingerprint_array_data(
+        key: FingerprintData(
             image,
             {'parameters': parameters.to_dict(), 'structure_uuid': structures[key].uuid, 'lattice': lattices[key]},
         )
