@@ -290,8 +290,10 @@ def test_refusing_the_profile_leaves_no_configuration_folder(tmp_path: Path, fil
 
 @pytest.mark.slow
 def test_sigterm_stops_classify_and_leaves_no_running_process(tmp_path: Path) -> None:
-    """SIGTERM in the middle of a WorkChain run: the command exits promptly with 130 and the
-    WorkChain it started is marked killed (before, it stayed "Running" forever)."""
+    """SIGTERM in the middle of a WorkChain run: the WorkChain is killed after its current step,
+    the command exits with 130 and one line, and no process node is left "Running" (before, the
+    killed run left them Running forever)."""
+    import contextlib
     import os
     import signal
     import sqlite3
@@ -315,7 +317,7 @@ def test_sigterm_stops_classify_and_leaves_no_running_process(tmp_path: Path) ->
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:  # wait for the WorkChain's first step
         if database.exists():
-            with sqlite3.connect(database) as connection:
+            with contextlib.closing(sqlite3.connect(database, timeout=0.1)) as connection:
                 steps = connection.execute(
                     "SELECT count(*) FROM db_dbnode WHERE node_type LIKE 'process.calculation.calcfunction%'"
                 ).fetchone()[0]
@@ -325,11 +327,11 @@ def test_sigterm_stops_classify_and_leaves_no_running_process(tmp_path: Path) ->
     assert process.poll() is None, 'the run finished before it could be interrupted'
     process.send_signal(signal.SIGTERM)
     start = time.monotonic()
-    _, stderr = process.communicate(timeout=60)
-    assert time.monotonic() - start < 20, 'SIGTERM did not stop the command promptly'
+    _, stderr = process.communicate(timeout=120)
+    assert time.monotonic() - start < 90, 'SIGTERM did not stop the command after the current step'
     assert process.returncode == 130, stderr
-    assert 'marked as killed' in stderr and 'Traceback' not in stderr
-    with sqlite3.connect(database) as connection:
+    assert 'Interrupted: the WorkChain was killed' in stderr and 'Traceback' not in stderr
+    with contextlib.closing(sqlite3.connect(database)) as connection:
         states = connection.execute(
             "SELECT json_extract(attributes, '$.process_state') FROM db_dbnode WHERE node_type LIKE 'process.%'"
         ).fetchall()

@@ -15,7 +15,7 @@ import click
 
 from .errors import InputError, format_table, friendly_errors, one_line, report_errors
 from .inputs import InputStructure, read_structures
-from .interrupts import run_interruptibly
+from .interrupts import run_until_interrupted
 from .params.options import FORMAT, JSON, MODEL, profile_options
 from .profiles import activate_profile
 
@@ -103,7 +103,7 @@ def classify_workchain(
     nodes = {f'structure_{index}': _structure_node(item) for index, item in enumerate(structures)}
     names = {key: item.name for key, item in zip(nodes, structures, strict=True)}
     with quiet_process_reports(not verbose):
-        process = run_interruptibly(SymmetryClassificationWorkChain, structures=nodes, model=model)
+        process = run_until_interrupted(SymmetryClassificationWorkChain, structures=nodes, model=model)
     if process.is_excepted:
         raise click.ClickException(f'{process.process_label}<{process.pk}> excepted: {one_line(process.exception)}')
     outputs = process.outputs.results if 'results' in process.outputs else {}
