@@ -173,15 +173,20 @@ def integer_basis(vectors: np.ndarray) -> np.ndarray | None:
     return np.array(basis, dtype=np.int64)
 
 
+def _peaks(amplitude: np.ndarray, h: np.ndarray, n_effective: float) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised intensity ``|amplitude|^2`` (forward beam set to 0) and the mask of its Bragg peaks."""
+    intensity = np.abs(amplitude) ** 2
+    intensity[~np.any(h, axis=1)] = 0.0  # the forward beam is no peak
+    return intensity, intensity >= _peak_threshold(intensity, n_effective)
+
+
 def _bright_basis(
     values: np.ndarray, h: np.ndarray, norm: float, n_effective: float
 ) -> tuple[np.ndarray | None, float]:
     """Integer basis of the reciprocal sublattice of the bright peaks, and the brightest peak."""
-    intensity = np.abs(values) ** 2 / norm**2
-    intensity[~np.any(h, axis=1)] = 0.0  # the forward beam is no peak
-    strength = float(intensity.max(initial=0.0))
-    bright = h[intensity >= _peak_threshold(intensity, n_effective)]
-    return integer_basis(bright) if len(bright) else None, strength
+    intensity, bright = _peaks(values / norm, h, n_effective)
+    peaks = h[bright]
+    return integer_basis(peaks) if len(peaks) else None, float(intensity.max(initial=0.0))
 
 
 def _is_ordered(scaled: np.ndarray, numbers: np.ndarray, bounds: np.ndarray, total: np.ndarray) -> bool:
@@ -194,9 +199,7 @@ def _is_ordered(scaled: np.ndarray, numbers: np.ndarray, bounds: np.ndarray, tot
             continue
         values, h = structure_factor(scaled[members], np.ones(count), bounds)
         amplitude = values / count
-        intensity = np.abs(amplitude) ** 2
-        intensity[~np.any(h, axis=1)] = 0.0
-        bright = intensity >= _peak_threshold(intensity, count)
+        _, bright = _peaks(amplitude, h, count)
         if np.any(np.abs(amplitude[bright] - all_amplitude[bright]) > ORDER_THRESHOLD):
             return True
     return False
@@ -265,13 +268,17 @@ def standard_rotation(cell: np.ndarray) -> np.ndarray:
     return signs[:, None] * q.T
 
 
-def _standardise_lattice(primitive: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
-    """Conventional cell (rows, input frame), rotation to the standard frame, Bravais symbol."""
+def _reduced_basis(cell: np.ndarray) -> np.ndarray:
+    """Minkowski-reduced, right-handed basis (rows) of the lattice of ``cell``."""
     from ase.geometry import minkowski_reduce
 
-    reduced, _ = minkowski_reduce(primitive)
-    if np.linalg.det(reduced) < 0:
-        reduced = -reduced
+    reduced, _ = minkowski_reduce(cell)
+    return -reduced if np.linalg.det(reduced) < 0 else reduced
+
+
+def _standardise_lattice(primitive: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+    """Conventional cell (rows, input frame), rotation to the standard frame, Bravais symbol."""
+    reduced = _reduced_basis(primitive)
     scale = np.linalg.det(reduced) ** (1.0 / 3.0)
     metric = tuple(np.round((reduced @ reduced.T / scale**2).ravel(), 3).tolist())
     matrix, bravais = _conventional_of_metric(metric)
@@ -287,11 +294,7 @@ def minkowski_reduced(atoms: Atoms) -> Atoms:
     The same crystal, described by the shortest cell vectors: a very flat triclinic cell (which
     would need millions of images to fill a block) becomes a nearly orthogonal one.
     """
-    from ase.geometry import minkowski_reduce
-
-    reduced_cell, _ = minkowski_reduce(np.asarray(atoms.cell, dtype=float))
-    if np.linalg.det(reduced_cell) < 0:
-        reduced_cell = -reduced_cell
+    reduced_cell = _reduced_basis(np.asarray(atoms.cell, dtype=float))
     reduced = atoms.copy()
     reduced.set_cell(reduced_cell, scale_atoms=False)
     reduced.pbc = True
