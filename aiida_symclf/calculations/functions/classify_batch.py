@@ -17,7 +17,7 @@ from .inputs import (
     valid_atoms,
 )
 from .replicas import perturbed_key, replica_structures
-from .results import robustness, summary
+from .results import robustness_levels, summary
 
 
 @calcfunction
@@ -58,10 +58,7 @@ def classify_batch(
             **record,
             'model_sha256': model.sha256,
             'structure_uuid': structures[key].uuid,
-            'robustness': [
-                {**level, 'fraction_same_label': fraction}
-                for level, fraction in zip(level_dicts, robustness(record['label'], per_level), strict=True)
-            ],
+            'robustness': robustness_levels(record['label'], level_dicts, per_level),
         }
     results.update({key: {'status': 'failed', 'reason': reason} for key, reason in failures.items()})
     size = parameters.image_size

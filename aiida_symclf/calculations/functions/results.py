@@ -14,6 +14,16 @@ def robustness(label: str, replica_labels: list[list[str | None]]) -> list[float
     return [sum(other == label for other in level) / len(level) if level else None for level in replica_labels]
 
 
+def robustness_levels(
+    label: str, levels: list[dict[str, Any]], replica_labels: list[list[str | None]]
+) -> list[dict[str, Any]]:
+    """Each perturbation level (as a dict) with its ``fraction_same_label`` for ``label``."""
+    return [
+        {**level, 'fraction_same_label': fraction}
+        for level, fraction in zip(levels, robustness(label, replica_labels), strict=True)
+    ]
+
+
 def structure_result(key: str, layout: dict[str, Any], classifications: dict[str, orm.Dict]) -> dict[str, Any]:
     """The result of one input structure: its classification and robustness, or why it failed."""
     failures = layout['failures']
@@ -27,10 +37,7 @@ def structure_result(key: str, layout: dict[str, Any], classifications: dict[str
     return {
         'status': 'classified',
         **{name: original[name] for name in RESULT_FIELDS if name in original},
-        'robustness': [
-            {**level, 'fraction_same_label': fraction}
-            for level, fraction in zip(layout['levels'], robustness(original['label'], replica_labels), strict=True)
-        ],
+        'robustness': robustness_levels(original['label'], layout['levels'], replica_labels),
     }
 
 
