@@ -4,16 +4,23 @@ One function, :func:`classification_record`, builds the result every path stores
 (the CalcFunctions, the WorkChain's compact mode and the command line), so all of them have the
 same shape.
 
+*Hierarchy.* Whether the species are chemically ordered on sublattices (a compound: NaCl,
+GaAs, Cu3Au) or not (an element, or a random alloy, which is an elemental class: a random
+fcc CuAu is fcc) is a fact of the Bragg peaks, not a guess of the network. It picks the group
+of classes (``kind`` ``element`` or ``compound`` in :data:`aiida_symclf.dataset.CLASSES`) and
+the network's probabilities are renormalised over that group: ``probabilities`` are those of
+the classes *given* the chemical order.
+
 The network always answers one of its classes. A structure gets the label :data:`UNKNOWN`
 instead when what its Bragg peaks say (:mod:`aiida_symclf.lattice`) rules the network's class
 out, or when the network itself is uncertain:
 
-- *chemically ordered species*: the species sit on different sublattices (NaCl, GaAs, CsCl):
-  a compound, none of the elemental classes (a random alloy is not ordered);
+- *chemically ordered species* and a model without compound classes (the paper's models);
 - *wrong lattice*: the Bravais lattice is not one a crystal of the class can have (alpha-U's
   base-centred orthorhombic lattice is not the body-centred tetragonal one of bct139);
 - *no Bragg peaks*: an amorphous or liquid-like box (its whole cell is the repeating unit);
-- *too many atoms per lattice point*: graphite (hP, 4 atoms) is not hcp (hP, 2 atoms);
+- *too many atoms per lattice point*: graphite (hP, 4 atoms) is not hcp (hP, 2 atoms), and
+  chalcopyrite (tI, 8 atoms) is no compound class of its lattice;
 - *uncertain*: the MC-dropout mutual information of the network (Gal and Ghahramani 2016, as
   in the follow-up work ARISE, Leitherer et al. 2021) is above :data:`MAX_UNCERTAINTY`.
 """
@@ -26,13 +33,15 @@ from typing import Any
 
 import numpy as np
 
-from .dataset import class_lattices
+from .dataset import class_by_name, class_lattices
 
 __all__ = [
     'MAX_UNCERTAINTY',
     'RESULT_FIELDS',
     'UNKNOWN',
     'Fingerprints',
+    'class_kind',
+    'group_of',
     'classification_record',
     'classify_fingerprint_images',
     'classify_structures',
@@ -48,11 +57,23 @@ MAX_UNCERTAINTY = 0.3
 #: Fields of a result, in the order they are shown: :func:`classification_record`'s, and the
 #: model and structure the callers add.
 RESULT_FIELDS = (
-    'label', 'network_label', 'space_groups', 'probability', 'probabilities', 'uncertainty', 'unknown_reason',
-    'lattice', 'model_sha256', 'structure_uuid',
+    'label', 'aflow_prototype', 'strukturbericht', 'network_label', 'space_groups', 'probability', 'probabilities',
+    'uncertainty', 'unknown_reason', 'lattice', 'model_sha256', 'structure_uuid',
 )  # fmt: skip
 #: Slack on the atoms per lattice point (a count from whole atoms, exact for pristine cells).
 _COUNT_SLACK = 0.01
+
+
+def class_kind(name: str) -> str:
+    """``element`` or ``compound`` (names no class table knows count as elemental)."""
+    known = class_by_name().get(name)
+    return known.kind if known is not None else 'element'
+
+
+def group_of(class_names: Sequence[str], lattice: Mapping[str, Any] | None) -> np.ndarray:
+    """Boolean mask of the classes of the group that the chemical order of ``lattice`` selects."""
+    kind = 'compound' if lattice is not None and lattice.get('chemically_ordered') else 'element'
+    return np.array([class_kind(name) == kind for name in class_names], dtype=bool)
 
 
 def unknown_reason(label: str, lattice: Mapping[str, Any] | None, uncertainty: float | None) -> str:
@@ -60,7 +81,7 @@ def unknown_reason(label: str, lattice: Mapping[str, Any] | None, uncertainty: f
     if lattice is not None:
         if not lattice.get('periodic_by_peaks', True):
             return 'no Bragg peaks above the noise: not crystalline (amorphous or liquid-like)'
-        if lattice.get('chemically_ordered'):
+        if lattice.get('chemically_ordered') and class_kind(label) != 'compound':
             return 'species are chemically ordered on sublattices (a compound): none of the elemental classes'
         allowed = class_lattices().get(label)
         if allowed:
@@ -84,15 +105,26 @@ def classification_record(
 ) -> dict[str, Any]:
     """The result of one structure: label (a class or ``unknown``) and the evidence for it.
 
-    ``network_label`` and ``probability`` are the network's own answer; ``label`` is what the
-    structure is called after the Bragg-lattice checks (:func:`unknown_reason`, empty when the
-    network's class stands); ``space_groups`` are those of ``label`` (none for ``unknown``).
+    ``network_label`` and ``probability`` are the network's own answer within the group of
+    classes the chemical order selects (:func:`group_of`; all classes when the model has none of
+    that group); ``label`` is what the structure is called after the Bragg-lattice checks
+    (:func:`unknown_reason`, empty when the network's class stands); ``aflow_prototype``,
+    ``strukturbericht`` and ``space_groups`` are those of ``label`` (empty for ``unknown``).
     """
+    probabilities = np.asarray(probabilities, dtype=float)
+    group = group_of(class_names, lattice)
+    if group.any():
+        probabilities = np.where(group, probabilities, 0.0)
+        probabilities = probabilities / max(probabilities.sum(), np.finfo(float).tiny)
     best = int(np.argmax(probabilities))
     network_label = class_names[best]
     reason = unknown_reason(network_label, lattice, uncertainty)
+    known = class_by_name().get(network_label)
+    form = known.form_of(lattice) if known is not None and not reason else None
     return {
         'label': UNKNOWN if reason else network_label,
+        'aflow_prototype': form.aflow_prototype if form else '',
+        'strukturbericht': form.strukturbericht if form else '',
         'network_label': network_label,
         'space_groups': [] if reason else [int(group) for group in space_groups[best]],
         'probability': float(probabilities[best]),
@@ -169,15 +201,20 @@ def classify_fingerprint_images(
 
 
 def classify_structures(
-    structures: Sequence[Any], model: Any, batch_size: int = 256, progress: bool = False
+    structures: Sequence[Any], model: Any, batch_size: int = 256, progress: bool = False, workers: int = 1
 ) -> tuple[list[dict[str, Any] | None], list[str | None]]:
     """Classify ``ase.Atoms`` with plain library calls: a record or an error message per structure.
 
     The path every input takes, also inside the CalcFunctions: :func:`fingerprint_structures`
     then :func:`classify_fingerprint_images`. A structure that cannot be fingerprinted gets its reason
     instead of a record; the others are still classified. ``progress=True`` shows a progress bar
-    on stderr.
+    on stderr. ``workers > 1`` spreads the work over that many processes with one torch thread
+    each (:mod:`aiida_symclf.parallel`; CPU models only); the results are the same.
     """
+    if workers > 1 and model.device.type == 'cpu' and len(structures) > batch_size // 4:
+        from .parallel import classify_in_processes
+
+        return classify_in_processes(structures, model, workers)
     parameters = model.metadata.fingerprint_parameters
     records: list[dict[str, Any] | None] = [None] * len(structures)
     errors: list[str | None] = [None] * len(structures)

@@ -56,6 +56,8 @@ __all__ = [
     'prepare',
     'prepare_block',
     'scaled_cluster',
+    'scattering_factors',
+    'species_ranks',
 ]
 
 #: Rotation axis of each channel of the fingerprint: channel ``i`` sums the patterns of the
@@ -70,6 +72,13 @@ MAX_INPUT_ATOMS = 1_000_000
 #: Most sites of the block that is fingerprinted (``target_atoms``): the diffraction cost grows
 #: linearly with it, and the paper's ~250 sites already give sharp peaks.
 MAX_BLOCK_ATOMS = 20_000
+#: Per-atom scattering amplitudes a fingerprint can use (see :func:`scattering_factors`).
+SCATTERING = ('uniform', 'atomic_number', 'species_rank')
+#: ``species_rank``: amplitude of the species of rank ``r`` is ``SPECIES_CONTRAST ** r``.
+SPECIES_CONTRAST = 0.5
+#: ``species_rank``: species whose atom counts differ by less than this fraction count as equally
+#: abundant and are ranked by atomic number (so vacancies do not swap their ranks at random).
+EQUAL_ABUNDANCE = 0.15
 _CHUNK = 8  # structures per diffraction kernel call; measured fastest on 2 CPU cores
 _GPU_CHUNK = 256
 
@@ -119,8 +128,8 @@ class FingerprintParameters:
             errors.append('mask fractions must be numbers')
         elif not 0 <= inner < outer <= 0.5:
             errors.append(f'need 0 <= mask_inner_fraction < mask_outer_fraction <= 0.5, got {inner}, {outer}')
-        if self.scattering not in ('uniform', 'atomic_number'):
-            errors.append(f"scattering must be 'uniform' or 'atomic_number', got {self.scattering!r}")
+        if self.scattering not in SCATTERING:
+            errors.append(f'scattering must be one of {", ".join(map(repr, SCATTERING))}, got {self.scattering!r}')
         if errors:
             raise ValueError('; '.join(errors))
 
@@ -280,10 +289,40 @@ def scaled_cluster(block: Atoms) -> np.ndarray:
     return positions - positions.mean(axis=0)
 
 
+def species_ranks(numbers: np.ndarray) -> dict[int, int]:
+    """Rank of each species: 0 for the most abundant, ties (within :data:`EQUAL_ABUNDANCE`) by atomic number.
+
+    The rank depends on the composition only, never on which elements they are: rocksalt NaCl and
+    MgO, fluorite CaF2 and anti-fluorite Li2O get the same ranks on the same sublattices.
+    """
+    species, counts = np.unique(np.asarray(numbers), return_counts=True)
+    order = sorted(zip(counts.tolist(), species.tolist(), strict=False), reverse=True)
+    groups: list[list[tuple[int, int]]] = []
+    for count, number in order:
+        if groups and count >= (1.0 - EQUAL_ABUNDANCE) * groups[-1][0][0]:
+            groups[-1].append((count, number))
+        else:
+            groups.append([(count, number)])
+    ranked = [number for group in groups for _, number in sorted(group, key=lambda item: -item[1])]
+    return {number: rank for rank, number in enumerate(ranked)}
+
+
 def scattering_factors(atoms: Atoms, scattering: str) -> np.ndarray:
-    """Per-atom scattering amplitude ``f_j``: 1 for every atom, or the atomic number."""
+    """Per-atom scattering amplitude ``f_j``.
+
+    - ``uniform``: 1 for every atom (the paper's elemental solids);
+    - ``atomic_number``: ``Z`` (X-ray-like; depends on the chemistry);
+    - ``species_rank``: ``SPECIES_CONTRAST ** rank`` of the atom's species (:func:`species_ranks`):
+      sublattices of different species are told apart, but not which elements they hold, so one
+      prototype gives one fingerprint over all its chemistries. A one-species structure gets 1 for
+      every atom, the same as ``uniform``.
+    """
+    numbers = atoms.get_atomic_numbers()
     if scattering == 'atomic_number':
-        return atoms.get_atomic_numbers().astype(np.float64)
+        return numbers.astype(np.float64)
+    if scattering == 'species_rank':
+        ranks = species_ranks(numbers)
+        return SPECIES_CONTRAST ** np.array([ranks[number] for number in numbers.tolist()], dtype=np.float64)
     return np.ones(len(atoms))
 
 

@@ -131,10 +131,17 @@ def _overlay_axis(axis: Axes, image: np.ndarray, heat: np.ndarray, title: str) -
         axis.imshow(shown, cmap='hot', vmin=0, vmax=1, interpolation='nearest')
 
 
+#: Probability bars shown at most (the largest ones), so that 33 classes stay readable.
+MAX_BARS = 10
+
+
 def _class_colours(n_classes: int) -> np.ndarray:
-    """One RGB colour per class (tab10, then tab20 for more than ten classes)."""
-    cmap = colormaps['tab10' if n_classes <= 10 else 'tab20']
-    return np.array([cmap(index % cmap.N)[:3] for index in range(n_classes)])
+    """One distinct RGB colour per class: tab10 up to ten classes, else tab20, tab20b and tab20c (60)."""
+    if n_classes <= 10:
+        palette = [colormaps['tab10'](index)[:3] for index in range(10)]
+    else:
+        palette = [colormaps[name](index)[:3] for name in ('tab20', 'tab20b', 'tab20c') for index in range(20)]
+    return np.array([palette[index % len(palette)] for index in range(n_classes)])
 
 
 def _dominant_rgb(dominant: np.ndarray, strength: np.ndarray, colours: np.ndarray) -> np.ndarray:
@@ -157,11 +164,12 @@ def probability_bar_colours(n_classes: int, predicted: int) -> list[tuple[float,
 
 
 def _dominant_axis(axis: Axes, maps: AttentionMaps, index: int, class_names: Sequence[str]) -> None:
-    """Dominant-class map with a legend of every class (same colours in every figure)."""
+    """Dominant-class map with a legend of the classes it shows and the predicted one (same colours in every figure)."""
     colours = _class_colours(len(class_names))
     dominant = maps.dominant_class[index]
     _image_axis(axis, _dominant_rgb(dominant, maps.dominant_strength[index], colours), 'dominant class per pixel')
-    handles = [Patch(color=colour, label=name) for colour, name in zip(colours, class_names, strict=True)]
+    shown = sorted({int(c) for c in np.unique(dominant) if c != NO_CLASS} | {int(maps.predicted_class[index])})
+    handles = [Patch(color=colours[c], label=class_names[c]) for c in shown]
     axis.legend(
         handles=handles,
         loc='upper center',
@@ -173,17 +181,22 @@ def _dominant_axis(axis: Axes, maps: AttentionMaps, index: int, class_names: Seq
 
 
 def _probability_axis(axis: Axes, probabilities: np.ndarray, class_names: Sequence[str], predicted: int) -> None:
-    """Horizontal bar chart of the class probabilities in the legend's class colours, the predicted class opaque."""
-    positions = np.arange(len(class_names))
-    axis.barh(positions, probabilities, color=probability_bar_colours(len(class_names), predicted))
-    for position, probability in zip(positions, probabilities, strict=True):
+    """Bars of the :data:`MAX_BARS` largest class probabilities (in class order) in the legend's
+    class colours, the predicted class opaque."""
+    shown = sorted(np.argsort(probabilities)[::-1][:MAX_BARS].tolist())
+    colours = probability_bar_colours(len(class_names), predicted)
+    positions = np.arange(len(shown))
+    axis.barh(positions, probabilities[shown], color=[colours[c] for c in shown])
+    for position, probability in zip(positions, probabilities[shown], strict=True):
         axis.text(min(probability, 0.8) + 0.02, position, f'{probability:.3f}', va='center', fontsize=7)
-    axis.set_yticks(positions, labels=list(class_names), fontsize=8)
+    axis.set_yticks(positions, labels=[class_names[c] for c in shown], fontsize=8)
     axis.invert_yaxis()
     axis.set_xlim(0, 1)
     axis.set_xlabel('probability', fontsize=8)
     axis.tick_params(axis='x', labelsize=8)
-    axis.set_title('class probabilities', fontsize=9)
+    axis.set_title(
+        'class probabilities' + (f' (largest {MAX_BARS})' if len(shown) < len(class_names) else ''), fontsize=9
+    )
 
 
 def _check_attention_inputs(

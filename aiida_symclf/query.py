@@ -3,8 +3,9 @@
 Two routes, both documented in ``docs/tutorial.rst``:
 
 - :func:`classified_structures` filters the extras that the WorkChain sets on every input
-  structure (``symclf_label``, ``symclf_probability``, ``symclf_model_sha256``): one query on
-  the node table, the fastest way to ask "all structures classified as bcc with p > 0.9".
+  structure (``symclf_label``, ``symclf_aflow_prototype``, ``symclf_probability``,
+  ``symclf_model_sha256``): one query on the node table, the fastest way to ask "all structures
+  classified as bcc with p > 0.9" or "all rocksalt structures" (``AB_cF8_225_a_b``).
 - :func:`classification_results` filters the classification ``Dict`` nodes themselves (the
   provenance record, created by the ``classify_fingerprint(s)`` CalcFunctions): it also finds
   structures classified outside a WorkChain, and perturbed blocks.
@@ -17,7 +18,14 @@ from aiida import orm
 from .data import SymclfModelData
 from .workchain import EXTRA_PREFIX
 
-__all__ = ['classification_results', 'classified_structures', 'known_labels', 'label_counts', 'stored_models']
+__all__ = [
+    'classification_results',
+    'classified_structures',
+    'known_labels',
+    'known_prototypes',
+    'label_counts',
+    'stored_models',
+]
 
 _CLASSIFIERS = ('aiida.calculations:symclf.classify_fingerprint', 'aiida.calculations:symclf.classify_fingerprints')
 
@@ -31,6 +39,22 @@ def known_labels() -> list[str]:
     for (names,) in orm.QueryBuilder().append(SymclfModelData, project='attributes.class_names').iterall():
         labels.update(names or [])
     return sorted(labels)
+
+
+def known_prototypes() -> list[str]:
+    """Every AFLOW prototype label a result can have (those of the package's class table)."""
+    from .dataset import CLASSES
+
+    return sorted({form.aflow_prototype for crystal_class in CLASSES for form in crystal_class.forms})
+
+
+def _check_prototype(aflow_prototype: str | None) -> None:
+    if aflow_prototype is None:
+        return
+    if not isinstance(aflow_prototype, str):
+        raise TypeError(f'aflow_prototype must be a string, got {aflow_prototype!r}')
+    if aflow_prototype not in (prototypes := known_prototypes()):
+        raise ValueError(f'unknown AFLOW prototype {aflow_prototype!r}; valid: {", ".join(prototypes)}')
 
 
 def _check(label: str | None, min_probability: float) -> None:
@@ -47,13 +71,20 @@ def _check(label: str | None, min_probability: float) -> None:
 
 
 def classified_structures(
-    label: str | None = None, min_probability: float = 0.0, model_sha256: str | None = None
+    label: str | None = None,
+    min_probability: float = 0.0,
+    model_sha256: str | None = None,
+    aflow_prototype: str | None = None,
 ) -> list[orm.StructureData]:
-    """Structures the WorkChain classified as ``label`` (any if None) with probability >= ``min_probability``."""
+    """Structures the WorkChain classified as ``label`` (any if None) with probability >= ``min_probability``,
+    optionally only those of the AFLOW prototype ``aflow_prototype`` (e.g. ``AB_cF8_225_a_b``)."""
     _check(label, min_probability)
+    _check_prototype(aflow_prototype)
     filters: dict = {f'extras.{EXTRA_PREFIX}probability': {'>=': float(min_probability)}}
     if label is not None:
         filters[f'extras.{EXTRA_PREFIX}label'] = label
+    if aflow_prototype is not None:
+        filters[f'extras.{EXTRA_PREFIX}aflow_prototype'] = aflow_prototype
     if model_sha256 is not None:
         filters[f'extras.{EXTRA_PREFIX}model_sha256'] = model_sha256
     query = orm.QueryBuilder().append(orm.StructureData, filters=filters, project='*')
@@ -61,20 +92,25 @@ def classified_structures(
 
 
 def classification_results(
-    label: str | None = None, min_probability: float = 0.0
+    label: str | None = None, min_probability: float = 0.0, aflow_prototype: str | None = None
 ) -> list[tuple[orm.Dict, orm.StructureData]]:
-    """Classification Dicts (and the structure each describes) matching ``label`` and ``min_probability``.
+    """Classification Dicts (and the structure each describes) matching ``label``, ``min_probability``
+    and ``aflow_prototype`` (results of models before the compound classes have none and match
+    only ``aflow_prototype=None``).
 
     Follows the provenance: Dict <- classify CalcFunction; the structure is the one whose
     fingerprint was classified (recorded as ``structure_uuid`` in the Dict).
     """
     _check(label, min_probability)
+    _check_prototype(aflow_prototype)
     filters: dict = {
         'attributes.probability': {'>=': float(min_probability)},
         'attributes': {'has_key': 'model_sha256'},
     }
     if label is not None:
         filters['attributes.label'] = label
+    if aflow_prototype is not None:
+        filters['attributes.aflow_prototype'] = aflow_prototype
     query = orm.QueryBuilder()
     query.append(orm.CalcFunctionNode, filters={'process_type': {'in': list(_CLASSIFIERS)}}, tag='classifier')
     query.append(orm.Dict, with_incoming='classifier', filters=filters, project='*', tag='result')

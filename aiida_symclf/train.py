@@ -1,12 +1,20 @@
 """Train the classifier and write a model file: ``python -m aiida_symclf.train``.
 
-Reproduces the shipped model (``aiida_symclf/models/symclf-default.pt``) with the defaults:
-deterministic for a given ``--seed`` on the same torch build; about 10 minutes on 2 CPU cores.
+Two models are shipped, both reproduced by this script (deterministic for a given ``--seed`` on
+the same torch build):
+
+- ``symclf-elements.pt``, the paper's 7 elemental classes (``--classes elements``, about 10
+  minutes on 2 CPU cores);
+- ``symclf-default.pt``, elemental and compound classes (``--classes all --init-from
+  aiida_symclf/models/symclf-elements.pt``): the elemental network's weights are the starting
+  point, the output layer grows by the compound classes, and training continues on the
+  elemental data (the same fingerprints) plus the compounds' (about 35 minutes on 2 CPU cores).
 
 Protocol: the paper trained on pristine structures only (``--levels pristine``). The shipped
-model also sees displaced and vacancy-bearing copies of the *training* prototypes (the default
-``--levels``); test structures are always generated from another seed. ``benchmarks/accuracy.py``
-reports both protocols.
+models also see displaced and vacancy-bearing copies of the *training* prototypes (the default
+``--levels``; compounds also antisite disorder, ``--compound-levels``); test structures are
+always generated from another seed. ``benchmarks/accuracy.py`` and ``benchmarks/compounds.py``
+report them.
 """
 
 from __future__ import annotations
@@ -24,9 +32,9 @@ import torch
 from torch import nn
 
 from . import __version__
-from .dataset import CLASSES, class_names, load_or_generate
+from .dataset import CLASSES, COMPOUND_CLASSES, ELEMENT_CLASSES, CrystalClass, class_table, load_or_generate
 from .fingerprint import FingerprintParameters
-from .model import ModelMetadata, SymmetryCNN, save_model
+from .model import ModelMetadata, SymmetryCNN, load_model, save_model
 from .perturb import PerturbationLevel, format_levels
 
 __all__ = ['DEFAULT_LEVELS', 'TrainingConfig', 'main', 'train']
@@ -34,6 +42,10 @@ __all__ = ['DEFAULT_LEVELS', 'TrainingConfig', 'main', 'train']
 #: Perturbation levels (displacement, vacancy fraction) of the shipped model's training data.
 DEFAULT_LEVELS: tuple[PerturbationLevel, ...] = PerturbationLevel.parse_list(
     '0:0,0.01:0,0.03:0,0.05:0,0:0.2,0:0.4,0.02:0.1,0.04:0.3'
+)
+#: Perturbation levels (displacement, vacancy fraction, antisite fraction) of the compound classes.
+DEFAULT_COMPOUND_LEVELS: tuple[PerturbationLevel, ...] = PerturbationLevel.parse_list(
+    '0:0,0.01:0,0.03:0,0:0.1,0:0.25,0:0:0.05,0:0:0.1,0.02:0.1:0.03'
 )
 #: The paper's protocol: pristine structures only.
 PRISTINE_ONLY: tuple[PerturbationLevel, ...] = PerturbationLevel.parse_list('pristine')
@@ -49,17 +61,65 @@ class TrainingConfig:
     learning_rate: float = 1e-3
     seed: int = 0
     cache_dir: str | None = None
+    classes: str = 'elements'
+    n_per_compound_class: int = 100
+    compound_levels: tuple[PerturbationLevel, ...] = DEFAULT_COMPOUND_LEVELS
+    init_from: str | None = None
+    kernel_size: int = 7
+
+    @property
+    def class_list(self) -> tuple[CrystalClass, ...]:
+        return CLASSES if self.classes == 'all' else ELEMENT_CLASSES
+
+    @property
+    def fingerprint(self) -> FingerprintParameters:
+        """The paper's fingerprint; with compounds, ``species_rank`` scattering (the same images
+        for one-species structures)."""
+        return FingerprintParameters(scattering='species_rank' if self.classes == 'all' else 'uniform')
 
 
-def build_data(config: TrainingConfig, seed: int, n_per_class: int) -> tuple[np.ndarray, np.ndarray]:
-    """Fingerprints and labels of every level in ``config.levels``, generated from ``seed``."""
-    parts = [
+def _level_data(
+    config: TrainingConfig, seed: int, n_per_class: int, levels: Sequence[PerturbationLevel], classes, offset: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [
         load_or_generate(
-            config.cache_dir, n_per_class, seed + 1000 * index, dataclasses.replace(level, seed=seed + 1000 * index)
+            config.cache_dir, n_per_class, seed + offset + 1000 * index,
+            dataclasses.replace(level, seed=seed + offset + 1000 * index), config.fingerprint, classes=classes,
         )
-        for index, level in enumerate(config.levels)
-    ]
+        for index, level in enumerate(levels)
+    ]  # fmt: skip
+
+
+def build_data(
+    config: TrainingConfig, seed: int, n_per_class: int, n_per_compound_class: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fingerprints and labels of every level in ``config.levels`` (and, with compounds,
+    ``config.compound_levels``), generated from ``seed``."""
+    parts = _level_data(config, seed, n_per_class, config.levels, ELEMENT_CLASSES, 0)
+    if config.classes == 'all':
+        n_compound = n_per_compound_class if n_per_compound_class is not None else config.n_per_compound_class
+        parts += _level_data(config, seed, n_compound, config.compound_levels, COMPOUND_CLASSES, 500_000)
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def initial_network(config: TrainingConfig) -> SymmetryCNN:
+    """A fresh network, or one that starts from ``config.init_from``'s weights (its classes must be
+    the first ones of ``config.class_list``; the output rows of the new classes start at random)."""
+    network = SymmetryCNN(n_classes=len(config.class_list), kernel_size=config.kernel_size)
+    if config.init_from is None:
+        return network
+    start = load_model(config.init_from)
+    names = [c.name for c in config.class_list]
+    if list(start.class_names) != names[: len(start.class_names)]:
+        raise ValueError(f'{config.init_from}: its classes {start.class_names} do not begin the class list')
+    state = network.state_dict()
+    for name, tensor in start.network.state_dict().items():
+        if state[name].shape == tensor.shape:
+            state[name] = tensor.clone()
+        else:  # the output layer: copy the rows of the known classes
+            state[name][: tensor.shape[0]] = tensor
+    network.load_state_dict(state)
+    return network
 
 
 def data_hash(fingerprints: np.ndarray, labels: np.ndarray) -> str:
@@ -83,10 +143,12 @@ def train(config: TrainingConfig, log=print) -> tuple[SymmetryCNN, ModelMetadata
     torch.manual_seed(config.seed)
     started = time.time()
     train_x, train_y = build_data(config, seed=config.seed * 10 + 1, n_per_class=config.n_per_class)
-    valid_x, valid_y = build_data(config, seed=config.seed * 10 + 2, n_per_class=config.n_validation_per_class)
+    valid_x, valid_y = build_data(
+        config, config.seed * 10 + 2, config.n_validation_per_class, max(1, config.n_validation_per_class // 3)
+    )
     log(f'data: {len(train_x)} training and {len(valid_x)} validation fingerprints ({time.time() - started:.0f} s)')
 
-    network = SymmetryCNN(n_classes=len(CLASSES))
+    network = initial_network(config)
     optimiser = torch.optim.Adam(network.parameters(), lr=config.learning_rate)
     generator = torch.Generator().manual_seed(config.seed)
     inputs, targets = torch.from_numpy(train_x), torch.from_numpy(train_y)
@@ -108,25 +170,48 @@ def train(config: TrainingConfig, log=print) -> tuple[SymmetryCNN, ModelMetadata
 
     network.eval()
     training = {
-        'command': f'python -m aiida_symclf.train --seed {config.seed} --n-per-class {config.n_per_class} '
-        f'--epochs {config.epochs} --levels {format_levels(config.levels)}',
+        'command': command_line(config),
         'config': dataclasses.asdict(config),
         'n_training': len(train_x),
         'n_validation': len(valid_x),
         'train_accuracy': accuracy(network, train_x, train_y),
         'validation_accuracy': accuracy(network, valid_x, valid_y),
         'training_data_sha256': data_hash(train_x, train_y),
+        'element_data_sha256': data_hash(
+            train_x[train_y < len(ELEMENT_CLASSES)], train_y[train_y < len(ELEMENT_CLASSES)]
+        ),
         'torch_version': torch.__version__,
         'seconds': round(time.time() - started, 1),
     }
+    names = tuple(c.name for c in config.class_list)
     metadata = ModelMetadata(
-        class_names=tuple(class_names()),
-        space_groups=tuple(c.space_groups for c in CLASSES),
-        fingerprint=FingerprintParameters().to_dict(),
+        class_names=names,
+        space_groups=tuple(c.space_groups for c in config.class_list),
+        fingerprint=config.fingerprint.to_dict(),
         package_version=__version__,
         training=training,
+        classes=class_table(names),
+        network={} if config.kernel_size == 7 else {'kernel_size': config.kernel_size},
     )
     return network, metadata
+
+
+def command_line(config: TrainingConfig) -> str:
+    """The command that reproduces ``config``."""
+    command = (
+        f'python -m aiida_symclf.train --seed {config.seed} --n-per-class {config.n_per_class} '
+        f'--epochs {config.epochs} --levels {format_levels(config.levels)}'
+    )
+    if config.classes == 'all':
+        command += (
+            f' --classes all --n-per-compound-class {config.n_per_compound_class} '
+            f'--compound-levels {format_levels(config.compound_levels)}'
+        )
+    if config.init_from:
+        command += f' --init-from {config.init_from}'
+    if config.kernel_size != 7:
+        command += f' --kernel-size {config.kernel_size}'
+    return command
 
 
 def parse_levels(text: str) -> tuple[PerturbationLevel, ...]:
@@ -146,11 +231,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--levels', type=parse_levels, default=DEFAULT_LEVELS,
                         help="training perturbation levels, 'pristine' for the paper's protocol")  # fmt: skip
     parser.add_argument('--cache-dir', default=None, help='cache generated fingerprints here')
+    parser.add_argument('--classes', choices=('elements', 'all'), default='elements',
+                        help="the paper's elemental classes, or those and the compound classes")  # fmt: skip
+    parser.add_argument('--n-per-compound-class', type=int, default=TrainingConfig.n_per_compound_class)
+    parser.add_argument('--compound-levels', type=parse_levels, default=DEFAULT_COMPOUND_LEVELS)
+    parser.add_argument('--init-from', default=None, help='model file whose weights the training starts from')
+    parser.add_argument('--learning-rate', type=float, default=TrainingConfig.learning_rate)
+    parser.add_argument('--kernel-size', type=int, choices=(3, 5, 7), default=7,
+                        help="convolution kernels: the paper's 7, or 3 (~5x less arithmetic)")  # fmt: skip
     args = parser.parse_args(argv)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     config = TrainingConfig(
-        n_per_class=args.n_per_class, epochs=args.epochs, levels=args.levels, seed=args.seed, cache_dir=args.cache_dir
-    )
+        n_per_class=args.n_per_class, epochs=args.epochs, levels=args.levels, seed=args.seed, cache_dir=args.cache_dir,
+        classes=args.classes, n_per_compound_class=args.n_per_compound_class, compound_levels=args.compound_levels,
+        init_from=args.init_from, learning_rate=args.learning_rate, kernel_size=args.kernel_size,
+    )  # fmt: skip
     network, metadata = train(config)
     save_model(network, metadata, args.output)
     print(

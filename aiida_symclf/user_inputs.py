@@ -3,8 +3,9 @@
 Users do not hand the pipeline standardised conventional cells. They have relaxation and MD
 cells: supercells of the primitive (or conventional) cell along a non-diagonal integer matrix,
 in whatever orientation the code wrote them, already perturbed (thermal displacements,
-vacancies) before they reach the pipeline. And they have structures that are none of the
-classes: amorphous and liquid boxes, compounds, low-symmetry and layered elements.
+vacancies, antisite disorder) before they reach the pipeline. And they have structures that are
+none of the classes: amorphous and liquid boxes, compounds of other prototypes, low-symmetry and
+layered elements.
 
 Everything here is built from real elements at their experimental lattice parameters (with a
 small random strain), so that the benchmark also covers the ranges of real solids (hcp c/a from
@@ -22,7 +23,11 @@ from ase.build import bulk, make_supercell
 from ase.spacegroup import crystal
 from scipy.spatial.transform import Rotation
 
+from .perturb import exchange_species
+from .real_compounds import COMPOUNDS, OTHER_COMPOUNDS
+
 __all__ = [
+    'COMPOUND_LEVELS',
     'ELEMENTS',
     'LEVELS',
     'UserLevel',
@@ -142,6 +147,7 @@ class UserLevel:
     name: str
     displacement: float = 0.0  # Gaussian sigma per component, fraction of the NN distance
     vacancy_fraction: float = 0.0
+    antisite_fraction: float = 0.0  # atoms moved onto a site of another species (compounds)
 
 
 #: The levels of the user-path benchmark.
@@ -155,6 +161,18 @@ LEVELS: tuple[UserLevel, ...] = (
     UserLevel('vacancies 25%', vacancy_fraction=0.25),
     UserLevel('vacancies 50%', vacancy_fraction=0.50),
     UserLevel('vacancies 60%', vacancy_fraction=0.60),
+)
+#: The levels of the compound benchmark: the elemental ones users meet most, and antisite disorder.
+COMPOUND_LEVELS: tuple[UserLevel, ...] = (
+    UserLevel('pristine'),
+    UserLevel('displacement 1%', displacement=0.01),
+    UserLevel('displacement 2%', displacement=0.02),
+    UserLevel('displacement 4%', displacement=0.04),
+    UserLevel('vacancies 10%', vacancy_fraction=0.10),
+    UserLevel('vacancies 25%', vacancy_fraction=0.25),
+    UserLevel('antisites 1%', antisite_fraction=0.01),
+    UserLevel('antisites 5%', antisite_fraction=0.05),
+    UserLevel('antisites 10%', antisite_fraction=0.10),
 )
 
 
@@ -184,7 +202,7 @@ def _nearest_neighbour(atoms: Atoms) -> float:
 
 
 def perturbed(atoms: Atoms, level: UserLevel, rng: np.random.Generator) -> Atoms:
-    """``atoms`` with Gaussian displacements, then vacancies, as the level says."""
+    """``atoms`` with Gaussian displacements, then vacancies, then antisite exchanges, as the level says."""
     result = atoms.copy()
     if level.displacement:
         sigma = level.displacement * _nearest_neighbour(atoms)
@@ -192,20 +210,23 @@ def perturbed(atoms: Atoms, level: UserLevel, rng: np.random.Generator) -> Atoms
     if level.vacancy_fraction:
         remove = rng.choice(len(result), int(len(result) * level.vacancy_fraction), replace=False)
         del result[sorted(remove.tolist())]
+    if level.antisite_fraction:
+        result = exchange_species(result, level.antisite_fraction, rng)
     return result
 
 
 def user_input(label: str, level: UserLevel, rng: np.random.Generator) -> tuple[str, Atoms]:
-    """One user-like structure of class ``label``: (element name and cell kind, atoms).
+    """One user-like structure of class ``label``: (element or compound name and cell kind, atoms).
 
-    A real element of the class, strained by up to +-2%, as its primitive or its conventional
+    A real element (or compound, :data:`~aiida_symclf.real_compounds.COMPOUNDS`) of the class, strained by up to +-2%, as its primitive or its conventional
     (standard) cell, made a ~250-atom supercell along a random non-diagonal matrix, perturbed
     and randomly rotated.
     """
     import spglib
 
-    symbol = list(ELEMENTS[label])[rng.integers(len(ELEMENTS[label]))]
-    cell = ELEMENTS[label][symbol](float(rng.uniform(0.98, 1.02)))
+    table = ELEMENTS.get(label) or COMPOUNDS[label]
+    symbol = list(table)[rng.integers(len(table))]
+    cell = table[symbol](float(rng.uniform(0.98, 1.02)))
     kind = 'primitive' if rng.random() < 0.5 else 'conventional'
     standard = spglib.standardize_cell(
         (cell.cell[:], cell.get_scaled_positions(), cell.numbers), to_primitive=kind == 'primitive', symprec=1e-3
@@ -275,25 +296,6 @@ def _liquid_like(rng: np.random.Generator) -> Atoms:
     return atoms
 
 
-def _compounds() -> dict[str, Atoms]:
-    return {
-        'NaCl (B1)': bulk('NaCl', 'rocksalt', a=5.64),
-        'MgO (B1)': bulk('MgO', 'rocksalt', a=4.21),
-        'CsCl (B2)': bulk('CsCl', 'cesiumchloride', a=4.12),
-        'ZnS (B3)': bulk('ZnS', 'zincblende', a=5.41),
-        'GaAs (B3)': bulk('GaAs', 'zincblende', a=5.65),
-        'ZnO (B4)': bulk('ZnO', 'wurtzite', a=3.25, c=5.21),
-        'CaF2 (C1)': crystal(['Ca', 'F'], [(0, 0, 0), (0.25, 0.25, 0.25)], spacegroup=225, cellpar=[5.46] * 3 + [90] * 3),
-        'TiO2 rutile (C4)': crystal(['Ti', 'O'], [(0, 0, 0), (0.305, 0.305, 0)], spacegroup=136, cellpar=[4.59, 4.59, 2.96, 90, 90, 90]),
-        'SrTiO3 (E2_1)': crystal(['Sr', 'Ti', 'O'], [(0, 0, 0), (0.5, 0.5, 0.5), (0.5, 0.5, 0)], spacegroup=221, cellpar=[3.905] * 3 + [90] * 3),
-        'Cu3Au (L1_2)': crystal(['Au', 'Cu'], [(0, 0, 0), (0, 0.5, 0.5)], spacegroup=221, cellpar=[3.75] * 3 + [90] * 3),
-        'CuAu (L1_0)': crystal(['Cu', 'Au'], [(0, 0, 0), (0.5, 0.5, 0.5)], spacegroup=123, cellpar=[2.80, 2.80, 3.67, 90, 90, 90]),
-        'NiAs (B8_1)': crystal(['Ni', 'As'], [(0, 0, 0), (1 / 3, 2 / 3, 0.25)], spacegroup=194, cellpar=[3.62, 3.62, 5.03, 90, 90, 120]),
-        'WC (B_h)': crystal(['W', 'C'], [(0, 0, 0), (1 / 3, 2 / 3, 0.5)], spacegroup=187, cellpar=[2.91, 2.91, 2.84, 90, 90, 120]),
-        'AlB2 (C32)': crystal(['Al', 'B'], [(0, 0, 0), (1 / 3, 2 / 3, 0.5)], spacegroup=191, cellpar=[3.01, 3.01, 3.26, 90, 90, 120]),
-    }  # fmt: skip
-
-
 def _elements_of_no_class() -> dict[str, Atoms]:
     graphite = Atoms(
         'C4', scaled_positions=[(0, 0, 0.25), (0, 0, 0.75), (1 / 3, 2 / 3, 0.25), (2 / 3, 1 / 3, 0.75)],
@@ -313,12 +315,13 @@ def out_of_class_structures(rng: np.random.Generator, copies: int = 1) -> Iterat
     """Structures that are none of the classes: (group, name, atoms), as users would have them.
 
     Groups: ``amorphous`` (random close packing), ``liquid-like`` (fcc with 30% displacements),
-    ``compound`` (common binary and ternary prototypes), ``element of no class`` (low-symmetry
+    ``compound`` (binary and ternary prototypes of no class, :data:`~aiida_symclf.real_compounds.OTHER_COMPOUNDS`), ``element of no class`` (low-symmetry
     and layered elements). Crystals are ~250-atom supercells along random matrices, rotated.
     """
     for _ in range(copies):
         yield 'amorphous', 'random close packing', _amorphous(rng)
         yield 'liquid-like', 'fcc, 30% displacements', random_rotation(_liquid_like(rng), rng)
-        for group, table in (('compound', _compounds()), ('element of no class', _elements_of_no_class())):
+        compounds = {name: build(1.0) for name, build in OTHER_COMPOUNDS.items()}
+        for group, table in (('compound', compounds), ('element of no class', _elements_of_no_class())):
             for name, cell in table.items():
                 yield group, name, random_rotation(random_supercell(cell, rng), rng)

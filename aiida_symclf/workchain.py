@@ -82,7 +82,7 @@ def validate_inputs(inputs: dict, _) -> str | None:
     return None
 
 
-def _default_model() -> SymclfModelData:
+def default_model() -> SymclfModelData:
     """The shipped model's node (stored on first use), the default of the ``model`` input."""
     return SymclfModelData.get_or_create()
 
@@ -129,7 +129,7 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
             help='Structures to classify, by link label (for example a relax workchain\'s `output_structure`).',
         )  # fmt: skip
         spec.input(
-            'model', valid_type=SymclfModelData, default=_default_model,
+            'model', valid_type=SymclfModelData, default=default_model,
             help='Classifier model; default: the model shipped with the package, stored once and reused (an input '
             'of the WorkChain either way, so the provenance graph records which model classified).',
         )  # fmt: skip
@@ -365,6 +365,7 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
             self.ctx.structures[key].base.extras.set_many(
                 {
                     f'{EXTRA_PREFIX}label': result['label'],
+                    f'{EXTRA_PREFIX}aflow_prototype': result.get('aflow_prototype', ''),
                     f'{EXTRA_PREFIX}network_label': result.get('network_label', result['label']),
                     f'{EXTRA_PREFIX}probability': result['probability'],
                     f'{EXTRA_PREFIX}uncertainty': result.get('uncertainty'),

@@ -49,7 +49,7 @@ from ase.build import bulk
 # spglib prints 'Primitive lattice cleaning is incomplete' to stderr for many displaced blocks.
 os.environ.setdefault('SPGLIB_WARNING', 'OFF')
 
-from aiida_symclf.dataset import class_names, defective_blocks, generate_structures  # noqa: E402
+from aiida_symclf.dataset import ELEMENT_CLASSES, defective_blocks, generate_structures  # noqa: E402
 from aiida_symclf.fingerprint import FingerprintParameters, diffraction_fingerprints, prepare_block  # noqa: E402
 from aiida_symclf.model import ClassifierModel, load_model  # noqa: E402
 from aiida_symclf.perturb import PerturbationLevel  # noqa: E402
@@ -85,6 +85,11 @@ class Level:
         if self.vacancy_fraction > 0:
             return 'vacancy'
         return 'pristine'
+
+
+def element_class_names() -> list[str]:
+    """The paper's classes: this benchmark reproduces its elemental study."""
+    return [crystal_class.name for crystal_class in ELEMENT_CLASSES]
 
 
 def paper_levels() -> list[Level]:
@@ -181,7 +186,7 @@ def evaluate_level(
     The networks see every block; spglib sees the first ``spglib_per_class`` blocks of each
     class (all when None): on blocks with vacancies it takes 0.1-1 s per block.
     """
-    names = class_names()
+    names = element_class_names()
     timings = {}
     started = time.perf_counter()
     perturbation = PerturbationLevel(level.displacement, level.vacancy_fraction, TEST_SEED + index * LEVEL_SEED_STRIDE)
@@ -294,7 +299,7 @@ def bcc_to_sc(
     models: dict[str, ClassifierModel], parameters: FingerprintParameters, n_seeds: int, step: float = 0.05
 ) -> dict[str, Any]:
     """P(bcc) and P(sc), averaged over ``n_seeds``, vs the fraction of body-centre atoms removed."""
-    names = class_names()
+    names = element_class_names()
     block, centre = bcc_block(parameters)
     fractions = np.round(np.arange(0.0, 1.0 + step / 2, step), 6)
     blocks = [
@@ -424,7 +429,7 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     models = load_models(arguments.pristine_model, arguments.model)
     parameters = models['ours'].metadata.fingerprint_parameters
-    names = class_names()
+    names = element_class_names()
     structures, labels = generate_structures(arguments.n_per_class, arguments.seed)
     if len(structures) >= LEVEL_SEED_STRIDE:
         raise ValueError(f'at most {LEVEL_SEED_STRIDE - 1} structures per level')

@@ -40,7 +40,7 @@ import numpy as np
 os.environ.setdefault('SPGLIB_WARNING', 'OFF')
 
 from aiida_symclf.classification import UNKNOWN, classify_structures  # noqa: E402
-from aiida_symclf.dataset import class_names  # noqa: E402
+from aiida_symclf.dataset import ELEMENT_CLASSES  # noqa: E402
 from aiida_symclf.model import load_model  # noqa: E402
 from aiida_symclf.user_inputs import LEVELS, md_snapshots, out_of_class_structures, user_input  # noqa: E402
 
@@ -54,7 +54,7 @@ MD_TEMPERATURES = (300.0, 600.0, 900.0)
 def in_class_cases(n_per_class: int, rng: np.random.Generator) -> list[dict[str, Any]]:
     cases = []
     for level in LEVELS:
-        for label in class_names():
+        for label in (crystal_class.name for crystal_class in ELEMENT_CLASSES):
             for _ in range(n_per_class):
                 name, atoms = user_input(label, level, rng)
                 cases.append({'set': 'in-class', 'group': level.name, 'expected': label, 'name': name, 'atoms': atoms})

@@ -28,11 +28,15 @@ PER_CLASS = 72
 
 
 def build(path: Path) -> None:
-    from aiida_symclf.dataset import class_names
+    from aiida_symclf.dataset import ELEMENT_CLASSES
     from aiida_symclf.user_inputs import LEVELS, user_input
 
     rng = np.random.default_rng(99)
-    cases = [(label, user_input(label, LEVELS[2], rng)[1]) for _ in range(PER_CLASS) for label in class_names()]
+    cases = [
+        (label, user_input(label, LEVELS[2], rng)[1])
+        for _ in range(PER_CLASS)
+        for label in (c.name for c in ELEMENT_CLASSES)
+    ]
     path.write_bytes(pickle.dumps(cases))
 
 

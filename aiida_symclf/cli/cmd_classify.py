@@ -21,18 +21,25 @@ from .profiles import activate_profile
 
 
 def classify_library(
-    structures: Sequence[InputStructure], model_path: Path | None, progress: bool = False, device: str | None = None
+    structures: Sequence[InputStructure],
+    model_path: Path | None,
+    progress: bool = False,
+    device: str | None = None,
+    workers: int = 1,
+    precision: str = 'float32',
 ) -> tuple[dict[str, dict], list[InputError]]:
     """Classify with plain library calls (nothing stored): name -> result, and failures.
 
-    ``device``: where the diffraction and the network run (default: CUDA when available).
+    ``device``: where the diffraction and the network run (default: CUDA when available);
+    ``workers``: processes on the CPU; ``precision``: of the convolutions.
     """
     from ..classification import classify_structures
     from ..model import file_sha256, load_model
 
-    model = load_model(model_path, device=device)
+    model = load_model(model_path, device=device, precision=precision)
     sha256 = file_sha256(model_path) if model_path is not None else _default_model_sha256()
-    records, reasons = classify_structures([item.atoms for item in structures], model, progress=progress)
+    atoms = [item.atoms for item in structures]
+    records, reasons = classify_structures(atoms, model, progress=progress and workers == 1, workers=workers)
     results, errors = {}, []
     for item, record, reason in zip(structures, records, reasons, strict=True):
         if record is None:
@@ -160,7 +167,7 @@ def _classify_rows(
 
 
 def _print_classify_table(rows: Sequence[dict[str, Any]]) -> None:
-    headers = ['file', 'class', 'space group(s)', 'network (prob.)', 'uncertainty', 'lattice']
+    headers = ['file', 'class', 'AFLOW prototype', 'space group(s)', 'network (prob.)', 'uncertainty', 'lattice']
     with_spglib = any(row['spglib'] is not None for row in rows)
     with_pk = any(row['pk'] is not None for row in rows)
     table = []
@@ -169,6 +176,7 @@ def _print_classify_table(rows: Sequence[dict[str, Any]]) -> None:
         cells = [
             row['file'],
             row['label'],
+            row.get('aflow_prototype') or '-',
             ', '.join(map(str, row['space_groups'])) or '-',
             f'{row.get("network_label", row["label"])} ({row["probability"]:.3f})',
             '-' if row.get('uncertainty') is None else f'{row["uncertainty"]:.3f}',
@@ -196,6 +204,10 @@ def _print_classify_table(rows: Sequence[dict[str, Any]]) -> None:
               '--json (spglib on perturbed ~250-atom supercells costs more than the classification).')  # fmt: skip
 @click.option('--device', default=None, metavar='DEVICE',
               help='torch device for --library, e.g. cpu or cuda (default: CUDA when available, else the CPU).')  # fmt: skip
+@click.option('--workers', type=click.IntRange(1, 256), default=1, show_default=True,
+              help='Worker processes for --library on the CPU (one torch thread each; use one per core).')  # fmt: skip
+@click.option('--precision', type=click.Choice(['float32', 'bfloat16']), default='float32', show_default=True,
+              help='Arithmetic of the network for --library: bfloat16 is ~2x faster where the CPU or GPU supports it.')  # fmt: skip
 @click.option('--progress/--no-progress', default=None,
               help='Progress bar on stderr for --library (default: when stderr is a terminal); the WorkChain '
               'reports its progress in `verdi process report` (and on the terminal with --verbose).')  # fmt: skip
@@ -204,8 +216,8 @@ def _print_classify_table(rows: Sequence[dict[str, Any]]) -> None:
 @friendly_errors
 def classify_command(
     files: tuple[Path, ...], file_format: str | None, model_path: Path | None, as_json: bool, library: bool,
-    compare_spglib: bool | None, device: str | None, progress: bool | None, verbose: bool, profile_name: str | None,
-    yes: bool,
+    compare_spglib: bool | None, device: str | None, workers: int, precision: str, progress: bool | None,
+    verbose: bool, profile_name: str | None, yes: bool,
 ) -> None:  # fmt: skip
     """Classify the crystal structures read from FILES.
 
@@ -228,7 +240,7 @@ def classify_command(
     process = profile = None
     if structures and library:
         show = progress if progress is not None else sys.stderr.isatty()
-        results, failures = classify_library(structures, model_path, progress=show, device=device)
+        results, failures = classify_library(structures, model_path, show, device, workers, precision)
     elif structures:
         profile = activate_profile(profile_name, yes)
         results, failures, process = classify_workchain(structures, model_path, verbose)

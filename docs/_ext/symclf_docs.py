@@ -51,13 +51,23 @@ def list_table(header: Sequence[str], rows: Sequence[Sequence[str]], widths: str
 
 
 def classes_lines() -> list[str]:
-    """The class table: label, space groups, prototype, sampled parameter ranges."""
+    """The class table: label, kind, AFLOW labels and Strukturbericht, space groups, prototype, sampled ranges."""
     from aiida_symclf.dataset import CLASSES
 
     rows = [
-        [f'``{c.name}``', ', '.join(str(g) for g in c.space_groups), c.prototype, c.parameter_ranges] for c in CLASSES
+        [
+            f'``{c.name}``',
+            c.kind,
+            ', '.join(f'``{form.aflow_prototype}`` ({form.strukturbericht})' for form in c.forms),
+            ', '.join(str(g) for g in c.space_groups),
+            c.prototype,
+            c.parameter_ranges,
+        ]
+        for c in CLASSES
     ]
-    return list_table(['class', 'space groups', 'prototype', 'sampled parameters'], rows)
+    return list_table(
+        ['class', 'kind', 'AFLOW prototype (Strukturbericht)', 'space groups', 'example', 'sampled parameters'], rows
+    )
 
 
 def _percent(value: float | None) -> str:

@@ -1,0 +1,178 @@
+"""Bulk mode: classify 10^4-10^6 structures that are already stored (entry point ``symclf.classify_bulk``).
+
+The linked modes of :class:`~aiida_symclf.workchain.SymmetryClassificationWorkChain` link every
+structure to the process that classified it; AiiDA validates each new link against the earlier
+ones of the same process, so that cost grows with the batch. Here the input is *one* stored list
+of UUIDs (from a Group or a QueryBuilder: :meth:`BulkClassificationWorkChain.get_builder_for_group`,
+:meth:`~BulkClassificationWorkChain.get_builder_for_query`), cut into chunks. Each chunk is its own
+process (:class:`ChunkClassificationWorkChain`): with PostgreSQL + RabbitMQ, daemon workers run
+chunks side by side; on the embedded profile they run one after the other in the same
+interpreter. A chunk reads its structures with one query, stores one ``results`` Dict and one
+``probabilities`` ArrayData (:func:`~aiida_symclf.calculations.functions.classify_stored.classify_stored`)
+and writes the extras of all its structures with one bulk update.
+
+Provenance, as far as AiiDA allows without per-structure links: the list of UUIDs and the model
+are inputs of every chunk's CalcFunction, every result names its structure's UUID, and every
+structure's extras name the result node (``symclf_result_uuid``) besides the label, AFLOW
+prototype, probability, uncertainty and model, the same extras as the linked modes, so
+:func:`aiida_symclf.query.classified_structures` finds both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiida import orm
+from aiida.engine import ToContext, WorkChain
+
+from .calculations.functions.classify_stored import classify_stored
+from .calculations.functions.stored import update_extras
+from .data import SymclfModelData
+from .workchain import EXTRA_PREFIX, default_model
+
+__all__ = ['DEFAULT_CHUNK_SIZE', 'BulkClassificationWorkChain', 'ChunkClassificationWorkChain']
+
+#: Structures per chunk: large enough that the per-process cost (~0.1 s) is small, small enough
+#: that a chunk's Dict stays a few MB and daemon workers share the work.
+DEFAULT_CHUNK_SIZE = 1000
+MAX_CHUNK_SIZE = 100_000
+
+
+def validate_uuids(uuids: orm.List, _) -> str | None:
+    values = uuids.get_list()
+    if not values:
+        return 'give at least one structure UUID'
+    if not all(isinstance(value, str) for value in values):
+        return 'uuids must be a list of UUID strings'
+    return None
+
+
+def validate_chunk_size(chunk_size: orm.Int, _) -> str | None:
+    if not 1 <= chunk_size.value <= MAX_CHUNK_SIZE:
+        return f'chunk_size must be between 1 and {MAX_CHUNK_SIZE}, got {chunk_size.value}'
+    return None
+
+
+def result_extras(result: dict[str, Any], model_sha256: str, result_uuid: str) -> dict[str, Any]:
+    """The extras of a classified structure (the same keys as the linked modes set)."""
+    return {
+        f'{EXTRA_PREFIX}label': result['label'],
+        f'{EXTRA_PREFIX}aflow_prototype': result['aflow_prototype'],
+        f'{EXTRA_PREFIX}network_label': result['network_label'],
+        f'{EXTRA_PREFIX}probability': result['probability'],
+        f'{EXTRA_PREFIX}uncertainty': result['uncertainty'],
+        f'{EXTRA_PREFIX}space_groups': result['space_groups'],
+        f'{EXTRA_PREFIX}model_sha256': model_sha256,
+        f'{EXTRA_PREFIX}result_uuid': result_uuid,
+    }
+
+
+class ChunkClassificationWorkChain(WorkChain):
+    """Classify ``uuids[start:stop]`` with one CalcFunction and set their extras with one bulk update."""
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input('uuids', valid_type=orm.List, validator=validate_uuids, help='UUIDs of stored StructureData.')
+        spec.input('start', valid_type=orm.Int, help='First index of the chunk in `uuids`.')
+        spec.input('stop', valid_type=orm.Int, help='One past the last index of the chunk in `uuids`.')
+        spec.input('model', valid_type=SymclfModelData, default=default_model, help='Classifier model.')
+        spec.outline(cls.classify, cls.set_extras)
+        spec.output('results', valid_type=orm.Dict, help='UUID -> result (or failure) of every structure of the chunk.')
+        spec.output('probabilities', valid_type=orm.ArrayData, help='Class probabilities, rows in `uuids` order.')
+        spec.exit_code(
+            402,
+            'ERROR_STEP_FAILED',
+            message='the classification step failed: {status} {message}',
+            invalidates_cache=True,
+        )
+
+    def classify(self):
+        inputs = {name: self.inputs[name] for name in ('uuids', 'start', 'stop', 'model')}
+        _, node = classify_stored.run_get_node(**inputs, metadata={'call_link_label': 'classify'})
+        if not node.is_finished_ok:
+            return self.exit_codes.ERROR_STEP_FAILED.format(status=node.exit_status, message=node.exit_message)
+        self.ctx.results = node.outputs.results
+        self.out('results', node.outputs.results)
+        self.out('probabilities', node.outputs.probabilities)
+        return None
+
+    def set_extras(self):
+        """Merge the new extras into each classified structure's current ones: one query, one bulk update."""
+        results = self.ctx.results.get_dict()
+        classified = {uuid: result for uuid, result in results.items() if result['status'] == 'classified'}
+        query = orm.QueryBuilder().append(
+            orm.StructureData, filters={'uuid': {'in': list(classified)}}, project=['uuid', 'id', 'extras']
+        )
+        sha256, result_uuid = self.inputs.model.sha256, self.ctx.results.uuid
+        rows = [
+            (pk, {**(extras or {}), **result_extras(classified[uuid], sha256, result_uuid)})
+            for uuid, pk, extras in query.iterall()
+        ]
+        update_extras(rows)
+        failed = len(results) - len(classified)
+        self.report(f'{len(rows)} structures classified, {failed} failed')
+
+
+class BulkClassificationWorkChain(WorkChain):
+    """Classify many stored structures, given as one list of UUIDs, in chunks run as separate processes."""
+
+    @classmethod
+    def get_builder_for_group(cls, group: orm.Group, chunk_size: int = DEFAULT_CHUNK_SIZE, model=None):
+        """Builder for every ``StructureData`` of ``group`` (their UUIDs read with one query)."""
+        query = orm.QueryBuilder().append(orm.Group, filters={'id': group.pk}, tag='group')
+        query.append(orm.StructureData, with_group='group', project='uuid')
+        return cls.get_builder_for_query(query, chunk_size, model)
+
+    @classmethod
+    def get_builder_for_query(cls, query: orm.QueryBuilder, chunk_size: int = DEFAULT_CHUNK_SIZE, model=None):
+        """Builder for the structures of a QueryBuilder that projects their UUIDs (one column)."""
+        builder = cls.get_builder()
+        builder.uuids = orm.List(sorted(str(uuid) for uuid in query.all(flat=True)))
+        builder.chunk_size = orm.Int(chunk_size)
+        if model is not None:
+            builder.model = model
+        return builder
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input('uuids', valid_type=orm.List, validator=validate_uuids, help='UUIDs of the stored StructureData.')
+        spec.input(
+            'chunk_size', valid_type=orm.Int, default=lambda: orm.Int(DEFAULT_CHUNK_SIZE), validator=validate_chunk_size,
+            help='Structures per chunk (one process, one Dict, one ArrayData, one bulk update of extras each).',
+        )  # fmt: skip
+        spec.input('model', valid_type=SymclfModelData, default=default_model, help='Classifier model.')
+        spec.outline(cls.submit_chunks, cls.collect)
+        spec.output_namespace('results', valid_type=orm.Dict, dynamic=True, help="Each chunk's results Dict.")
+        spec.exit_code(400, 'ERROR_SOME_CHUNKS_FAILED', message='{count} of {total} chunks failed: {chunks}')
+        spec.exit_code(401, 'ERROR_ALL_CHUNKS_FAILED', message='every chunk failed')
+
+    def submit_chunks(self):
+        count, size = len(self.inputs.uuids), self.inputs.chunk_size.value
+        futures = {}
+        for index, start in enumerate(range(0, count, size)):
+            inputs = {
+                'uuids': self.inputs.uuids,
+                'start': orm.Int(start),
+                'stop': orm.Int(min(start + size, count)),
+                'model': self.inputs.model,
+                'metadata': {'call_link_label': f'chunk_{index:05d}'},
+            }
+            futures[f'chunk_{index:05d}'] = self.submit(ChunkClassificationWorkChain, **inputs)
+        self.report(f'{count} structures in {len(futures)} chunks of at most {size}')
+        return ToContext(**futures)
+
+    def collect(self):
+        chunks = sorted(key for key in self.ctx if key.startswith('chunk_'))
+        failed = [key for key in chunks if not self.ctx[key].is_finished_ok]
+        for key in chunks:
+            if key not in failed:
+                self.out(f'results.{key}', self.ctx[key].outputs.results)
+        if len(failed) == len(chunks):
+            return self.exit_codes.ERROR_ALL_CHUNKS_FAILED
+        if failed:
+            return self.exit_codes.ERROR_SOME_CHUNKS_FAILED.format(
+                count=len(failed), total=len(chunks), chunks=', '.join(failed)
+            )
+        return None

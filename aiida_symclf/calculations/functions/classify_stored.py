@@ -1,0 +1,62 @@
+"""The ``classify_stored`` CalcFunction (entry point ``symclf.classify_stored``): the bulk mode's step."""
+
+from __future__ import annotations
+
+import numpy as np
+from aiida import orm
+from aiida.engine import calcfunction
+
+from ...classification import classify_fingerprint_images, fingerprint_structures
+from ...data import SymclfModelData
+from .exit_codes import StepError, with_exit_codes
+from .inputs import loaded_model
+from .stored import load_stored_structures
+
+#: Fields of a result in the bulk mode's ``results`` Dict (the probabilities are in the ArrayData).
+BULK_FIELDS = (
+    'label', 'aflow_prototype', 'space_groups', 'network_label', 'probability', 'uncertainty', 'unknown_reason',
+    'lattice',
+)  # fmt: skip
+
+
+def _chunk(uuids: orm.List, start: orm.Int, stop: orm.Int) -> list[str]:
+    values = uuids.get_list()
+    first, last = start.value, stop.value
+    if not 0 <= first < last <= len(values):
+        raise StepError('ERROR_INVALID_PARAMETERS', f'need 0 <= start < stop <= {len(values)}, got {first}, {last}')
+    chunk = values[first:last]
+    if not all(isinstance(uuid, str) for uuid in chunk):
+        raise StepError('ERROR_INVALID_PARAMETERS', 'uuids must be a list of UUID strings')
+    return chunk
+
+
+@calcfunction
+@with_exit_codes
+def classify_stored(uuids: orm.List, start: orm.Int, stop: orm.Int, model: SymclfModelData):
+    """Classify the stored structures ``uuids[start:stop]``, read with one query, into two nodes.
+
+    For 10^4-10^6 structures that are already in the database (e.g. after relaxations): the
+    structures are *not* linked as inputs (one link per structure is what costs most in AiiDA);
+    the list of UUIDs is, and every result names its structure's UUID. Outputs: ``results``
+    (Dict: UUID -> ``status`` and the fields of :data:`BULK_FIELDS`, or ``status: failed`` and
+    ``reason``) and ``probabilities`` (ArrayData ``probabilities`` (N, C), attributes ``uuids``
+    (row order) and ``class_names``). The calling WorkChain sets the extras.
+    """
+    chunk = _chunk(uuids, start, stop)
+    classifier = loaded_model(model)
+    stored = load_stored_structures(chunk)
+    results = {uuid: {'status': 'failed', 'reason': stored[uuid].error} for uuid in chunk if stored[uuid].error}
+    usable = [uuid for uuid in chunk if stored[uuid].atoms is not None]
+    parameters = classifier.metadata.fingerprint_parameters
+    batch = fingerprint_structures([stored[uuid].atoms for uuid in usable], parameters, device=str(classifier.device))
+    results.update({usable[index]: {'status': 'failed', 'reason': reason} for index, reason in batch.errors.items()})
+    classified = [usable[index] for index in batch.indices]
+    records = classify_fingerprint_images(batch.images, batch.lattices, classifier) if classified else []
+    for uuid, record in zip(classified, records, strict=True):
+        results[uuid] = {'status': 'classified', **{name: record[name] for name in BULK_FIELDS}}
+    probabilities = orm.ArrayData()
+    matrix = [list(record['probabilities'].values()) for record in records]
+    probabilities.set_array('probabilities', np.array(matrix, dtype=np.float32).reshape(len(records), -1))
+    probabilities.base.attributes.set('uuids', classified)
+    probabilities.base.attributes.set('class_names', list(classifier.class_names))
+    return {'results': orm.Dict({uuid: results[uuid] for uuid in chunk}), 'probabilities': probabilities}

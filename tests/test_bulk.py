@@ -1,0 +1,101 @@
+"""Bulk mode: stored structures by UUID, in chunks, extras by bulk update, provenance without per-structure links."""
+
+from __future__ import annotations
+
+import pytest
+from aiida import orm
+from aiida.common.links import LinkType
+from aiida.engine import run_get_node
+from ase.build import bulk
+
+from aiida_symclf import query
+from aiida_symclf.bulk import BulkClassificationWorkChain
+from aiida_symclf.calculations.functions.stored import atoms_from_attributes, load_stored_structures
+
+
+@pytest.fixture(scope='module')
+def finished(aiida_profile):
+    """Seven structures in a Group (one with a partial occupancy), chunks of 3, one extra set beforehand."""
+    atoms = {
+        'fe': bulk('Fe', 'bcc', a=2.87), 'cu': bulk('Cu', 'fcc', a=3.61), 'si': bulk('Si', 'diamond', a=5.43),
+        'mg': bulk('Mg', 'hcp', a=3.21, c=5.21), 'nacl': bulk('NaCl', 'rocksalt', a=5.64),
+        'gaas': bulk('GaAs', 'zincblende', a=5.65),
+    }  # fmt: skip
+    nodes = {key: orm.StructureData(ase=value, label=key).store() for key, value in atoms.items()}
+    alloy = orm.StructureData(cell=[[3.6, 0, 0], [0, 3.6, 0], [0, 0, 3.6]])
+    alloy.append_atom(position=(0, 0, 0), symbols=('Cu', 'Au'), weights=(0.5, 0.5))
+    nodes['alloy'] = alloy.store()
+    nodes['fe'].base.extras.set('project', 'kept')
+    group = orm.Group(label='symclf-bulk-test').store()
+    group.add_nodes(list(nodes.values()))
+    builder = BulkClassificationWorkChain.get_builder_for_group(group, chunk_size=3)
+    _, node = run_get_node(builder)
+    return node, nodes
+
+
+def test_every_chunk_finishes_and_failures_stay_in_their_chunk(finished):
+    node, nodes = finished
+    assert node.is_finished_ok, node.exit_message
+    chunks = node.base.links.get_outgoing(link_type=LinkType.CALL_WORK).all()
+    assert sorted(link.link_label for link in chunks) == ['chunk_00000', 'chunk_00001', 'chunk_00002']
+    results = {}
+    for output in node.outputs.results.values():
+        results.update(output.get_dict())
+    assert set(results) == {structure.uuid for structure in nodes.values()}
+    failed = results[nodes['alloy'].uuid]
+    assert failed['status'] == 'failed' and 'partial occupancies' in failed['reason']
+    labels = {key: results[structure.uuid].get('label') for key, structure in nodes.items()}
+    assert labels == {
+        'fe': 'bcc', 'cu': 'fcc', 'si': 'diamond', 'mg': 'hcp/rh', 'nacl': 'rocksalt', 'gaas': 'zincblende',
+        'alloy': None,
+    }  # fmt: skip
+
+
+def test_extras_name_the_result_node_and_keep_earlier_extras(finished):
+    node, nodes = finished
+    fe = orm.load_node(nodes['fe'].pk)
+    assert fe.base.extras.get('project') == 'kept'
+    assert fe.base.extras.get('symclf_label') == 'bcc'
+    assert fe.base.extras.get('symclf_aflow_prototype') == 'A_cI2_229_a'
+    result = orm.load_node(fe.base.extras.get('symclf_result_uuid'))
+    assert result.get_dict()[fe.uuid]['label'] == 'bcc'
+    assert 'symclf_label' not in orm.load_node(nodes['alloy'].pk).base.extras.all
+    found = {s.pk for s in query.classified_structures(aflow_prototype='AB_cF8_225_a_b')}
+    assert nodes['nacl'].pk in found and nodes['cu'].pk not in found
+
+
+def test_provenance_links_the_uuid_list_not_each_structure(finished):
+    node, nodes = finished
+    chunk = node.base.links.get_outgoing(link_type=LinkType.CALL_WORK).all()[0].node
+    step = chunk.base.links.get_outgoing(link_type=LinkType.CALL_CALC, link_label_filter='classify').one().node
+    inputs = {link.link_label: link.node for link in step.base.links.get_incoming(link_type=LinkType.INPUT_CALC).all()}
+    assert set(inputs) == {'uuids', 'start', 'stop', 'model'}
+    assert inputs['uuids'].pk == node.inputs.uuids.pk
+    probabilities = step.outputs.probabilities
+    assert probabilities.get_array('probabilities').shape[0] == len(probabilities.base.attributes.get('uuids'))
+
+
+def test_loading_by_attributes_gives_the_same_atoms_as_the_node(finished):
+    _, nodes = finished
+    loaded = load_stored_structures([nodes['mg'].uuid, nodes['nacl'].uuid, 'not-a-uuid'])
+    for key in ('mg', 'nacl'):
+        reference = nodes[key].get_ase()
+        atoms = loaded[nodes[key].uuid].atoms
+        assert atoms.get_chemical_symbols() == reference.get_chemical_symbols()
+        assert abs(atoms.positions - reference.positions).max() < 1e-12
+        assert abs(atoms.cell[:] - reference.cell[:]).max() < 1e-12
+    assert 'no StructureData' in loaded['not-a-uuid'].error
+    with pytest.raises(ValueError, match='partial occupancies'):
+        atoms_from_attributes(nodes['alloy'].base.attributes.all)
+
+
+@pytest.mark.parametrize(
+    ('inputs', 'message'),
+    [({'uuids': []}, 'at least one'), ({'uuids': [1, 2]}, 'UUID strings'), ({'chunk_size': 0}, 'chunk_size')],
+)
+def test_bad_inputs_are_refused_before_anything_runs(aiida_profile, inputs, message):
+    from aiida.engine import run
+
+    values = {'uuids': orm.List(inputs.get('uuids', ['x'])), 'chunk_size': orm.Int(inputs.get('chunk_size', 5))}
+    with pytest.raises(ValueError, match=message):
+        run(BulkClassificationWorkChain, **values)
