@@ -27,7 +27,7 @@ from .attention import NO_CLASS, AttentionMaps, conv_layer_positions, project_to
 from .fingerprint import CHANNEL_AXES
 from .model import ClassifierModel
 
-__all__ = ['plot_attention', 'plot_fingerprint', 'plot_fingerprint_grid', 'plot_layer_maps']
+__all__ = ['plot_attention', 'plot_class_templates', 'plot_fingerprint', 'plot_fingerprint_grid', 'plot_layer_maps']
 
 _PANEL = 2.6  # inches per image panel
 #: Fingerprints are displayed as intensity ** DISPLAY_GAMMA, so that weak peaks stay visible next to strong ones.
@@ -276,4 +276,33 @@ def plot_layer_maps(model: ClassifierModel, fingerprint: np.ndarray, path: Path 
                 axis.set_axis_off()
         _image_axis(axes[layer, -1], _positive_rgb(maps[0].sum(dim=0).numpy()), 'sum')
     figure.suptitle('Deconvolved top filters of every conv layer', fontsize=11)
+    return _save(figure, path)
+
+
+def plot_class_templates(
+    fingerprints: np.ndarray, templates: np.ndarray, titles: Sequence[str], path: Path | str, columns: int = 4,
+    title: str | None = None,
+) -> Path:  # fmt: skip
+    """PNG of fingerprints beside their class templates (summed last-layer deconvolution maps), as
+    in the paper's Fig. 5: one pair of panels per fingerprint, ``columns`` pairs per row."""
+    images = [_check_image(image, f'fingerprints[{index}]') for index, image in enumerate(fingerprints)]
+    maps = [_check_image(image, f'templates[{index}]') for index, image in enumerate(templates)]
+    if not images or not len(images) == len(maps) == len(titles):
+        raise ValueError(
+            f'need as many fingerprints, templates and titles, got {len(images)}, {len(maps)}, {len(titles)}'
+        )
+    columns = max(1, min(columns, len(images)))
+    rows = -(-len(images) // columns)
+    figure = Figure(figsize=(2 * columns * _PANEL * 0.6, rows * _PANEL * 0.66 + 0.5), layout='constrained')
+    axes = figure.subplots(rows, 2 * columns, squeeze=False)
+    for index in range(rows * columns):
+        left, right = axes[index // columns, 2 * (index % columns)], axes[index // columns, 2 * (index % columns) + 1]
+        if index >= len(images):
+            left.set_axis_off()
+            right.set_axis_off()
+            continue
+        _image_axis(left, _fingerprint_rgb(images[index]), titles[index])
+        _image_axis(right, _positive_rgb(maps[index]), 'template')
+    if title:
+        figure.suptitle(title, fontsize=11)
     return _save(figure, path)

@@ -91,13 +91,15 @@ def spglib_class(
     angle_tolerance: float,
     mapping: Mapping[int, str] | None = None,
 ) -> str | None:
-    """Network class of the space group spglib finds for ``atoms``.
+    """Elemental class of the space group spglib finds for ``atoms``.
 
-    None when spglib fails or finds a space group that no class covers. ``mapping`` (space
-    group number to class name) defaults to :func:`aiida_symclf.dataset.space_group_to_class`.
+    None when spglib fails, finds a space group that no class covers, or ``atoms`` has several
+    species: a space group alone does not tell a compound's prototype (rocksalt, fluorite and
+    fcc are all Fm-3m). ``mapping`` (space group number to class name) defaults to
+    :func:`aiida_symclf.dataset.space_group_to_class`.
     """
     number = spglib_space_group(atoms, symprec, angle_tolerance)
-    if number is None:
+    if number is None or len(set(atoms.numbers)) > 1:
         return None
     return (mapping if mapping is not None else space_group_to_class()).get(number)
 
@@ -121,6 +123,6 @@ def spglib_labels(
             'angle_tolerance': angle_tolerance,
             'space_group': number,
             'international': None if dataset is None else str(_field(dataset, 'international')),
-            'class': None if number is None else mapping.get(number),
+            'class': None if number is None or len(set(atoms.numbers)) > 1 else mapping.get(number),
         }
     return labels

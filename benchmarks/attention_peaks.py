@@ -26,29 +26,20 @@ import numpy as np
 import torch
 from torch import nn
 
-from aiida_symclf.attention import _forward_with_switches, _project_down, _strongest_activations, conv_layer_positions
+from aiida_symclf.attention import (
+    _forward_with_switches,
+    _project_down,
+    _strongest_activations,
+    conv_layer_positions,
+    peak_concentration,
+)
 from aiida_symclf.dataset import reference_structures
 from aiida_symclf.fingerprint import diffraction_fingerprints
 from aiida_symclf.model import load_model
 from aiida_symclf.user_inputs import LEVELS, random_supercell
 
 OUTPUT = Path(__file__).parent / 'results' / 'attention_peaks.json'
-PEAK_SHARE = 0.10
 TOP_K = 4
-
-
-def peak_pixels(image: np.ndarray) -> np.ndarray:
-    """Boolean (H, W): the brightest 10% of the non-zero pixels (max over channels)."""
-    brightness = image.max(axis=0)
-    nonzero = brightness[brightness > 0]
-    threshold = np.quantile(nonzero, 1 - PEAK_SHARE)
-    return brightness >= threshold
-
-
-def concentration(maps: np.ndarray, image: np.ndarray) -> float:
-    """Share of the summed |map| (over filters and channels) on the peak pixels."""
-    summed = np.abs(maps).sum(axis=(0, 1))
-    return float(summed[peak_pixels(image)].sum() / summed.sum())
 
 
 def activation_position(network: nn.Module, layer: int) -> int:
@@ -142,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             for variant, function in VARIANTS.items():
                 for layer in range(n_conv):
                     maps = function(network, tensor, layer)
-                    values = {name: round(concentration(maps[i], images[i]), 3) for i, name in enumerate(names)}
+                    values = {name: round(peak_concentration(maps[i], images[i]), 3) for i, name in enumerate(names)}
                     row = {'model': str(model_path or 'shipped'), 'displacement': displacement, 'variant': variant,
                            'layer': layer, 'concentration': values}  # fmt: skip
                     report['rows'].append(row)

@@ -9,6 +9,10 @@ Rows, all in one run:
   processes (one torch thread each), float32 and bfloat16 convolutions; accuracy alongside;
 - ``spglib``: the peer, spglib at 0.1 A / 5 deg on the same perturbed supercells, and on the
   pristine conventional cells (its best case), one structure at a time as users call it;
+- ``ovito``: OVITO's adaptive common-neighbour analysis and polyhedral template matching (if
+  ``ovito`` is installed: ``pip install ovito``, an optional benchmark dependency), the majority
+  structure type per structure; they know fcc, bcc, hcp, sc and diamond only, so their accuracy
+  is over all inputs;
 - ``bulk-sqlite``: :class:`aiida_symclf.bulk.BulkClassificationWorkChain` on an embedded
   ``core.sqlite_dos`` profile for structures already stored (storing them is not timed), for each
   ``--sizes``;
@@ -41,29 +45,26 @@ CHUNK_SIZE = 500
 
 
 def user_structures(n: int, seed: int = SEED) -> tuple[list, list[str], list]:
-    """``n`` user-like structures cycling over all classes: atoms, expected labels, pristine conventional cells."""
+    """``n`` user-like structures cycling over all classes (atoms, expected labels), and as many
+    *pristine* conventional cells of the same classes (spglib's best case)."""
     import spglib
     from ase import Atoms
 
     from aiida_symclf.dataset import CLASSES
-    from aiida_symclf.user_inputs import UserLevel, user_input
+    from aiida_symclf.user_inputs import COMPOUNDS, ELEMENTS, UserLevel, user_input
 
     rng = np.random.default_rng(seed)
     level = UserLevel('displacement 2%', displacement=0.02)
     atoms, labels, cells = [], [], []
     for index in range(n):
         label = CLASSES[index % len(CLASSES)].name
-        _, structure = user_input(label, level, rng)
-        atoms.append(structure)
+        atoms.append(user_input(label, level, rng)[1])
         labels.append(label)
-        standard = spglib.standardize_cell(
-            (structure.cell[:], structure.get_scaled_positions(), structure.numbers), symprec=0.1
+        pristine = next(iter((ELEMENTS.get(label) or COMPOUNDS[label]).values()))(1.0)
+        lattice, positions, numbers = spglib.standardize_cell(
+            (pristine.cell[:], pristine.get_scaled_positions(), pristine.numbers), symprec=1e-3
         )
-        cells.append(
-            Atoms(numbers=standard[2], cell=standard[0], scaled_positions=standard[1], pbc=True)
-            if standard
-            else structure
-        )
+        cells.append(Atoms(numbers=numbers, cell=lattice, scaled_positions=positions, pbc=True))
     return atoms, labels, cells
 
 
@@ -87,20 +88,69 @@ def library_rows(atoms: list, labels: list[str]) -> list[dict[str, Any]]:
             start = time.perf_counter()
             records, _ = classify_structures(atoms, model, workers=workers)
             seconds = time.perf_counter() - start
-            right = np.mean([r is not None and r['label'] == label for r, label in zip(records, labels, strict=True)])
-            rows.append(row(f'library-{workers}p-{precision}', len(atoms), seconds, accuracy=round(100 * right, 1)))
+            answers = [r['label'] if r else None for r in records]
+            elemental = set(OVITO_CLASSES.values()) | {'bct139', 'bct141'}
+            rows.append(
+                row(f'library-{workers}p-{precision}', len(atoms), seconds, **accuracies(answers, labels, elemental))
+            )
     return rows
 
 
-def spglib_rows(atoms: list, cells: list) -> list[dict[str, Any]]:
-    from aiida_symclf.symmetry import SPGLIB_LOOSE, spglib_space_group
+def spglib_rows(atoms: list, labels: list[str], cells: list) -> list[dict[str, Any]]:
+    """spglib (0.1 A, 5 deg) one structure at a time; its class from the space group for one-species structures."""
+    from aiida_symclf.dataset import ELEMENT_CLASSES
+    from aiida_symclf.symmetry import SPGLIB_LOOSE, spglib_class
 
     rows = []
     for name, structures in (('spglib-perturbed-supercell', atoms), ('spglib-conventional-cell', cells)):
         start = time.perf_counter()
-        for structure in structures:
-            spglib_space_group(structure, *SPGLIB_LOOSE)
-        rows.append(row(name, len(structures), time.perf_counter() - start))
+        answers = [spglib_class(structure, *SPGLIB_LOOSE) for structure in structures]
+        seconds = time.perf_counter() - start
+        rows.append(
+            row(name, len(structures), seconds, **accuracies(answers, labels, {c.name for c in ELEMENT_CLASSES}))
+        )
+    return rows
+
+
+#: OVITO's structure types -> our classes (the classes the methods know; everything else is a miss).
+OVITO_CLASSES = {'FCC': 'fcc', 'BCC': 'bcc', 'HCP': 'hcp/rh', 'SC': 'sc', 'CUBIC_DIAMOND': 'diamond'}
+
+
+def accuracies(answers: list, labels: list[str], known: set[str]) -> dict[str, float]:
+    """Accuracy % over all inputs, and over the inputs of the classes the method knows."""
+    pairs = list(zip(answers, labels, strict=True))
+    inside = [(answer, label) for answer, label in pairs if label in known]
+    return {
+        'accuracy': round(100 * float(np.mean([a == b for a, b in pairs])), 1),
+        'accuracy_known_classes': round(100 * float(np.mean([a == b for a, b in inside])), 1) if inside else None,
+    }
+
+
+def ovito_rows(atoms: list, labels: list[str]) -> list[dict[str, Any]]:
+    """OVITO's adaptive CNA and PTM (optional: ``pip install ovito``) on the same structures: the
+    majority structure type per structure, timed one structure at a time."""
+    try:
+        from ovito.io.ase import ase_to_ovito
+        from ovito.modifiers import CommonNeighborAnalysisModifier, PolyhedralTemplateMatchingModifier
+        from ovito.pipeline import Pipeline, StaticSource
+    except ImportError:
+        print('ovito is not installed: no OVITO rows (pip install ovito)')
+        return []
+    rows = []
+    for name, make in (('ovito-adaptive-cna', CommonNeighborAnalysisModifier),
+                       ('ovito-ptm', PolyhedralTemplateMatchingModifier)):  # fmt: skip
+        modifier = make()
+        types = {int(value): key for key, value in vars(type(modifier).Type).items() if key.isupper()}
+        prefix = 'CommonNeighborAnalysis' if 'cna' in name else 'PolyhedralTemplateMatching'
+        answers, start = [], time.perf_counter()
+        for structure in atoms:
+            pipeline = Pipeline(source=StaticSource(data=ase_to_ovito(structure)))
+            pipeline.modifiers.append(modifier)
+            data = pipeline.compute()
+            counts = {key: data.attributes.get(f'{prefix}.counts.{key}', 0) for key in types.values()}
+            answers.append(OVITO_CLASSES.get(max(counts, key=counts.get)))
+        seconds = time.perf_counter() - start
+        rows.append(row(name, len(atoms), seconds, **accuracies(answers, labels, set(OVITO_CLASSES.values()))))
     return rows
 
 
@@ -184,7 +234,8 @@ def main() -> int:
         args.n_library, args.sizes, args.daemon_size = 132, [100], 200
     atoms, labels, cells = user_structures(max(args.n_library, 400))
     rows = library_rows(atoms[: args.n_library], labels[: args.n_library])
-    rows += spglib_rows(atoms[: args.n_library], cells[: args.n_library])
+    rows += spglib_rows(atoms[: args.n_library], labels[: args.n_library], cells[: args.n_library])
+    rows += ovito_rows(atoms[: args.n_library], labels[: args.n_library])
     with tempfile.TemporaryDirectory() as folder:
         os.environ['AIIDA_PATH'] = folder
         from throughput import sqlite_profile

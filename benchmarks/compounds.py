@@ -147,11 +147,13 @@ def main() -> int:
     parser.add_argument('--quick', action='store_true', help='2 structures per class and level (CI-sized)')
     parser.add_argument('--n-per-class', type=int, default=12, help='structures per compound class and level')
     parser.add_argument('--n-elements', type=int, default=8, help='structures per elemental class and level')
+    parser.add_argument('--model', type=Path, default=None, help='model file (default: the shipped default)')
     parser.add_argument('--output', type=Path, default=RESULTS / 'compounds.json')
+    parser.add_argument('--figure', type=Path, default=RESULTS / 'compounds_confusion.png')
     args = parser.parse_args()
     n_compound, n_element, copies = (2, 2, 1) if args.quick else (args.n_per_class, args.n_elements, 4)
     rng = np.random.default_rng(SEED)
-    model, elements_model = load_model(), load_model(ELEMENTS_MODEL)
+    model, elements_model = load_model(args.model), load_model(ELEMENTS_MODEL)
 
     compounds = in_class_cases(COMPOUND_CLASSES, COMPOUND_LEVELS, n_compound, rng)
     others = other_compound_cases(copies, rng)
@@ -176,7 +178,7 @@ def main() -> int:
     )
     names = [c.name for c in COMPOUND_CLASSES]
     matrix = confusion(compounds, names)
-    plot_confusion(matrix, names, RESULTS / 'compounds_confusion.png')
+    plot_confusion(matrix, names, args.figure)
 
     print_table('Compound classes, accuracy % (real compounds, user path)', compound_table, compound_levels)
     print(f'\nCompounds of other prototypes, unknown %: {other_unknown}  (n = {len(others)})')
@@ -189,9 +191,10 @@ def main() -> int:
     result = {
         'command': 'python benchmarks/compounds.py' + (' --quick' if args.quick else ''),
         'seed': SEED,
-        'model': str(default_model_path().name),
+        'model': str((args.model or default_model_path()).name),
         'n_compound_cases': len(compounds),
         'n_other_compound_cases': len(others),
+        'n_other_prototypes': len(OTHER_COMPOUNDS),
         'n_element_cases': len(elements),
         'compound_accuracy': compound_table,
         'other_compounds_unknown_rate': other_unknown,

@@ -2,12 +2,13 @@
 
 Builds crystals with ase the way users have them (pristine cells, a rotated supercell of the
 primitive cell with thermal-like displacements, blocks with displacements or vacancies) and
-three structures of no class (a compound, an amorphous box, graphite), runs
+compounds (rocksalt NaCl, ordered Cu3Au, displaced GaAs) and three structures of no class
+(chalcopyrite, a compound of another prototype; an amorphous box; graphite), runs
 ``SymmetryClassificationWorkChain`` (with a perturbation level to measure robustness, and
 attention maps), and prints a table: structure, class (``unknown`` with its reason when it is
 none of the classes), the network's own answer and probability, its uncertainty, robustness,
-the Bravais lattice found from the Bragg peaks, and spglib's class at a loose and at a tight
-tolerance. Attention-map pictures are written to ``./symclf-output/``.
+the Bravais lattice found from the Bragg peaks, spglib's class at a loose and at a tight
+tolerance, and the AFLOW prototype label. Attention-map pictures are written to ``./symclf-output/``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from ase.build import bulk, make_supercell
 
 from aiida_symclf.dataset import reference_structures
 from aiida_symclf.perturb import PerturbationLevel, perturb_atoms
-from aiida_symclf.symmetry import SPGLIB_LOOSE, SPGLIB_TIGHT, spglib_class
+from aiida_symclf.real_compounds import COMPOUNDS, OTHER_COMPOUNDS
+from aiida_symclf.symmetry import SPGLIB_LOOSE, SPGLIB_TIGHT, spglib_class, spglib_space_group
 from aiida_symclf.user_inputs import random_rotation
 from aiida_symclf.workchain import SymmetryClassificationWorkChain
 
@@ -53,15 +55,24 @@ def example_structures() -> dict[str, Atoms]:
         'Fe_bcc_displaced_4pct': displaced_fe,
         'Si_diamond_25pct_vacancies': vacant_si,
         'NaCl_rocksalt': bulk('NaCl', 'rocksalt', a=5.64).repeat(3),
+        'Cu3Au_L1_2': COMPOUNDS['L1_2']['AuCu'](1.0).repeat(4),
+        'GaAs_displaced_2pct': perturb_atoms(bulk('GaAs', 'zincblende', a=5.65, cubic=True).repeat(3), PerturbationLevel(0.02, seed=7)),
+        'CuFeS2_chalcopyrite': OTHER_COMPOUNDS['CuFeS2 (chalcopyrite E1_1, tI16)'](1.0).repeat((3, 3, 2)),
         'amorphous_box': amorphous,
         'graphite': graphite,
     }
 
 
+def spglib_cell(atoms: Atoms, tolerance: tuple[float, float]) -> str:
+    """spglib's elemental class, or ``-(number)`` for a space group of no elemental class, or ``none``."""
+    number = spglib_space_group(atoms, *tolerance)
+    return spglib_class(atoms, *tolerance) or ('none' if number is None else f'-({number})')
+
+
 def print_table(atoms_by_key: dict[str, Atoms], node: orm.WorkChainNode) -> None:
     header = (
-        f'{"structure":27} {"class":8} {"network (prob.)":16} {"uncert.":>7} {"robust":>6} {"lattice":8} '
-        f'{"spglib 0.1":10} {"spglib 1e-4":11}'
+        f'{"structure":27} {"class":10} {"network (prob.)":19} {"uncert.":>7} {"robust":>6} {"lattice":8} '
+        f'{"spglib 0.1":10} {"spglib 1e-4":11} AFLOW prototype'
     )
     print(header)
     print('-' * len(header))
@@ -73,13 +84,12 @@ def print_table(atoms_by_key: dict[str, Atoms], node: orm.WorkChainNode) -> None
             continue
         fractions = [level['fraction_same_label'] for level in result['robustness']]
         robust = f'{np.mean(fractions):.2f}' if fractions else '-'
-        loose = spglib_class(atoms, *SPGLIB_LOOSE) or 'none'
-        tight = spglib_class(atoms, *SPGLIB_TIGHT) or 'none'
+        loose, tight = (spglib_cell(atoms, tolerance) for tolerance in (SPGLIB_LOOSE, SPGLIB_TIGHT))
         network = f'{result["network_label"]} ({result["probability"]:.3f})'
         lattice = f'{result["lattice"]["bravais"]} x{result["lattice"]["atoms_per_lattice_point"]:g}'
         print(
-            f'{key:27} {result["label"]:8} {network:16} {result["uncertainty"]:7.3f} {robust:>6} {lattice:8} '
-            f'{loose:10} {tight:11}'
+            f'{key:27} {result["label"]:10} {network:19} {result["uncertainty"]:7.3f} {robust:>6} {lattice:8} '
+            f'{loose:10} {tight:11} {result["aflow_prototype"] or "-"}'
         )
         if result['unknown_reason']:
             reasons.append(f'{key}: {result["unknown_reason"]}')

@@ -5,6 +5,9 @@
 - ``docs/images/attention_fcc.png``: attentive response maps of perfect fcc Cu (cf. Fig. 5 of
   Ziletti et al. 2018): predicted-class map, class template, dominant-class map, probabilities and
   the deconvolved top filters of the last conv layer.
+- ``docs/images/class_templates.png``: every class's fingerprint beside its class template (the
+  summed last-layer deconvolution maps of its top 4 filters), titled with the share of the
+  template on the peak pixels (:func:`aiida_symclf.attention.peak_concentration`).
 
 Usage: ``python scripts/make_readme_figure.py [--model PATH] [--output DIR]``.
 """
@@ -16,11 +19,11 @@ from pathlib import Path
 
 from ase.build import bulk
 
-from aiida_symclf.attention import compute_attention
+from aiida_symclf.attention import compute_attention, peak_concentration
 from aiida_symclf.dataset import CLASSES, generate_structures
 from aiida_symclf.fingerprint import diffraction_fingerprint, diffraction_fingerprints
 from aiida_symclf.model import ClassifierModel, load_model
-from aiida_symclf.plot import plot_attention, plot_fingerprint_grid
+from aiida_symclf.plot import plot_attention, plot_class_templates, plot_fingerprint_grid
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SEED = 2018  # structures of the fingerprint grid
@@ -28,11 +31,24 @@ SEED = 2018  # structures of the fingerprint grid
 
 def make_fingerprint_grid(model: ClassifierModel, output: Path) -> Path:
     """One fingerprint per class, titled with the class name and its space groups."""
-    structures, _ = generate_structures(1, SEED)
+    structures, _ = generate_structures(1, SEED, CLASSES)
     fingerprints = diffraction_fingerprints(structures, model.metadata.fingerprint_parameters)
-    titles = [f'{c.name} (space group {", ".join(map(str, c.space_groups))})' for c in CLASSES]
+    titles = [f'{c.name} ({", ".join(map(str, c.space_groups))})' for c in CLASSES]
     title = 'One diffraction fingerprint per class (RGB = rotations about x, y, z; sqrt intensity)'
-    return plot_fingerprint_grid(fingerprints, titles, output / 'fingerprints.png', columns=4, title=title)
+    return plot_fingerprint_grid(fingerprints, titles, output / 'fingerprints.png', columns=7, title=title)
+
+
+def make_template_figure(model: ClassifierModel, output: Path) -> Path:
+    """Fingerprint and class template of a pristine structure of every class of the model."""
+    classes = [c for c in CLASSES if c.name in model.class_names]
+    structures, _ = generate_structures(1, SEED, classes)
+    fingerprints = diffraction_fingerprints(structures, model.metadata.fingerprint_parameters)
+    maps = compute_attention(model, fingerprints)
+    titles = [
+        f'{c.name}: {peak_concentration(maps.class_template[i], fingerprints[i]):.2f}' for i, c in enumerate(classes)
+    ]
+    title = 'Fingerprint and class template (last conv layer); title: share of the template on the peak pixels'
+    return plot_class_templates(fingerprints, maps.class_template, titles, output / 'class_templates.png', 6, title)
 
 
 def make_attention_figure(model: ClassifierModel, output: Path) -> Path:
@@ -49,7 +65,8 @@ def main() -> None:
     parser.add_argument('--output', type=Path, default=REPOSITORY / 'docs' / 'images', help='folder for the PNGs')
     arguments = parser.parse_args()
     model = load_model(arguments.model)
-    for path in (make_fingerprint_grid(model, arguments.output), make_attention_figure(model, arguments.output)):
+    figures = (make_fingerprint_grid, make_attention_figure, make_template_figure)
+    for path in (make(model, arguments.output) for make in figures):
         print(path)
 
 

@@ -78,9 +78,41 @@ def accuracy(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def compounds(report: dict[str, Any]) -> list[str]:
+    """Compound benchmark: accuracy of the compound classes per level, other prototypes, elemental no-loss check."""
+    table = report['compound_accuracy']
+    levels = list(table['all'])
+    classes = [name for name in table if name != 'all']
+    lines = [
+        f'Real compounds built as users have them (`{report["command"]}`, seed {report["seed"]}, '
+        f'{report["n_compound_cases"]} compound structures): accuracy % per level, all 26 classes and the worst class',
+        '',
+        _row(['level', 'all classes', 'worst class']),
+        _row(['---'] * 3),
+    ]
+    for level in levels:
+        worst = min(classes, key=lambda name: table[name][level])
+        lines.append(_row([level, f'{table["all"][level]:.1f}', f'{table[worst][level]:.1f} ({worst})']))
+    other = report['other_compounds_unknown_rate']
+    lines += [
+        '',
+        f'Compounds of {report["n_other_prototypes"]} prototypes outside the list '
+        f'({report["n_other_compound_cases"]} structures): `unknown` '
+        + ', '.join(f'{rate:.1f}% {group}' for group, rate in other.items())
+        + '. Elemental classes on the same user-path inputs, default model vs the elemental model it replaced: '
+        + ', '.join(
+            f'{level} {report["element_accuracy_default_model"][level]:.1f} vs {report["element_accuracy_elements_model"][level]:.1f}'
+            for level in report['element_accuracy_default_model']
+        )
+        + '.',
+    ]
+    return lines
+
+
 TABLES: dict[str, tuple[Callable[[dict[str, Any]], list[str]], str]] = {
     'userpath': (userpath, 'userpath.json'),
     'accuracy': (accuracy, 'accuracy.json'),
+    'compounds': (compounds, 'compounds.json'),
 }
 
 

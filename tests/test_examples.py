@@ -13,7 +13,8 @@ EXPECTED = {
     'Fe_bcc': 'bcc', 'Cu_fcc': 'fcc', 'Si_diamond': 'diamond', 'Po_sc': 'sc', 'Mg_hcp_rh': 'hcp/rh',
     'In_bct139': 'bct139', 'Sn_bct141': 'bct141', 'Cu_fcc_rotated_supercell': 'fcc',
     'Ni_fcc_md_like_supercell': 'fcc', 'Fe_bcc_displaced_4pct': 'bcc', 'Si_diamond_25pct_vacancies': 'diamond',
-    'NaCl_rocksalt': 'unknown', 'amorphous_box': 'unknown', 'graphite': 'unknown',
+    'NaCl_rocksalt': 'rocksalt', 'Cu3Au_L1_2': 'L1_2', 'GaAs_displaced_2pct': 'zincblende',
+    'CuFeS2_chalcopyrite': 'unknown', 'amorphous_box': 'unknown', 'graphite': 'unknown',
 }  # fmt: skip
 
 

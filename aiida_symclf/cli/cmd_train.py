@@ -43,16 +43,24 @@ def _check_levels(_ctx: click.Context, _param: click.Parameter, value: str | Non
     default=None,
     help='Cache generated fingerprints here.',
 )
+@click.option('--classes', type=click.Choice(['elements', 'all']), default=None,
+              help="The paper's elemental classes, or those and the compound classes (default: as train.py).")  # fmt: skip
+@click.option('--kernel-size', type=click.Choice(['3', '5', '7']), default=None,
+              help="Convolution kernels: the paper's 7, or 3 (~5x less arithmetic); default: as train.py.")  # fmt: skip
+@click.option('--init-from', type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+              help='Model file whose weights the training starts from.')  # fmt: skip
 @click.option('--store', is_flag=True, help='Also store the model in the profile as a SymclfModelData node.')
 @profile_options
 @friendly_errors
 def train_command(
     output: Path, seed: int, n_per_class: int | None, epochs: int | None, levels: str | None, cache_dir: Path | None,
-    store: bool, profile_name: str | None, yes: bool,
+    classes: str | None, kernel_size: str | None, init_from: Path | None, store: bool, profile_name: str | None,
+    yes: bool,
 ) -> None:  # fmt: skip
     """Train a classifier and write a model file.
 
-    Wraps `python -m aiida_symclf.train`, with the same options. With the defaults this reproduces the shipped model (about 10 minutes on 2 CPU cores).
+    Wraps `python -m aiida_symclf.train`, with the same options. The command that reproduces a
+    shipped model is recorded in its metadata (`aiida-symclf models`).
     """
     from ..train import main as train_main
 
@@ -62,6 +70,9 @@ def train_command(
         ('--epochs', epochs),
         ('--levels', levels),
         ('--cache-dir', cache_dir),
+        ('--classes', classes),
+        ('--kernel-size', kernel_size),
+        ('--init-from', init_from),
     ):
         if value is not None:
             argv += [flag, str(value)]

@@ -1,0 +1,53 @@
+"""The faster paths give the same answers: worker processes, bfloat16 convolutions, channels-last."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from aiida_symclf.classification import classify_structures
+from aiida_symclf.dataset import CLASSES
+from aiida_symclf.fingerprint import diffraction_fingerprints
+from aiida_symclf.model import load_model
+from aiida_symclf.user_inputs import UserLevel, user_input
+
+
+@pytest.fixture(scope='module')
+def structures() -> list:
+    """Two user-like structures (2% displaced supercells, any frame) of every class."""
+    rng = np.random.default_rng(8)
+    level = UserLevel('displacement 2%', displacement=0.02)
+    return [user_input(c.name, level, rng)[1] for c in CLASSES for _ in range(2)]
+
+
+def test_worker_processes_give_the_same_records_in_the_same_order(shipped_model, structures):
+    one, errors_one = classify_structures(structures, shipped_model)
+    two, errors_two = classify_structures(structures, shipped_model, workers=2)
+    assert errors_one == errors_two == [None] * len(structures)
+    assert [r['label'] for r in one] == [r['label'] for r in two]
+    assert np.allclose([r['probability'] for r in one], [r['probability'] for r in two], atol=1e-5)
+
+
+def test_bfloat16_gives_the_same_labels_and_nearly_the_same_probabilities(structures):
+    images = diffraction_fingerprints(structures[:20], load_model().metadata.fingerprint_parameters)
+    exact = load_model().predict_proba(images)
+    fast = load_model(precision='bfloat16').predict_proba(images)
+    assert np.array_equal(exact.argmax(axis=1), fast.argmax(axis=1))
+    assert np.abs(exact - fast).max() < 0.05
+
+
+def test_channels_last_is_only_a_memory_order(shipped_model, prototypes):
+    """The network as loaded (channels-last) and a plain contiguous copy give the same logits."""
+    images = torch.from_numpy(diffraction_fingerprints(list(prototypes.values())))
+    network = shipped_model.network
+    with torch.no_grad():
+        ours = network(images.contiguous(memory_format=torch.channels_last))
+        plain = network.to(memory_format=torch.contiguous_format)(images)
+        network.to(memory_format=torch.channels_last)
+    assert torch.allclose(ours, plain, atol=1e-4)
+
+
+def test_unknown_precision_is_refused():
+    with pytest.raises(ValueError, match='precision'):
+        load_model(precision='float16')
