@@ -278,8 +278,9 @@ def project_top_filters(
     return filters, maps.reshape(len(images), top_k, *maps.shape[1:])
 
 
-def _class_maps(network: nn.Module, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Predicted classes (B,) and gradient x input maps (B, C, H, W) of every class logit, clipped at 0."""
+def _class_maps(network: nn.Module, images: torch.Tensor, groups: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Predicted classes (B,) and gradient x input maps (B, C, H, W) of every class logit, clipped at 0;
+    both within each fingerprint's group of classes ``groups`` (B, C) (the other classes' maps are 0)."""
     inputs = images.clone().requires_grad_(True)
     with torch.enable_grad():
         logits = network(inputs)
@@ -287,8 +288,8 @@ def _class_maps(network: nn.Module, images: torch.Tensor) -> tuple[torch.Tensor,
         # one backward pass per class, vectorised: grad_outputs[c] selects class c's logit of every fingerprint
         selectors = torch.eye(n_classes, dtype=logits.dtype)[:, None, :].expand(n_classes, len(images), n_classes)
         (gradients,) = torch.autograd.grad(logits, inputs, grad_outputs=selectors, is_grads_batched=True)
-    maps = (gradients * images[None]).sum(dim=2).clamp(min=0).transpose(0, 1)
-    return logits.detach().argmax(dim=1), maps.detach()
+    maps = (gradients * images[None]).sum(dim=2).clamp(min=0).transpose(0, 1) * groups[:, :, None, None]
+    return logits.detach().masked_fill(~groups, float('-inf')).argmax(dim=1), maps.detach()
 
 
 def _dominant(class_maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -300,14 +301,14 @@ def _dominant(class_maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _attention_chunk(
-    network: nn.Module, images: torch.Tensor, layer: int, last: int, top_k: int
+    network: nn.Module, images: torch.Tensor, groups: torch.Tensor, layer: int, last: int, top_k: int
 ) -> dict[str, np.ndarray]:
     """Every map of one chunk of fingerprints as numpy arrays (see :class:`AttentionMaps`)."""
     filters, maps = project_top_filters(network, images, layer, top_k)
     last_maps = (
         maps if layer == last else project_top_filters(network, images, last, min(top_k, _n_filters(network, last)))[1]
     )
-    predicted, class_maps = _class_maps(network, images)
+    predicted, class_maps = _class_maps(network, images, groups)
     return {
         'filter_indices': filters.numpy().astype(np.int64),
         'filter_maps': maps.numpy().astype(np.float32),
@@ -322,9 +323,13 @@ def _n_filters(network: nn.Module, layer: int) -> int:
 
 
 def compute_attention(
-    model: ClassifierModel, fingerprints: np.ndarray, layer: int = -1, top_k: int = 4
+    model: ClassifierModel, fingerprints: np.ndarray, layer: int = -1, top_k: int = 4, groups: np.ndarray | None = None
 ) -> AttentionMaps:
     """Attentive response maps of ``fingerprints`` (B, 3, H, W) for ``model``.
+
+    ``groups`` (B, C) bool: the classes each fingerprint may have (its group, elemental or
+    compound, from the Bragg facts: :func:`aiida_symclf.classification.group_of`); the predicted
+    and dominant classes are taken among them. Default: all classes.
 
     ``layer`` picks the conv layer of the filter maps (index among the conv layers of
     ``model.network.features``, negative from the end; default the last), ``top_k`` how many of its
@@ -337,9 +342,19 @@ def compute_attention(
     n_conv = len(conv_layer_positions(network.features))
     layer = _normalise_layer(layer, n_conv)
     _check_top_k(top_k, _n_filters(network, layer), layer)
+    n_classes = len(model.class_names)
+    masks = np.ones((len(images), n_classes), dtype=bool) if groups is None else np.asarray(groups, dtype=bool)
+    masks = torch.from_numpy(np.where(masks.any(axis=1, keepdims=True), masks, True))
     with _evaluation_mode(network):
         chunks = [
-            _attention_chunk(network, torch.from_numpy(images[start : start + _BATCH]), layer, n_conv - 1, int(top_k))
+            _attention_chunk(
+                network,
+                torch.from_numpy(images[start : start + _BATCH]),
+                masks[start : start + _BATCH],
+                layer,
+                n_conv - 1,
+                int(top_k),
+            )  # fmt: skip
             for start in range(0, len(images), _BATCH)
         ]
     arrays = {name: np.concatenate([chunk[name] for chunk in chunks]) for name in chunks[0]}

@@ -4,10 +4,9 @@ The linked modes of :class:`~aiida_symclf.workchain.SymmetryClassificationWorkCh
 structure to the process that classified it; AiiDA validates each new link against the earlier
 ones of the same process, so that cost grows with the batch. Here the input is *one* stored list
 of UUIDs (from a Group or a QueryBuilder: :meth:`BulkClassificationWorkChain.get_builder_for_group`,
-:meth:`~BulkClassificationWorkChain.get_builder_for_query`), cut into chunks. Each chunk is its own
-process (:class:`ChunkClassificationWorkChain`): with PostgreSQL + RabbitMQ, daemon workers run
-chunks side by side; on the embedded profile they run one after the other in the same
-interpreter. A chunk reads its structures with one query, stores one ``results`` Dict and one
+:meth:`~BulkClassificationWorkChain.get_builder_for_query`), cut into chunks. With PostgreSQL + RabbitMQ each chunk is its own process
+(:class:`ChunkClassificationWorkChain`) and daemon workers run chunks side by side; on the
+embedded profile (no broker) they run one after the other in the same process. A chunk reads its structures with one query, stores one ``results`` Dict and one
 ``probabilities`` ArrayData (:func:`~aiida_symclf.calculations.functions.classify_stored.classify_stored`)
 and writes the extras of all its structures with one bulk update.
 
@@ -23,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiida import orm
-from aiida.engine import ToContext, WorkChain
+from aiida.engine import ToContext, WorkChain, if_
 
 from .calculations.functions.classify_stored import classify_stored
 from .calculations.functions.stored import update_extras
@@ -67,6 +66,29 @@ def result_extras(result: dict[str, Any], model_sha256: str, result_uuid: str) -
     }
 
 
+def set_result_extras(results: orm.Dict, model: SymclfModelData) -> tuple[int, int]:
+    """Merge the extras of every structure classified in ``results`` into its current ones: one
+    query, one bulk update. Returns (structures updated, structures that failed)."""
+    values = results.get_dict()
+    classified = {uuid: result for uuid, result in values.items() if result['status'] == 'classified'}
+    query = orm.QueryBuilder().append(
+        orm.StructureData, filters={'uuid': {'in': list(classified)}}, project=['uuid', 'id', 'extras']
+    )
+    rows = [
+        (pk, {**(extras or {}), **result_extras(classified[uuid], model.sha256, results.uuid)})
+        for uuid, pk, extras in query.iterall()
+    ]
+    return update_extras(rows), len(values) - len(classified)
+
+
+def chunk_inputs(uuids: orm.List, start: int, stop: int, model: SymclfModelData, label: str) -> dict[str, Any]:
+    """Inputs of one chunk, for :func:`classify_stored` or :class:`ChunkClassificationWorkChain`."""
+    return {
+        'uuids': uuids, 'start': orm.Int(start), 'stop': orm.Int(stop), 'model': model,
+        'metadata': {'call_link_label': label},
+    }  # fmt: skip
+
+
 class ChunkClassificationWorkChain(WorkChain):
     """Classify ``uuids[start:stop]`` with one CalcFunction and set their extras with one bulk update."""
 
@@ -77,7 +99,7 @@ class ChunkClassificationWorkChain(WorkChain):
         spec.input('start', valid_type=orm.Int, help='First index of the chunk in `uuids`.')
         spec.input('stop', valid_type=orm.Int, help='One past the last index of the chunk in `uuids`.')
         spec.input('model', valid_type=SymclfModelData, default=default_model, help='Classifier model.')
-        spec.outline(cls.classify, cls.set_extras)
+        spec.outline(cls.classify)
         spec.output('results', valid_type=orm.Dict, help='UUID -> result (or failure) of every structure of the chunk.')
         spec.output('probabilities', valid_type=orm.ArrayData, help='Class probabilities, rows in `uuids` order.')
         spec.exit_code(
@@ -88,34 +110,26 @@ class ChunkClassificationWorkChain(WorkChain):
         )
 
     def classify(self):
-        inputs = {name: self.inputs[name] for name in ('uuids', 'start', 'stop', 'model')}
-        _, node = classify_stored.run_get_node(**inputs, metadata={'call_link_label': 'classify'})
+        inputs = chunk_inputs(self.inputs.uuids, self.inputs.start.value, self.inputs.stop.value, self.inputs.model,
+                              'classify')  # fmt: skip
+        _, node = classify_stored.run_get_node(**inputs)
         if not node.is_finished_ok:
             return self.exit_codes.ERROR_STEP_FAILED.format(status=node.exit_status, message=node.exit_message)
-        self.ctx.results = node.outputs.results
         self.out('results', node.outputs.results)
         self.out('probabilities', node.outputs.probabilities)
+        updated, failed = set_result_extras(node.outputs.results, self.inputs.model)
+        self.report(f'{updated} structures classified, {failed} failed')
         return None
-
-    def set_extras(self):
-        """Merge the new extras into each classified structure's current ones: one query, one bulk update."""
-        results = self.ctx.results.get_dict()
-        classified = {uuid: result for uuid, result in results.items() if result['status'] == 'classified'}
-        query = orm.QueryBuilder().append(
-            orm.StructureData, filters={'uuid': {'in': list(classified)}}, project=['uuid', 'id', 'extras']
-        )
-        sha256, result_uuid = self.inputs.model.sha256, self.ctx.results.uuid
-        rows = [
-            (pk, {**(extras or {}), **result_extras(classified[uuid], sha256, result_uuid)})
-            for uuid, pk, extras in query.iterall()
-        ]
-        update_extras(rows)
-        failed = len(results) - len(classified)
-        self.report(f'{len(rows)} structures classified, {failed} failed')
 
 
 class BulkClassificationWorkChain(WorkChain):
-    """Classify many stored structures, given as one list of UUIDs, in chunks run as separate processes."""
+    """Classify many stored structures, given as one list of UUIDs, in chunks.
+
+    With a broker (RabbitMQ) each chunk is a :class:`ChunkClassificationWorkChain` of its own, run
+    by any daemon worker; without one (the embedded profile) the chunks run one after the other in
+    this process as :func:`classify_stored` steps (waiting for child processes without a broker
+    means polling them, once a minute by default).
+    """
 
     @classmethod
     def get_builder_for_group(cls, group: orm.Group, chunk_size: int = DEFAULT_CHUNK_SIZE, model=None):
@@ -143,25 +157,38 @@ class BulkClassificationWorkChain(WorkChain):
             help='Structures per chunk (one process, one Dict, one ArrayData, one bulk update of extras each).',
         )  # fmt: skip
         spec.input('model', valid_type=SymclfModelData, default=default_model, help='Classifier model.')
-        spec.outline(cls.submit_chunks, cls.collect)
+        spec.outline(if_(cls.has_broker)(cls.submit_chunks).else_(cls.classify_chunks), cls.collect)
         spec.output_namespace('results', valid_type=orm.Dict, dynamic=True, help="Each chunk's results Dict.")
         spec.exit_code(400, 'ERROR_SOME_CHUNKS_FAILED', message='{count} of {total} chunks failed: {chunks}')
         spec.exit_code(401, 'ERROR_ALL_CHUNKS_FAILED', message='every chunk failed')
 
-    def submit_chunks(self):
+    def _chunks(self) -> list[tuple[str, int, int]]:
         count, size = len(self.inputs.uuids), self.inputs.chunk_size.value
-        futures = {}
-        for index, start in enumerate(range(0, count, size)):
-            inputs = {
-                'uuids': self.inputs.uuids,
-                'start': orm.Int(start),
-                'stop': orm.Int(min(start + size, count)),
-                'model': self.inputs.model,
-                'metadata': {'call_link_label': f'chunk_{index:05d}'},
-            }
-            futures[f'chunk_{index:05d}'] = self.submit(ChunkClassificationWorkChain, **inputs)
-        self.report(f'{count} structures in {len(futures)} chunks of at most {size}')
+        self.report(f'{count} structures in chunks of at most {size}')
+        return [
+            (f'chunk_{index:05d}', start, min(start + size, count)) for index, start in enumerate(range(0, count, size))
+        ]
+
+    def has_broker(self) -> bool:
+        return self.runner.communicator is not None
+
+    def submit_chunks(self):
+        """One ChunkClassificationWorkChain per chunk, for daemon workers to share."""
+        futures = {
+            label: self.submit(ChunkClassificationWorkChain, **chunk_inputs(self.inputs.uuids, start, stop, self.inputs.model, label))
+            for label, start, stop in self._chunks()
+        }  # fmt: skip
         return ToContext(**futures)
+
+    def classify_chunks(self):
+        """The chunks one after the other in this process (no broker)."""
+        for label, start, stop in self._chunks():
+            _, node = classify_stored.run_get_node(
+                **chunk_inputs(self.inputs.uuids, start, stop, self.inputs.model, label)
+            )
+            self.ctx[label] = node
+            if node.is_finished_ok:
+                set_result_extras(node.outputs.results, self.inputs.model)
 
     def collect(self):
         chunks = sorted(key for key in self.ctx if key.startswith('chunk_'))

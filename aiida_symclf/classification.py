@@ -192,8 +192,10 @@ def fingerprint_structures(
 def classify_fingerprint_images(
     images: np.ndarray, lattices: Sequence[Mapping[str, Any] | None], model: Any
 ) -> list[dict[str, Any]]:
-    """One :func:`classification_record` per fingerprint (network with MC-dropout uncertainty)."""
-    probabilities, uncertainties = model.predict(images)
+    """One :func:`classification_record` per fingerprint (network with MC-dropout uncertainty),
+    the softmax of each restricted to the group of classes its Bragg facts select."""
+    groups = np.stack([group_of(model.class_names, lattice) for lattice in lattices]) if len(lattices) else None
+    probabilities, uncertainties = model.predict(images, groups=groups)
     return [
         classification_record(row, model.class_names, model.metadata.space_groups, lattice, float(uncertainty))
         for row, uncertainty, lattice in zip(probabilities, uncertainties, lattices, strict=True)

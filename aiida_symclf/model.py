@@ -204,40 +204,53 @@ class ClassifierModel:
         return self.predict(fingerprints, batch_size, mc_samples=0)[0]
 
     def predict(
-        self, fingerprints: np.ndarray, batch_size: int = 256, mc_samples: int = MC_SAMPLES
+        self,
+        fingerprints: np.ndarray,
+        batch_size: int = 256,
+        mc_samples: int = MC_SAMPLES,
+        groups: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities (B, C) of the deterministic network and their uncertainty (B,).
 
-        The uncertainty is the mutual information (nats) between the prediction and the
-        network's weights, estimated with ``mc_samples`` passes of the dense head with dropout
-        switched on (MC dropout; the convolutions are computed once). It is near 0 where every
-        dropout mask gives the same answer and grows where they disagree. Fixed seed: the same
-        input always gets the same value. ``mc_samples=0`` skips it (zeros).
+        ``groups`` (B, C) bool restricts each fingerprint's softmax to the classes of its group
+        (elemental or compound, from the Bragg facts; see
+        :func:`aiida_symclf.classification.group_of`): the network is trained on the
+        probabilities of a class given its group. The uncertainty is the mutual information
+        (nats) between the prediction and the network's weights, estimated with ``mc_samples``
+        passes of the dense head with dropout switched on (MC dropout; the convolutions are
+        computed once). It is near 0 where every dropout mask gives the same answer and grows
+        where they disagree. Fixed seed: the same input always gets the same value.
+        ``mc_samples=0`` skips it (zeros).
         """
         fingerprints = np.asarray(fingerprints, dtype=np.float32)
         self.check_fingerprints(fingerprints)
+        if groups is None:
+            groups = np.ones((len(fingerprints), len(self.class_names)), dtype=bool)
+        groups = np.where(np.asarray(groups, dtype=bool).any(axis=1, keepdims=True), groups, True)
         self.network.eval()
         probabilities, uncertainties = [], []
         with torch.no_grad(), torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
             for start in range(0, len(fingerprints), batch_size):
                 batch = torch.from_numpy(fingerprints[start : start + batch_size]).to(self.device)
+                mask = torch.from_numpy(groups[start : start + batch_size]).to(self.device)
                 features = self.features(batch)
-                probabilities.append(torch.softmax(self.network.classifier(features), dim=1).double().cpu().numpy())
-                uncertainties.append(self._mutual_information(features, mc_samples))
+                logits = self.network.classifier(features).masked_fill(~mask, float('-inf'))
+                probabilities.append(torch.softmax(logits, dim=1).double().cpu().numpy())
+                uncertainties.append(self._mutual_information(features, mask, mc_samples))
         if not probabilities:
             return np.zeros((0, len(self.class_names))), np.zeros(0)
         return np.concatenate(probabilities), np.concatenate(uncertainties)
 
-    def _mutual_information(self, features: torch.Tensor, samples: int) -> np.ndarray:
-        """MC-dropout mutual information of a batch of convolutional features."""
+    def _mutual_information(self, features: torch.Tensor, mask: torch.Tensor, samples: int) -> np.ndarray:
+        """MC-dropout mutual information of a batch of convolutional features, within each group."""
         if samples <= 0:
             return np.zeros(len(features))
         dropout, *head = self.network.classifier
         repeated = features.unsqueeze(0).expand(samples, *features.shape).reshape(-1, *features.shape[1:])
         masked = torch.nn.functional.dropout(repeated, p=dropout.p, training=True)
         logits = torch.nn.Sequential(*head)(masked).reshape(samples, len(features), -1)
-        probabilities = torch.softmax(logits.double(), dim=-1)
+        probabilities = torch.softmax(logits.double().masked_fill(~mask, float('-inf')), dim=-1)
         mean = probabilities.mean(dim=0)
         entropy = -(mean * torch.log(mean.clamp_min(1e-12))).sum(-1)
         expected = -(probabilities * torch.log(probabilities.clamp_min(1e-12))).sum(-1).mean(0)

@@ -128,11 +128,29 @@ def data_hash(fingerprints: np.ndarray, labels: np.ndarray) -> str:
     return digest.hexdigest()
 
 
-def accuracy(network: nn.Module, fingerprints: np.ndarray, labels: np.ndarray) -> float:
+def group_masks(classes: Sequence[CrystalClass]) -> torch.Tensor:
+    """(C, C) bool: row ``c`` marks the classes of the group (kind) of class ``c``.
+
+    The network is trained on the probabilities of a class *given* its group, which the Bragg
+    facts tell at inference (:func:`aiida_symclf.classification.group_of`): the other group's
+    logits are masked out of the softmax. With one group (the elemental models) nothing changes.
+    """
+    kinds = [crystal_class.kind for crystal_class in classes]
+    return torch.tensor([[other == kind for other in kinds] for kind in kinds])
+
+
+def group_logits(logits: torch.Tensor, masks: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """``logits`` with the classes outside each sample's group set to -inf."""
+    return logits.masked_fill(~masks[labels], float('-inf'))
+
+
+def accuracy(network: nn.Module, fingerprints: np.ndarray, labels: np.ndarray, masks: torch.Tensor) -> float:
+    """Share of right answers within each fingerprint's group."""
     network.eval()
     with torch.no_grad():
         predictions = torch.cat([
-            network(torch.from_numpy(fingerprints[i : i + 256])).argmax(dim=1)
+            group_logits(network(torch.from_numpy(fingerprints[i : i + 256])), masks,
+                         torch.from_numpy(labels[i : i + 256])).argmax(dim=1)
             for i in range(0, len(fingerprints), 256)
         ])  # fmt: skip
     return float((predictions.numpy() == labels).mean())
@@ -149,6 +167,7 @@ def train(config: TrainingConfig, log=print) -> tuple[SymmetryCNN, ModelMetadata
     log(f'data: {len(train_x)} training and {len(valid_x)} validation fingerprints ({time.time() - started:.0f} s)')
 
     network = initial_network(config)
+    masks = group_masks(config.class_list)
     optimiser = torch.optim.Adam(network.parameters(), lr=config.learning_rate)
     generator = torch.Generator().manual_seed(config.seed)
     inputs, targets = torch.from_numpy(train_x), torch.from_numpy(train_y)
@@ -161,12 +180,13 @@ def train(config: TrainingConfig, log=print) -> tuple[SymmetryCNN, ModelMetadata
             if len(batch) < 2:  # batch norm needs two samples
                 continue
             optimiser.zero_grad()
-            loss = nn.functional.cross_entropy(network(inputs[batch]), targets[batch])
+            logits = group_logits(network(inputs[batch]), masks, targets[batch])
+            loss = nn.functional.cross_entropy(logits, targets[batch])
             loss.backward()
             optimiser.step()
             total += float(loss.detach()) * len(batch)
         log(f'epoch {epoch + 1}/{config.epochs}: loss {total / len(order):.4f}, '
-            f'validation accuracy {accuracy(network, valid_x, valid_y):.4f} ({time.time() - started:.0f} s)')  # fmt: skip
+            f'validation accuracy {accuracy(network, valid_x, valid_y, masks):.4f} ({time.time() - started:.0f} s)')  # fmt: skip
 
     network.eval()
     training = {
@@ -174,8 +194,8 @@ def train(config: TrainingConfig, log=print) -> tuple[SymmetryCNN, ModelMetadata
         'config': dataclasses.asdict(config),
         'n_training': len(train_x),
         'n_validation': len(valid_x),
-        'train_accuracy': accuracy(network, train_x, train_y),
-        'validation_accuracy': accuracy(network, valid_x, valid_y),
+        'train_accuracy': accuracy(network, train_x, train_y, masks),
+        'validation_accuracy': accuracy(network, valid_x, valid_y, masks),
         'training_data_sha256': data_hash(train_x, train_y),
         'element_data_sha256': data_hash(
             train_x[train_y < len(ELEMENT_CLASSES)], train_y[train_y < len(ELEMENT_CLASSES)]

@@ -135,7 +135,8 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         )  # fmt: skip
         spec.input(
             'fingerprint_parameters', valid_type=orm.Dict, required=False, validator=validate_fingerprint_parameters,
-            help='Settings of `aiida_symclf.fingerprint.FingerprintParameters`; default: the paper\'s values.',
+            help='Settings of `aiida_symclf.fingerprint.FingerprintParameters` that differ from the model\'s own '
+            '(those it was trained on, the default).',
         )  # fmt: skip
         spec.input(
             'perturbations', valid_type=orm.List, required=False, validator=validate_perturbations,
@@ -219,7 +220,7 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
             self.ctx.model.load()
         except ModelFileError as exception:
             return self.exit_codes.ERROR_INVALID_MODEL.format(reason=str(exception))
-        self.ctx.fingerprint_parameters = self.inputs.get('fingerprint_parameters') or orm.Dict({})
+        self.ctx.fingerprint_parameters = self._fingerprint_parameters()
         self.ctx.levels = [
             PerturbationLevel.from_dict(item).to_dict()
             for item in self.inputs.get('perturbations', orm.List()).get_list()
@@ -227,6 +228,21 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         self.ctx.structures = dict(self.inputs.structures)
         self.ctx.failures = {}
         self.report(f'classifying {len(self.ctx.structures)} structures with model {self.ctx.model.sha256[:12]}')
+
+    def _fingerprint_parameters(self) -> orm.Dict:
+        """The model's fingerprint settings (those it was trained on) with the input's on top.
+
+        The input itself when it sets every field or when it already agrees with the model, so
+        that the provenance graph shows the user's node; otherwise a new Dict with the merged values.
+        """
+        given = self.inputs.get('fingerprint_parameters')
+        trained = FingerprintParameters.from_dict(
+            self.ctx.model.base.attributes.get('fingerprint_parameters'), legacy=True
+        )
+        merged = {**trained.to_dict(), **(given.get_dict() if given is not None else {})}
+        if given is not None and FingerprintParameters.from_dict(given.get_dict()).to_dict() == merged:
+            return given
+        return orm.Dict(merged)
 
     def should_store_per_structure(self) -> bool:
         return self.inputs.store_per_structure.value

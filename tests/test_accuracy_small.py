@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from aiida_symclf.dataset import class_names, defective_blocks, generate_structures
+from aiida_symclf.dataset import ELEMENT_CLASSES, defective_blocks, generate_structures
 from aiida_symclf.fingerprint import FingerprintParameters, diffraction_fingerprints
 from aiida_symclf.model import load_model
 from aiida_symclf.perturb import PerturbationLevel
@@ -26,6 +26,11 @@ def model():
     return load_model()
 
 
+def class_names() -> list[str]:
+    """The paper's elemental classes: these tests reproduce its elemental study."""
+    return [c.name for c in ELEMENT_CLASSES]
+
+
 def predictions(model, n_per_class: int, perturbation: PerturbationLevel) -> tuple[np.ndarray, np.ndarray]:
     """True and predicted class indices (in :func:`class_names` order) of generated test blocks."""
     parameters = FingerprintParameters.from_dict(model.metadata.fingerprint)
@@ -33,7 +38,8 @@ def predictions(model, n_per_class: int, perturbation: PerturbationLevel) -> tup
     blocks = defective_blocks(structures, perturbation, parameters)
     fingerprints = diffraction_fingerprints(blocks, dataclasses.replace(parameters, standardize=False))
     probabilities = model.predict_proba(fingerprints)
-    assert probabilities.shape == (len(labels), len(class_names()))
+    assert probabilities.shape == (len(labels), len(model.class_names))
+    # one species: the elemental group, whose classes are the first ones
     columns = [list(model.class_names).index(name) for name in class_names()]
     return labels, probabilities[:, columns].argmax(axis=1)
 
@@ -45,8 +51,11 @@ def describe_errors(labels: np.ndarray, predicted: np.ndarray) -> str:
 
 
 def test_model_classes_match_the_dataset(model):
-    assert sorted(model.class_names) == sorted(class_names())
-    assert FingerprintParameters.from_dict(model.metadata.fingerprint) == FingerprintParameters()
+    from aiida_symclf.dataset import CLASSES
+
+    assert list(model.class_names) == [c.name for c in CLASSES]
+    expected = dataclasses.replace(FingerprintParameters(), scattering='species_rank')
+    assert FingerprintParameters.from_dict(model.metadata.fingerprint) == expected
 
 
 def test_pristine_every_class_right(model):

@@ -33,11 +33,22 @@ def finished(aiida_profile):
     return node, nodes
 
 
+def chunk_steps(node) -> dict:
+    """The ``classify_stored`` CalcFunction of every chunk, by chunk label: called directly (no
+    broker) or by each chunk's ChunkClassificationWorkChain (with a broker)."""
+    steps = {}
+    for link in node.base.links.get_outgoing(link_type=(LinkType.CALL_CALC, LinkType.CALL_WORK)).all():
+        child = link.node
+        if link.link_type == LinkType.CALL_WORK:
+            child = child.base.links.get_outgoing(link_type=LinkType.CALL_CALC, link_label_filter='classify').one().node
+        steps[link.link_label] = child
+    return steps
+
+
 def test_every_chunk_finishes_and_failures_stay_in_their_chunk(finished):
     node, nodes = finished
     assert node.is_finished_ok, node.exit_message
-    chunks = node.base.links.get_outgoing(link_type=LinkType.CALL_WORK).all()
-    assert sorted(link.link_label for link in chunks) == ['chunk_00000', 'chunk_00001', 'chunk_00002']
+    assert sorted(chunk_steps(node)) == ['chunk_00000', 'chunk_00001', 'chunk_00002']
     results = {}
     for output in node.outputs.results.values():
         results.update(output.get_dict())
@@ -66,8 +77,8 @@ def test_extras_name_the_result_node_and_keep_earlier_extras(finished):
 
 def test_provenance_links_the_uuid_list_not_each_structure(finished):
     node, nodes = finished
-    chunk = node.base.links.get_outgoing(link_type=LinkType.CALL_WORK).all()[0].node
-    step = chunk.base.links.get_outgoing(link_type=LinkType.CALL_CALC, link_label_filter='classify').one().node
+    step = chunk_steps(node)['chunk_00000']
+    assert step.process_type == 'aiida.calculations:symclf.classify_stored'
     inputs = {link.link_label: link.node for link in step.base.links.get_incoming(link_type=LinkType.INPUT_CALC).all()}
     assert set(inputs) == {'uuids', 'start', 'stop', 'model'}
     assert inputs['uuids'].pk == node.inputs.uuids.pk

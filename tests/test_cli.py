@@ -253,13 +253,28 @@ def test_partial_occupancies_are_refused_not_mangled(tmp_path: Path, model_file:
 
 
 def test_unknown_structures_are_shown_and_queryable(tmp_path: Path, model_file: Path) -> None:
+    """Chalcopyrite (tI, 8 atoms per lattice point) is no class; its reason is printed under the table."""
+    from aiida_symclf.real_compounds import OTHER_COMPOUNDS
+
+    path = tmp_path / 'CuFeS2.cif'
+    ase.io.write(path, OTHER_COMPOUNDS['CuFeS2 (chalcopyrite E1_1, tI16)'](1.0))
+    result = invoke('classify', '--model', model_file, path)
+    assert result.exit_code == 0, result.output
+    assert f'{path}: unknown: 8 atoms per lattice point' in result.stdout
+    rows = json.loads(invoke('query', '--label', 'unknown', '--json').stdout)
+    assert 'CuFeS2.cif' in {Path(row['name']).name for row in rows}
+
+
+def test_compounds_are_classified_and_found_by_prototype(tmp_path: Path, model_file: Path) -> None:
     path = tmp_path / 'NaCl.cif'
     ase.io.write(path, bulk('NaCl', 'rocksalt', a=5.64))
     result = invoke('classify', '--model', model_file, path)
     assert result.exit_code == 0, result.output
-    assert f'{path}: unknown: species are chemically ordered' in result.stdout
-    rows = json.loads(invoke('query', '--label', 'unknown', '--json').stdout)
-    assert 'NaCl.cif' in {Path(row['name']).name for row in rows}
+    assert 'rocksalt' in result.stdout and 'AB_cF8_225_a_b' in result.stdout
+    rows = json.loads(invoke('query', '--prototype', 'AB_cF8_225_a_b', '--json').stdout)
+    assert {Path(row['name']).name: row['label'] for row in rows}.get('NaCl.cif') == 'rocksalt'
+    refused = invoke('query', '--prototype', 'AB_cF8_000_a_b')
+    assert refused.exit_code == 1 and 'unknown AFLOW prototype' in refused.stderr
 
 
 def test_query_with_an_unknown_label_names_the_valid_ones() -> None:

@@ -24,7 +24,7 @@ def _attention_from_file(
 ) -> str:
     """Attention maps of the first structure of a file, with library calls; returns the predicted class."""
     from ..attention import compute_attention
-    from ..fingerprint import diffraction_fingerprint
+    from ..classification import fingerprint_structures, group_of
     from ..model import load_model
     from ..plot import plot_attention
 
@@ -32,9 +32,13 @@ def _attention_from_file(
     if errors:
         raise click.ClickException(f'{errors[0].name}: {errors[0].reason}')
     model = load_model(model_path)
-    fingerprint = diffraction_fingerprint(structures[0].atoms, model.metadata.fingerprint_parameters)
-    maps = compute_attention(model, fingerprint[None], layer=layer, top_k=top_k)
-    probabilities = model.predict_proba(fingerprint[None])[0]
+    batch = fingerprint_structures([structures[0].atoms], model.metadata.fingerprint_parameters)
+    if batch.errors:
+        raise click.ClickException(f'{structures[0].name}: {batch.errors[0]}')
+    fingerprint = batch.images[0]
+    groups = group_of(model.class_names, batch.lattices[0])[None]
+    maps = compute_attention(model, fingerprint[None], layer=layer, top_k=top_k, groups=groups)
+    probabilities = model.predict(fingerprint[None], mc_samples=0, groups=groups)[0][0]
     plot_attention(fingerprint, maps, 0, model.class_names, output, probabilities=probabilities)
     return model.class_names[int(maps.predicted_class[0])]
 

@@ -11,6 +11,11 @@ from .params.options import JSON, profile_options
 from .profiles import activate_profile
 
 
+def _classes_cell(names: list[str], shown: int = 7) -> str:
+    """``'7: bcc, fcc, ...'``: how many classes, and the first ``shown`` of them."""
+    return f'{len(names)}: ' + ', '.join(names[:shown]) + (', ...' if len(names) > shown else '')
+
+
 @click.command('models')
 @JSON()
 @profile_options
@@ -38,7 +43,7 @@ def models_command(as_json: bool, profile_name: str | None, yes: bool) -> None:
         click.echo(json.dumps(rows, indent=2))
     elif rows:
         table = [
-            [r['pk'], r['sha256'][:12], r['filename'], ', '.join(r['classes']),
+            [r['pk'], r['sha256'][:12], r['filename'], _classes_cell(r['classes']),
              '-' if r['validation_accuracy'] is None else f'{r["validation_accuracy"]:.4f}']
             for r in rows
         ]  # fmt: skip
