@@ -11,10 +11,6 @@ import pytest
 import torch
 
 from aiida_symclf.dataset import CLASSES, ELEMENT_CLASSES, class_names
-
-#: The paper's seven classes: the default SymmetryCNN() has seven outputs.
-ELEMENT_NAMES = tuple(c.name for c in ELEMENT_CLASSES)
-ELEMENT_GROUPS = tuple(c.space_groups for c in ELEMENT_CLASSES)
 from aiida_symclf.fingerprint import diffraction_fingerprints
 from aiida_symclf.model import (
     ModelFileError,
@@ -25,6 +21,10 @@ from aiida_symclf.model import (
     save_model,
 )
 from aiida_symclf.perturb import PerturbationLevel
+
+#: The paper's seven classes: the default SymmetryCNN() has seven outputs.
+ELEMENT_NAMES = tuple(c.name for c in ELEMENT_CLASSES)
+ELEMENT_GROUPS = tuple(c.space_groups for c in ELEMENT_CLASSES)
 
 
 def test_architecture_matches_the_paper():
