@@ -52,7 +52,7 @@ def userpath(report: dict[str, Any]) -> list[str]:
 
 
 def accuracy(report: dict[str, Any]) -> list[str]:
-    """The paper's table (perturb after standardising), shipped vs pristine-only model vs spglib."""
+    """The paper's table (perturb after standardising), elemental vs pristine-only model vs spglib."""
     settings = report.get('settings', {})
     methods = ['ours', 'pristine_only', 'spglib_loose', 'spglib_tight']
     lines = [
@@ -64,7 +64,7 @@ def accuracy(report: dict[str, Any]) -> list[str]:
             [
                 'level',
                 'n',
-                'shipped model',
+                'elemental model',
                 'pristine-only model',
                 'spglib loose (0.1 Å, 5°)',
                 'spglib tight (1e-4 Å, 1°)',

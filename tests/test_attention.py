@@ -289,7 +289,9 @@ def test_figure_colours_agree_and_the_dominant_panel_is_readable(perfect_maps):
     for predicted in range(7):
         bars = probability_bar_colours(7, predicted)
         assert np.allclose(bars[predicted][:3], colours[predicted]) and bars[predicted][3] == 1.0
-    image = _dominant_rgb(perfect_maps.dominant_class[1], perfect_maps.dominant_strength[1], colours)
+    every = _class_colours(perfect_maps.class_maps.shape[1])
+    assert len(np.unique(every.round(3), axis=0)) == len(every)  # 33 classes, 33 colours
+    image = _dominant_rgb(perfect_maps.dominant_class[1], perfect_maps.dominant_strength[1], every)
     assert image.mean() > 0.5  # white background, coloured where classes respond
     assert len(np.unique(image.reshape(-1, 3).round(2), axis=0)) > 20
 

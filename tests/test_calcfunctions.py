@@ -27,6 +27,12 @@ def model_node():
 
 
 @pytest.fixture
+def model_parameters(model_node) -> orm.Dict:
+    """The fingerprint settings the model was trained on (the classify steps check them)."""
+    return orm.Dict(model_node.base.attributes.get('fingerprint_parameters'))
+
+
+@pytest.fixture
 def copper():
     return orm.StructureData(ase=bulk('Cu', 'fcc', a=3.61)).store()
 
@@ -65,8 +71,8 @@ def test_stored_fingerprint_size_per_structure(copper):
     assert sum(sizes) < 13_000  # 12,288 bytes of uint8 data plus the .npy header
 
 
-def test_classify_fingerprint(copper, model_node):
-    fingerprint = compute_fingerprint(structure=copper)
+def test_classify_fingerprint(copper, model_node, model_parameters):
+    fingerprint = compute_fingerprint(structure=copper, parameters=model_parameters)
     result, node = run_get_node(classify_fingerprint, fingerprint=fingerprint, model=model_node)
     assert node.is_finished_ok
     assert result['label'] == 'fcc' and result['space_groups'] == [225]
@@ -75,9 +81,9 @@ def test_classify_fingerprint(copper, model_node):
     assert result['structure_uuid'] == copper.uuid and result['model_sha256'] == model_node.sha256
 
 
-def test_batched_functions_make_one_process_and_one_output_per_structure(prototypes, model_node):
+def test_batched_functions_make_one_process_and_one_output_per_structure(prototypes, model_node, model_parameters):
     structures = {name.replace('/', '_'): orm.StructureData(ase=atoms) for name, atoms in prototypes.items()}
-    fingerprints, node = run_get_node(compute_fingerprints, parameters=orm.Dict({}), **structures)
+    fingerprints, node = run_get_node(compute_fingerprints, parameters=model_parameters, **structures)
     assert node.is_finished_ok and set(fingerprints) == set(structures)
     results, classify_node = run_get_node(classify_fingerprints, model=model_node, **fingerprints)
     assert classify_node.is_finished_ok
@@ -101,11 +107,11 @@ def test_perturb_structure_records_its_parameters(copper):
     assert node.base.links.get_incoming(link_label_filter='parameters').one().node.get_dict()['seed'] == 3
 
 
-def test_attention_maps_are_stored_with_a_png(copper, model_node):
-    fingerprint = compute_fingerprint(structure=copper)
+def test_attention_maps_are_stored_with_a_png(copper, model_node, model_parameters):
+    fingerprint = compute_fingerprint(structure=copper, parameters=model_parameters)
     maps, node = run_get_node(compute_attention_maps, fingerprint=fingerprint, model=model_node)
     assert node.is_finished_ok
-    assert maps.get_array('class_maps').shape == (7, 64, 64)
+    assert maps.get_array('class_maps').shape == (len(model_node.class_names), 64, 64)
     assert maps.get_array('filter_maps').shape == (4, 3, 64, 64)
     png = maps.base.repository.get_object_content('attention.png', mode='rb')
     assert png.startswith(b'\x89PNG')

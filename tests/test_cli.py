@@ -76,8 +76,8 @@ def test_classify_table_reports_each_bad_file_once(files: dict[str, Path], model
         for line in result.stdout.splitlines()
         if line.startswith(str(files['cif'].parent))
     }
-    assert rows[str(files['cif'])][1:3] == ['fcc', '225']
-    assert rows[str(files['poscar'])][1:3] == ['bcc', '229']
+    assert rows[str(files['cif'])][1:4] == ['fcc', 'A_cF4_225_a', '225']
+    assert rows[str(files['poscar'])][1:4] == ['bcc', 'A_cI2_229_a', '229']
     lines = error_lines(result)
     assert len(lines) == len(bad), result.stderr
     for path, line in zip(bad, lines, strict=True):
@@ -260,7 +260,7 @@ def test_unknown_structures_are_shown_and_queryable(tmp_path: Path, model_file: 
     ase.io.write(path, OTHER_COMPOUNDS['CuFeS2 (chalcopyrite E1_1, tI16)'](1.0))
     result = invoke('classify', '--model', model_file, path)
     assert result.exit_code == 0, result.output
-    assert f'{path}: unknown: 8 atoms per lattice point' in result.stdout
+    assert f'{path}: unknown: the Bragg peaks give a tI lattice' in result.stdout
     rows = json.loads(invoke('query', '--label', 'unknown', '--json').stdout)
     assert 'CuFeS2.cif' in {Path(row['name']).name for row in rows}
 

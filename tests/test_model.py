@@ -207,4 +207,4 @@ def test_device_is_chosen_or_given():
     model = load_model(device='cpu')
     assert model.device.type == 'cpu'
     probabilities, uncertainty = model.predict(np.zeros((2, 3, 64, 64), dtype=np.float32))
-    assert probabilities.shape == (2, 7) and uncertainty.shape == (2,)
+    assert probabilities.shape == (2, len(CLASSES)) and uncertainty.shape == (2,)

@@ -73,7 +73,9 @@ def test_replicas_take_the_path_of_any_input(finished):
     """Replicas are perturbed supercells in the input's frame, fingerprinted like the inputs."""
     node, inputs, *_ = finished
     (fingerprint_call,) = [call for call in node.called if call.process_label == 'compute_fingerprints']
-    assert fingerprint_call.base.links.get_incoming(link_label_filter='parameters').one().node.get_dict() == {}
+    # the model's own fingerprint settings (no fingerprint_parameters input was given)
+    used = fingerprint_call.base.links.get_incoming(link_label_filter='parameters').one().node.get_dict()
+    assert used == SymclfModelData.get_or_create().load().metadata.fingerprint_parameters.to_dict()
     (perturb_call,) = [call for call in node.called if call.process_label == 'perturb_structures']
     replica = perturb_call.outputs['cu_p0_r0']
     # same frame as the input (a supercell of it), not the block the pipeline prepares

@@ -16,7 +16,7 @@ from .profiles import activate_profile
 @click.option(
     '--min-probability', type=click.FloatRange(0, 1), default=0.0, show_default=True, help='Lowest probability.'
 )
-@click.option('-p', '--prototype', 'aflow_prototype', default=None,
+@click.option('--prototype', 'aflow_prototype', default=None,
               help='AFLOW prototype label, e.g. AB_cF8_225_a_b (rocksalt) (default: any).')  # fmt: skip
 @click.option('--model-sha256', default=None, help='Only results of the model with this sha256.')
 @JSON()

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ACCURACY_JSON = ROOT / 'benchmarks' / 'results' / 'accuracy.json'
 USERPATH_JSON = ROOT / 'benchmarks' / 'results' / 'userpath.json'
 METHOD_LABELS = {
-    'ours': 'shipped model',
+    'ours': 'elemental model',
     'pristine_only': 'pristine-only model',
     'spglib_loose': 'spglib loose',
     'spglib_tight': 'spglib tight',
@@ -141,6 +141,22 @@ def figure_lines(directory: Path) -> list[str]:
     return lines
 
 
+def _levels(levels: list, antisites: bool = False) -> str:
+    """``(delta, eta[, antisites]), ...`` of perturbation levels stored as dictionaries (or pairs in older files)."""
+    if not levels:
+        return '-'
+    cells = []
+    for level in levels:
+        values = (
+            [level['displacement'], level['vacancy_fraction']]
+            + ([level.get('antisite_fraction', 0.0)] if antisites else [])
+            if isinstance(level, dict)
+            else list(level)
+        )
+        cells.append('(' + ', '.join(f'{value:g}' for value in values) + ')')
+    return ', '.join(cells)
+
+
 def training_lines() -> list[str]:
     """The shipped model's training record, read from the model file's metadata."""
     from aiida_symclf.model import default_model_path, file_sha256, load_model
@@ -150,7 +166,8 @@ def training_lines() -> list[str]:
     rows = [
         ['command', f'``{training.get("command", "?")}``'],
         ['seed', str(config.get('seed', '?'))],
-        ['defect levels (delta, eta)', ', '.join(f'({d:g}, {e:g})' for d, e in config.get('levels', []))],
+        ['defect levels, elemental classes (delta, eta)', _levels(config.get('levels', []))],
+        ['defect levels, compound classes (delta, eta, antisites)', _levels(config.get('compound_levels', []), True)],
         [
             'training / validation fingerprints',
             f'{training.get("n_training", "?")} / {training.get("n_validation", "?")}',
