@@ -232,26 +232,33 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.n_library, args.sizes, args.daemon_size = 132, [100], 200
+    # the daemon starts its workers with `verdi`, which must be on the PATH (the environment's, not activated)
+    os.environ['PATH'] = f'{Path(sys.executable).parent}{os.pathsep}{os.environ.get("PATH", "")}'
+    report = {
+        'command': ' '.join(['python', 'benchmarks/bulk.py', *sys.argv[1:]]),
+        'machine': {'cpus': os.cpu_count(), 'platform': platform.platform()},
+        'rows': [],
+    }
+
+    def add(rows: list[dict[str, Any]]) -> None:
+        """Record rows and rewrite the JSON at once, so that a later failure keeps them."""
+        report['rows'] += rows
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(report, indent=2) + '\n')
+
     atoms, labels, cells = user_structures(max(args.n_library, 400))
-    rows = library_rows(atoms[: args.n_library], labels[: args.n_library])
-    rows += spglib_rows(atoms[: args.n_library], labels[: args.n_library], cells[: args.n_library])
-    rows += ovito_rows(atoms[: args.n_library], labels[: args.n_library])
+    add(library_rows(atoms[: args.n_library], labels[: args.n_library]))
+    add(spglib_rows(atoms[: args.n_library], labels[: args.n_library], cells[: args.n_library]))
+    add(ovito_rows(atoms[: args.n_library], labels[: args.n_library]))
     with tempfile.TemporaryDirectory() as folder:
         os.environ['AIIDA_PATH'] = folder
         from throughput import sqlite_profile
 
         sqlite_profile('bulk-sqlite')
-        rows += bulk_sqlite_rows(atoms, args.sizes, args.chunk_size)
+        add(bulk_sqlite_rows(atoms, args.sizes, args.chunk_size))
         if not args.skip_daemon:
-            rows += bulk_daemon_rows(atoms, args.daemon_size, args.chunk_size, args.timeout)
-    print_table(rows)
-    report = {
-        'command': ' '.join(['python', 'benchmarks/bulk.py', *sys.argv[1:]]),
-        'machine': {'cpus': os.cpu_count(), 'platform': platform.platform()},
-        'rows': rows,
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + '\n')
+            add(bulk_daemon_rows(atoms, args.daemon_size, args.chunk_size, args.timeout))
+    print_table(report['rows'])
     print(f'wrote {args.output}')
     return 0
 
