@@ -51,3 +51,19 @@ def test_channels_last_is_only_a_memory_order(shipped_model, prototypes):
 def test_unknown_precision_is_refused():
     with pytest.raises(ValueError, match='precision'):
         load_model(precision='float16')
+
+
+def test_the_fast_model_has_3x3_kernels_and_classifies_elements_and_compounds(prototypes):
+    """``symclf-fast.pt``: the same classes and fingerprint as the default, 3x3 convolutions."""
+    from ase.build import bulk
+
+    from aiida_symclf.model import default_model_path
+
+    fast = load_model(default_model_path().with_name('symclf-fast.pt'))
+    assert fast.metadata.network == {'kernel_size': 3}
+    assert list(fast.class_names) == [c.name for c in CLASSES]
+    convs = [m for m in fast.network.features if isinstance(m, torch.nn.Conv2d)]
+    assert all(c.kernel_size == (3, 3) for c in convs)
+    structures = [*prototypes.values(), bulk('NaCl', 'rocksalt', a=5.64), bulk('GaAs', 'zincblende', a=5.65)]
+    records, _ = classify_structures(structures, fast)
+    assert [r['label'] for r in records] == [*prototypes, 'rocksalt', 'zincblende']
