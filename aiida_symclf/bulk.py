@@ -27,7 +27,7 @@ from aiida.engine import ToContext, WorkChain, if_
 from .calculations.functions.classify_stored import classify_stored
 from .calculations.functions.stored import update_extras
 from .data import SymclfModelData
-from .workchain import EXTRA_PREFIX, default_model
+from .workchain import default_model, result_extras
 
 __all__ = ['DEFAULT_CHUNK_SIZE', 'BulkClassificationWorkChain', 'ChunkClassificationWorkChain']
 
@@ -50,20 +50,6 @@ def validate_chunk_size(chunk_size: orm.Int, _) -> str | None:
     if not 1 <= chunk_size.value <= MAX_CHUNK_SIZE:
         return f'chunk_size must be between 1 and {MAX_CHUNK_SIZE}, got {chunk_size.value}'
     return None
-
-
-def result_extras(result: dict[str, Any], model_sha256: str, result_uuid: str) -> dict[str, Any]:
-    """The extras of a classified structure (the same keys as the linked modes set)."""
-    return {
-        f'{EXTRA_PREFIX}label': result['label'],
-        f'{EXTRA_PREFIX}aflow_prototype': result['aflow_prototype'],
-        f'{EXTRA_PREFIX}network_label': result['network_label'],
-        f'{EXTRA_PREFIX}probability': result['probability'],
-        f'{EXTRA_PREFIX}uncertainty': result['uncertainty'],
-        f'{EXTRA_PREFIX}space_groups': result['space_groups'],
-        f'{EXTRA_PREFIX}model_sha256': model_sha256,
-        f'{EXTRA_PREFIX}result_uuid': result_uuid,
-    }
 
 
 def set_result_extras(results: orm.Dict, model: SymclfModelData) -> tuple[int, int]:

@@ -82,6 +82,20 @@ def validate_inputs(inputs: dict, _) -> str | None:
     return None
 
 
+def result_extras(result: dict[str, Any], model_sha256: str, result_uuid: str) -> dict[str, Any]:
+    """The extras a classified structure gets, the same in every mode (linked, compact, bulk)."""
+    return {
+        f'{EXTRA_PREFIX}label': result['label'],
+        f'{EXTRA_PREFIX}aflow_prototype': result['aflow_prototype'],
+        f'{EXTRA_PREFIX}network_label': result['network_label'],
+        f'{EXTRA_PREFIX}probability': result['probability'],
+        f'{EXTRA_PREFIX}uncertainty': result['uncertainty'],
+        f'{EXTRA_PREFIX}space_groups': result['space_groups'],
+        f'{EXTRA_PREFIX}model_sha256': model_sha256,
+        f'{EXTRA_PREFIX}result_uuid': result_uuid,
+    }
+
+
 def default_model() -> SymclfModelData:
     """The shipped model's node (stored on first use), the default of the ``model`` input."""
     return SymclfModelData.get_or_create()
@@ -378,18 +392,8 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         for key, result in results.items():
             if result.get('status') != 'classified':
                 continue
-            self.ctx.structures[key].base.extras.set_many(
-                {
-                    f'{EXTRA_PREFIX}label': result['label'],
-                    f'{EXTRA_PREFIX}aflow_prototype': result.get('aflow_prototype', ''),
-                    f'{EXTRA_PREFIX}network_label': result.get('network_label', result['label']),
-                    f'{EXTRA_PREFIX}probability': result['probability'],
-                    f'{EXTRA_PREFIX}uncertainty': result.get('uncertainty'),
-                    f'{EXTRA_PREFIX}space_groups': result['space_groups'],
-                    f'{EXTRA_PREFIX}model_sha256': result['model_sha256'],
-                    f'{EXTRA_PREFIX}result_uuid': result_uuid if isinstance(result_uuid, str) else result_uuid[key],
-                }
-            )
+            uuid = result_uuid if isinstance(result_uuid, str) else result_uuid[key]
+            self.ctx.structures[key].base.extras.set_many(result_extras(result, result['model_sha256'], uuid))
 
     def _without_failures(self, outputs: dict[str, Any]) -> dict[str, Any]:
         """A batched step's outputs without its ``failures`` Dict, whose input structures' reasons are recorded."""

@@ -6,7 +6,7 @@ import numpy as np
 from aiida import orm
 from aiida.engine import calcfunction
 
-from ...classification import classify_fingerprint_images, fingerprint_structures
+from ...classification import classify_structures
 from ...data import SymclfModelData
 from .exit_codes import StepError, with_exit_codes
 from .inputs import loaded_model
@@ -47,11 +47,12 @@ def classify_stored(uuids: orm.List, start: orm.Int, stop: orm.Int, model: Symcl
     stored = load_stored_structures(chunk)
     results = {uuid: {'status': 'failed', 'reason': stored[uuid].error} for uuid in chunk if stored[uuid].error}
     usable = [uuid for uuid in chunk if stored[uuid].atoms is not None]
-    parameters = classifier.metadata.fingerprint_parameters
-    batch = fingerprint_structures([stored[uuid].atoms for uuid in usable], parameters, device=str(classifier.device))
-    results.update({usable[index]: {'status': 'failed', 'reason': reason} for index, reason in batch.errors.items()})
-    classified = [usable[index] for index in batch.indices]
-    records = classify_fingerprint_images(batch.images, batch.lattices, classifier) if classified else []
+    records_of_usable, errors = classify_structures([stored[uuid].atoms for uuid in usable], classifier)
+    results.update(
+        {uuid: {'status': 'failed', 'reason': error} for uuid, error in zip(usable, errors, strict=True) if error}
+    )
+    classified = [uuid for uuid, record in zip(usable, records_of_usable, strict=True) if record is not None]
+    records = [record for record in records_of_usable if record is not None]
     for uuid, record in zip(classified, records, strict=True):
         results[uuid] = {'status': 'classified', **{name: record[name] for name in BULK_FIELDS}}
     probabilities = orm.ArrayData()
