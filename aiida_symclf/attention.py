@@ -278,9 +278,9 @@ def project_top_filters(
     return filters, maps.reshape(len(images), top_k, *maps.shape[1:])
 
 
-def _class_maps(network: nn.Module, images: torch.Tensor, groups: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def _class_maps(network: nn.Module, images: torch.Tensor, allowed: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Predicted classes (B,) and gradient x input maps (B, C, H, W) of every class logit, clipped at 0;
-    both within each fingerprint's group of classes ``groups`` (B, C) (the other classes' maps are 0)."""
+    both within each fingerprint's allowed classes ``allowed`` (B, C) (the other classes' maps are 0)."""
     inputs = images.clone().requires_grad_(True)
     with torch.enable_grad():
         logits = network(inputs)
@@ -288,8 +288,8 @@ def _class_maps(network: nn.Module, images: torch.Tensor, groups: torch.Tensor) 
         # one backward pass per class, vectorised: grad_outputs[c] selects class c's logit of every fingerprint
         selectors = torch.eye(n_classes, dtype=logits.dtype)[:, None, :].expand(n_classes, len(images), n_classes)
         (gradients,) = torch.autograd.grad(logits, inputs, grad_outputs=selectors, is_grads_batched=True)
-    maps = (gradients * images[None]).sum(dim=2).clamp(min=0).transpose(0, 1) * groups[:, :, None, None]
-    return logits.detach().masked_fill(~groups, float('-inf')).argmax(dim=1), maps.detach()
+    maps = (gradients * images[None]).sum(dim=2).clamp(min=0).transpose(0, 1) * allowed[:, :, None, None]
+    return logits.detach().masked_fill(~allowed, float('-inf')).argmax(dim=1), maps.detach()
 
 
 def _dominant(class_maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -301,14 +301,14 @@ def _dominant(class_maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _attention_chunk(
-    network: nn.Module, images: torch.Tensor, groups: torch.Tensor, layer: int, last: int, top_k: int
+    network: nn.Module, images: torch.Tensor, allowed: torch.Tensor, layer: int, last: int, top_k: int
 ) -> dict[str, np.ndarray]:
     """Every map of one chunk of fingerprints as numpy arrays (see :class:`AttentionMaps`)."""
     filters, maps = project_top_filters(network, images, layer, top_k)
     last_maps = (
         maps if layer == last else project_top_filters(network, images, last, min(top_k, _n_filters(network, last)))[1]
     )
-    predicted, class_maps = _class_maps(network, images, groups)
+    predicted, class_maps = _class_maps(network, images, allowed)
     return {
         'filter_indices': filters.numpy().astype(np.int64),
         'filter_maps': maps.numpy().astype(np.float32),
@@ -323,12 +323,12 @@ def _n_filters(network: nn.Module, layer: int) -> int:
 
 
 def compute_attention(
-    model: ClassifierModel, fingerprints: np.ndarray, layer: int = -1, top_k: int = 4, groups: np.ndarray | None = None
+    model: ClassifierModel, fingerprints: np.ndarray, layer: int = -1, top_k: int = 4, allowed: np.ndarray | None = None
 ) -> AttentionMaps:
     """Attentive response maps of ``fingerprints`` (B, 3, H, W) for ``model``.
 
-    ``groups`` (B, C) bool: the classes each fingerprint may have (its group, elemental or
-    compound, from the Bragg facts: :func:`aiida_symclf.classification.group_of`); the predicted
+    ``allowed`` (B, C) bool: the classes each fingerprint may have (from its Bragg facts:
+    :func:`aiida_symclf.classification.allowed_classes`); the predicted
     and dominant classes are taken among them. Default: all classes.
 
     ``layer`` picks the conv layer of the filter maps (index among the conv layers of
@@ -343,7 +343,7 @@ def compute_attention(
     layer = _normalise_layer(layer, n_conv)
     _check_top_k(top_k, _n_filters(network, layer), layer)
     n_classes = len(model.class_names)
-    masks = np.ones((len(images), n_classes), dtype=bool) if groups is None else np.asarray(groups, dtype=bool)
+    masks = np.ones((len(images), n_classes), dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
     masks = torch.from_numpy(np.where(masks.any(axis=1, keepdims=True), masks, True))
     with _evaluation_mode(network):
         chunks = [

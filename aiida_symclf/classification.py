@@ -4,23 +4,30 @@ One function, :func:`classification_record`, builds the result every path stores
 (the CalcFunctions, the WorkChain's compact mode and the command line), so all of them have the
 same shape.
 
-*Hierarchy.* Whether the species are chemically ordered on sublattices (a compound: NaCl,
-GaAs, Cu3Au) or not (an element, or a random alloy, which is an elemental class: a random
-fcc CuAu is fcc) is a fact of the Bragg peaks, not a guess of the network. It picks the group
-of classes (``kind`` ``element`` or ``compound`` in :data:`aiida_symclf.dataset.CLASSES`) and
-the network's probabilities are renormalised over that group: ``probabilities`` are those of
-the classes *given* the chemical order.
+*Conditioning on the Bragg facts.* Whether the species are chemically ordered on sublattices
+(a compound: NaCl, GaAs, Cu3Au) or not (an element, or a random alloy, which is an elemental
+class: a random fcc CuAu is fcc) is a fact of the Bragg peaks, not a guess of the network; so
+are the Bravais lattice and the atoms per lattice point. They give the classes a structure can
+have (:func:`allowed_classes`): those of its group (``kind`` ``element`` or ``compound`` in
+:data:`aiida_symclf.dataset.CLASSES`), and among the elemental classes only those with its
+lattice and room for its atoms. The network's probabilities are renormalised over them:
+``probabilities`` are those of the classes *given* the facts (a 60%-vacancy hcp Zn whose network
+answer is bct139 0.6, hcp 0.4 is hcp). Where no class of the group has the lattice, the whole
+group is kept and the record says why the structure is none of them.
 
 The network always answers one of its classes. A structure gets the label :data:`UNKNOWN`
 instead when what its Bragg peaks say (:mod:`aiida_symclf.lattice`) rules the network's class
 out, or when the network itself is uncertain:
 
 - *chemically ordered species* and a model without compound classes (the paper's models);
-- *wrong lattice*: the Bravais lattice is not one a crystal of the class can have (alpha-U's
-  base-centred orthorhombic lattice is not the body-centred tetragonal one of bct139);
+- *wrong lattice*: no class of the group has the Bravais lattice (alpha-U's base-centred
+  orthorhombic lattice is none of the elemental classes');
 - *no Bragg peaks*: an amorphous or liquid-like box (its whole cell is the repeating unit);
 - *too many atoms per lattice point*: graphite (hP, 4 atoms) is not hcp (hP, 2 atoms), and
   chalcopyrite (tI, 8 atoms) is no compound class of its lattice;
+- *wrong stoichiometry* (compound classes): the atoms cannot fill the class's sublattices even
+  with random vacancies (:mod:`aiida_symclf.stoichiometry`): ReO3 is not a perovskite with an
+  empty A site, NaTl (1:1) not BiF3 (1:3);
 - *uncertain*: the MC-dropout mutual information of the network (Gal and Ghahramani 2016, as
   in the follow-up work ARISE, Leitherer et al. 2021) is above :data:`MAX_UNCERTAINTY`.
 """
@@ -34,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from .dataset import class_by_name, class_lattices
+from .stoichiometry import MIN_FIT_PROBABILITY, fit_probability, site_counts, stoichiometry
 
 __all__ = [
     'MAX_UNCERTAINTY',
@@ -41,7 +49,8 @@ __all__ = [
     'UNKNOWN',
     'Fingerprints',
     'class_kind',
-    'group_of',
+    'allowed_classes',
+    'stoichiometry_reason',
     'classification_record',
     'classify_fingerprint_images',
     'classify_structures',
@@ -70,10 +79,56 @@ def class_kind(name: str) -> str:
     return known.kind if known is not None else 'element'
 
 
-def group_of(class_names: Sequence[str], lattice: Mapping[str, Any] | None) -> np.ndarray:
-    """Boolean mask of the classes of the group that the chemical order of ``lattice`` selects."""
+def _fits_lattice(lattices: Mapping[str, int] | None, bravais: str, count: float) -> bool:
+    """Whether a class with Bravais lattices ``lattices`` (symbol -> atoms per lattice point) can
+    have ``bravais`` with ``count`` atoms per lattice point (classes no table knows: always)."""
+    if not lattices:
+        return True
+    return bravais in lattices and count <= lattices[bravais] + _COUNT_SLACK
+
+
+def allowed_classes(class_names: Sequence[str], lattice: Mapping[str, Any] | None) -> np.ndarray:
+    """Boolean mask of the classes the Bragg facts of ``lattice`` allow.
+
+    The classes of the group its chemical order selects; in the elemental group only those with
+    its Bravais lattice and room for its atoms per lattice point (the whole group when none has
+    that lattice). Why not in the compound group: the elemental classes hold one or two atoms per
+    lattice point, so a lattice and a count leave no other reading, while the compound classes
+    hold up to 14, and a crystal with fewer atoms on the same lattice would be read as a
+    vacancy-diluted class (measured: MoS2 as a half-empty C14 Laves phase, Cu2O as a half-empty
+    pyrite, alpha-quartz as a C14 Laves phase with a quarter of its sites empty). There the
+    network's own answer stands and the lattice and stoichiometry facts may refuse it.
+    """
     kind = 'compound' if lattice is not None and lattice.get('chemically_ordered') else 'element'
-    return np.array([class_kind(name) == kind for name in class_names], dtype=bool)
+    group = np.array([class_kind(name) == kind for name in class_names], dtype=bool)
+    if kind != 'element' or lattice is None or not lattice.get('periodic_by_peaks', True) or 'bravais' not in lattice:
+        return group
+    lattices = class_lattices()
+    bravais, count = lattice['bravais'], float(lattice['atoms_per_lattice_point'])
+    fits = np.array([_fits_lattice(lattices.get(name), bravais, count) for name in class_names], dtype=bool)
+    return group & fits if (group & fits).any() else group
+
+
+def _formula(composition: Mapping[str, int]) -> str:
+    return ''.join(f'{symbol}{count}' for symbol, count in sorted(composition.items(), key=lambda item: -item[1]))
+
+
+def stoichiometry_reason(label: str, lattice: Mapping[str, Any]) -> str:
+    """Why the atoms of ``lattice``'s structure cannot be compound class ``label``; '' if they can
+    (or if the facts are missing: results of earlier versions, elemental classes)."""
+    known = class_by_name().get(label)
+    composition, points = lattice.get('composition'), lattice.get('lattice_points')
+    if known is None or known.kind != 'compound' or not composition or not points:
+        return ''
+    form = known.forms[0]
+    sites = site_counts(form.aflow_prototype, form.atoms_per_lattice_point, int(points))
+    if fit_probability(list(composition.values()), sites) >= MIN_FIT_PROBABILITY:
+        return ''
+    ratio = ':'.join(map(str, stoichiometry(form.aflow_prototype)))
+    return (
+        f'the atoms ({_formula(composition)} on {points} lattice points) cannot fill the sublattices of '
+        f'{label} ({ratio}, {form.atoms_per_lattice_point} atoms per lattice point) even with random vacancies'
+    )
 
 
 def unknown_reason(label: str, lattice: Mapping[str, Any] | None, uncertainty: float | None) -> str:
@@ -91,6 +146,9 @@ def unknown_reason(label: str, lattice: Mapping[str, Any] | None, uncertainty: f
                 return f'the Bragg peaks give a {bravais} lattice; {label} needs {expected}'
             if count > allowed[bravais] + _COUNT_SLACK:
                 return f'{count:g} atoms per lattice point; {label} has {allowed[bravais]}'
+        reason = stoichiometry_reason(label, lattice)
+        if reason:
+            return reason
     if uncertainty is not None and uncertainty > MAX_UNCERTAINTY:
         return f'the network is uncertain (mutual information {uncertainty:.2f} > {MAX_UNCERTAINTY})'
     return ''
@@ -105,16 +163,16 @@ def classification_record(
 ) -> dict[str, Any]:
     """The result of one structure: label (a class or ``unknown``) and the evidence for it.
 
-    ``network_label`` and ``probability`` are the network's own answer within the group of
-    classes the chemical order selects (:func:`group_of`; all classes when the model has none of
-    that group); ``label`` is what the structure is called after the Bragg-lattice checks
+    ``network_label`` and ``probability`` are the network's own answer among the classes the
+    Bragg facts allow (:func:`allowed_classes`; all classes when the model has none of them);
+    ``label`` is what the structure is called after the Bragg-lattice checks
     (:func:`unknown_reason`, empty when the network's class stands); ``aflow_prototype``,
     ``strukturbericht`` and ``space_groups`` are those of ``label`` (empty for ``unknown``).
     """
     probabilities = np.asarray(probabilities, dtype=float)
-    group = group_of(class_names, lattice)
-    if group.any():
-        probabilities = np.where(group, probabilities, 0.0)
+    allowed = allowed_classes(class_names, lattice)
+    if allowed.any():
+        probabilities = np.where(allowed, probabilities, 0.0)
         probabilities = probabilities / max(probabilities.sum(), np.finfo(float).tiny)
     best = int(np.argmax(probabilities))
     network_label = class_names[best]
@@ -193,9 +251,9 @@ def classify_fingerprint_images(
     images: np.ndarray, lattices: Sequence[Mapping[str, Any] | None], model: Any
 ) -> list[dict[str, Any]]:
     """One :func:`classification_record` per fingerprint (network with MC-dropout uncertainty),
-    the softmax of each restricted to the group of classes its Bragg facts select."""
-    groups = np.stack([group_of(model.class_names, lattice) for lattice in lattices]) if len(lattices) else None
-    probabilities, uncertainties = model.predict(images, groups=groups)
+    the softmax of each restricted to the classes its Bragg facts allow."""
+    allowed = np.stack([allowed_classes(model.class_names, lattice) for lattice in lattices]) if len(lattices) else None
+    probabilities, uncertainties = model.predict(images, allowed=allowed)
     return [
         classification_record(row, model.class_names, model.metadata.space_groups, lattice, float(uncertainty))
         for row, uncertainty, lattice in zip(probabilities, uncertainties, lattices, strict=True)

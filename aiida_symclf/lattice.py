@@ -32,6 +32,7 @@ compared with those of all atoms; on an ordered sublattice they differ by order 
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import math
@@ -90,6 +91,9 @@ class BraggLattice:
     ``peak_strength`` is the brightest normalised peak ``|S|^2 / N^2`` (1 for a perfect crystal
     of one atom per lattice point, ``~1/N`` for random positions); ``periodic_by_peaks`` is
     False when no three independent peaks stood out, and the cell itself was taken as the unit.
+    ``lattice_points`` is the number of lattice points in the input cell and ``composition`` the
+    number of atoms of each species in it: with the class's stoichiometry they tell whether the
+    atoms can fill the class's sublattices (:mod:`aiida_symclf.stoichiometry`).
     """
 
     primitive_cell: np.ndarray
@@ -101,6 +105,8 @@ class BraggLattice:
     peak_strength: float
     periodic_by_peaks: bool
     chemically_ordered: bool
+    lattice_points: int = 1
+    composition: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """JSON-compatible summary, stored with each fingerprint."""
@@ -110,6 +116,8 @@ class BraggLattice:
             'peak_strength': round(float(self.peak_strength), 4),
             'periodic_by_peaks': bool(self.periodic_by_peaks),
             'chemically_ordered': bool(self.chemically_ordered),
+            'lattice_points': int(self.lattice_points),
+            'composition': {symbol: int(count) for symbol, count in self.composition.items()},
         }
 
 
@@ -352,6 +360,8 @@ def analyse_lattice(atoms: Atoms) -> BraggLattice:
         peak_strength=strength,
         periodic_by_peaks=periodic_by_peaks,
         chemically_ordered=ordered,
+        lattice_points=int(n_points),
+        composition=dict(collections.Counter(atoms.get_chemical_symbols())),
     )
 
 

@@ -17,6 +17,7 @@ format (``aiida-symclf-model/1``) have no digest and are still read.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from importlib import resources
@@ -208,14 +209,13 @@ class ClassifierModel:
         fingerprints: np.ndarray,
         batch_size: int = 256,
         mc_samples: int = MC_SAMPLES,
-        groups: np.ndarray | None = None,
+        allowed: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities (B, C) of the deterministic network and their uncertainty (B,).
 
-        ``groups`` (B, C) bool restricts each fingerprint's softmax to the classes of its group
-        (elemental or compound, from the Bragg facts; see
-        :func:`aiida_symclf.classification.group_of`): the network is trained on the
-        probabilities of a class given its group. The uncertainty is the mutual information
+        ``allowed`` (B, C) bool restricts each fingerprint's softmax to the classes its Bragg
+        facts allow (group, lattice; see :func:`aiida_symclf.classification.allowed_classes`):
+        the network is trained on the probabilities of a class given its group. The uncertainty is the mutual information
         (nats) between the prediction and the network's weights, estimated with ``mc_samples``
         passes of the dense head with dropout switched on (MC dropout; the convolutions are
         computed once). It is near 0 where every dropout mask gives the same answer and grows
@@ -224,16 +224,15 @@ class ClassifierModel:
         """
         fingerprints = np.asarray(fingerprints, dtype=np.float32)
         self.check_fingerprints(fingerprints)
-        if groups is None:
-            groups = np.ones((len(fingerprints), len(self.class_names)), dtype=bool)
-        groups = np.where(np.asarray(groups, dtype=bool).any(axis=1, keepdims=True), groups, True)
+        if allowed is None:
+            allowed = np.ones((len(fingerprints), len(self.class_names)), dtype=bool)
+        allowed = np.where(np.asarray(allowed, dtype=bool).any(axis=1, keepdims=True), allowed, True)
         self.network.eval()
         probabilities, uncertainties = [], []
-        with torch.no_grad(), torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
+        with torch.no_grad():
             for start in range(0, len(fingerprints), batch_size):
                 batch = torch.from_numpy(fingerprints[start : start + batch_size]).to(self.device)
-                mask = torch.from_numpy(groups[start : start + batch_size]).to(self.device)
+                mask = torch.from_numpy(allowed[start : start + batch_size]).to(self.device)
                 features = self.features(batch)
                 logits = self.network.classifier(features).masked_fill(~mask, float('-inf'))
                 probabilities.append(torch.softmax(logits, dim=1).double().cpu().numpy())
@@ -243,18 +242,26 @@ class ClassifierModel:
         return np.concatenate(probabilities), np.concatenate(uncertainties)
 
     def _mutual_information(self, features: torch.Tensor, mask: torch.Tensor, samples: int) -> np.ndarray:
-        """MC-dropout mutual information of a batch of convolutional features, within each group."""
+        """MC-dropout mutual information of a batch of convolutional features, within each mask of allowed classes."""
         if samples <= 0:
             return np.zeros(len(features))
         dropout, *head = self.network.classifier
-        repeated = features.unsqueeze(0).expand(samples, *features.shape).reshape(-1, *features.shape[1:])
-        masked = torch.nn.functional.dropout(repeated, p=dropout.p, training=True)
-        logits = torch.nn.Sequential(*head)(masked).reshape(samples, len(features), -1)
+        shape = tuple(features.shape[1:])
+        keep = _dropout_masks(samples, shape, dropout.p).to(features.device, features.dtype)
+        masked = features.unsqueeze(0) * keep.unsqueeze(1)
+        logits = torch.nn.Sequential(*head)(masked.reshape(-1, *shape)).reshape(samples, len(features), -1)
         probabilities = torch.softmax(logits.double().masked_fill(~mask, float('-inf')), dim=-1)
         mean = probabilities.mean(dim=0)
         entropy = -(mean * torch.log(mean.clamp_min(1e-12))).sum(-1)
         expected = -(probabilities * torch.log(probabilities.clamp_min(1e-12))).sum(-1).mean(0)
         return (entropy - expected).clamp_min(0.0).cpu().numpy()
+
+
+@functools.lru_cache(maxsize=8)
+def _dropout_masks(samples: int, shape: tuple[int, ...], p: float) -> torch.Tensor:
+    """(samples, *shape) inverted-dropout masks (0 or 1/(1-p)) from a fixed seed: the MC-dropout ensemble."""
+    generator = torch.Generator().manual_seed(0)
+    return (torch.rand(samples, *shape, generator=generator) >= p).float() / (1.0 - p)
 
 
 def default_model_path() -> Path:

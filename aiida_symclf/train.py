@@ -132,7 +132,7 @@ def group_masks(classes: Sequence[CrystalClass]) -> torch.Tensor:
     """(C, C) bool: row ``c`` marks the classes of the group (kind) of class ``c``.
 
     The network is trained on the probabilities of a class *given* its group, which the Bragg
-    facts tell at inference (:func:`aiida_symclf.classification.group_of`): the other group's
+    facts tell at inference (:func:`aiida_symclf.classification.allowed_classes`): the other group's
     logits are masked out of the softmax. With one group (the elemental models) nothing changes.
     """
     kinds = [crystal_class.kind for crystal_class in classes]

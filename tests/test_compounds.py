@@ -7,7 +7,7 @@ import pytest
 import spglib
 from ase.build import bulk
 
-from aiida_symclf.classification import UNKNOWN, classification_record, classify_structures, group_of
+from aiida_symclf.classification import UNKNOWN, allowed_classes, classification_record, classify_structures
 from aiida_symclf.dataset import CLASSES, COMPOUND_CLASSES, ELEMENT_CLASSES, class_by_name
 from aiida_symclf.fingerprint import scattering_factors, species_ranks
 from aiida_symclf.lattice import analyse_lattice, minkowski_reduced
@@ -83,15 +83,40 @@ def test_antisite_exchange_keeps_the_composition_and_moves_the_asked_fraction():
 
 
 def test_random_alloy_is_elemental_and_ordered_alloy_is_a_compound():
-    """A random fcc CuAu is fcc; Cu3Au ordered is L1_2: the Bragg facts pick the group."""
+    """A random fcc CuAu is fcc; Cu3Au ordered is L1_2: the Bragg facts pick the group, and within
+    the elemental group the classes with the structure's lattice and room for its atoms."""
     rng = np.random.default_rng(2)
     alloy = random_supercell(bulk('Cu', 'fcc', a=3.8), rng)
     alloy.numbers[rng.random(len(alloy)) < 0.5] = 79
     random_facts = analyse_lattice(alloy).summary()
     ordered_facts = _facts(COMPOUNDS['L1_2']['AuCu'](1.0)).summary()
     assert not random_facts['chemically_ordered'] and ordered_facts['chemically_ordered']
-    assert [NAMES[i] for i in np.flatnonzero(group_of(NAMES, random_facts))] == [c.name for c in ELEMENT_CLASSES]
-    assert [NAMES[i] for i in np.flatnonzero(group_of(NAMES, ordered_facts))] == [c.name for c in COMPOUND_CLASSES]
+    assert [NAMES[i] for i in np.flatnonzero(allowed_classes(NAMES, random_facts))] == ['fcc', 'diamond']
+    assert [NAMES[i] for i in np.flatnonzero(allowed_classes(NAMES, ordered_facts))] == [
+        c.name for c in COMPOUND_CLASSES
+    ]
+
+
+def test_a_lattice_no_class_of_the_group_has_keeps_the_whole_group_and_says_why():
+    """alpha-U's oS lattice is no elemental class's: the network's answer stands and is refused."""
+    facts = {'bravais': 'oS', 'atoms_per_lattice_point': 2.0, 'periodic_by_peaks': True, 'chemically_ordered': False}
+    assert [NAMES[i] for i in np.flatnonzero(allowed_classes(NAMES, facts))] == [c.name for c in ELEMENT_CLASSES]
+    probabilities = np.full(len(NAMES), 0.01)
+    probabilities[NAMES.index('hcp/rh')] = 0.9
+    record = classification_record(probabilities, NAMES, GROUPS, facts)
+    assert record['label'] == UNKNOWN and record['network_label'] == 'hcp/rh'
+    assert 'oS lattice' in record['unknown_reason']
+
+
+def test_network_answer_of_another_lattice_gives_way_to_the_allowed_class():
+    """A 60%-vacancy hcp crystal whose network answer is bct139 (tI) is hcp: its lattice is hP."""
+    probabilities = np.full(len(NAMES), 0.0)
+    probabilities[NAMES.index('bct139')] = 0.6
+    probabilities[NAMES.index('hcp/rh')] = 0.3
+    probabilities[NAMES.index('D0_19')] = 0.1
+    facts = {'bravais': 'hP', 'atoms_per_lattice_point': 0.8, 'periodic_by_peaks': True, 'chemically_ordered': False}
+    record = classification_record(probabilities, NAMES, GROUPS, facts)
+    assert (record['label'], record['probability'], record['unknown_reason']) == ('hcp/rh', 1.0, '')
 
 
 def test_probabilities_are_renormalised_over_the_group_the_chemical_order_selects():

@@ -49,7 +49,7 @@ def test_shipped_model_classifies_every_prototype(shipped_model, prototypes):
     """Within the elemental group (what the Bragg facts select for one species), every prototype is right."""
     images = diffraction_fingerprints(prototypes.values(), shipped_model.metadata.fingerprint_parameters)
     elemental = np.array([name in ELEMENT_NAMES for name in shipped_model.class_names])
-    probabilities, _ = shipped_model.predict(images, groups=np.tile(elemental, (len(images), 1)))
+    probabilities, _ = shipped_model.predict(images, allowed=np.tile(elemental, (len(images), 1)))
     predicted = [shipped_model.class_names[i] for i in probabilities.argmax(axis=1)]
     assert predicted == list(prototypes)
     assert np.allclose(probabilities.sum(axis=1), 1.0) and np.all(probabilities[:, ~elemental] == 0)
@@ -208,3 +208,16 @@ def test_device_is_chosen_or_given():
     assert model.device.type == 'cpu'
     probabilities, uncertainty = model.predict(np.zeros((2, 3, 64, 64), dtype=np.float32))
     assert probabilities.shape == (2, len(CLASSES)) and uncertainty.shape == (2,)
+
+
+def test_uncertainty_of_a_fingerprint_does_not_depend_on_its_batch(shipped_model):
+    """MC dropout uses one fixed set of masks: the same input gets the same value alone or among others."""
+    rng = np.random.default_rng(0)
+    size = shipped_model.metadata.fingerprint_parameters.image_size
+    images = rng.random((6, 3, size, size)).astype(np.float32)
+    _, together = shipped_model.predict(images)
+    _, alone = shipped_model.predict(images[3:4])
+    _, reordered = shipped_model.predict(images[::-1].copy())
+    assert together[3] == pytest.approx(alone[0], abs=1e-9)
+    assert together == pytest.approx(reordered[::-1], abs=1e-9)
+    assert together.max() > 0.0

@@ -24,7 +24,7 @@ def _attention_from_file(
 ) -> str:
     """Attention maps of the first structure of a file, with library calls; returns the predicted class."""
     from ..attention import compute_attention
-    from ..classification import fingerprint_structures, group_of
+    from ..classification import allowed_classes, fingerprint_structures
     from ..model import load_model
     from ..plot import plot_attention
 
@@ -36,9 +36,9 @@ def _attention_from_file(
     if batch.errors:
         raise click.ClickException(f'{structures[0].name}: {batch.errors[0]}')
     fingerprint = batch.images[0]
-    groups = group_of(model.class_names, batch.lattices[0])[None]
-    maps = compute_attention(model, fingerprint[None], layer=layer, top_k=top_k, groups=groups)
-    probabilities = model.predict(fingerprint[None], mc_samples=0, groups=groups)[0][0]
+    allowed = allowed_classes(model.class_names, batch.lattices[0])[None]
+    maps = compute_attention(model, fingerprint[None], layer=layer, top_k=top_k, allowed=allowed)
+    probabilities = model.predict(fingerprint[None], mc_samples=0, allowed=allowed)[0][0]
     plot_attention(fingerprint, maps, 0, model.class_names, output, probabilities=probabilities)
     return model.class_names[int(maps.predicted_class[0])]
 

@@ -27,7 +27,7 @@ def compute_attention_maps(
     holds ``attention.png``, viewable with ``verdi node repo cat <PK> attention.png > map.png``.
     """
     from ...attention import AttentionParameters, compute_attention
-    from ...classification import group_of
+    from ...classification import allowed_classes
     from ...plot import plot_attention
 
     try:
@@ -37,10 +37,10 @@ def compute_attention_maps(
     classifier = loaded_model(model)
     check_model_matches(classifier, fingerprint)
     image = fingerprint_from_node(fingerprint)
-    groups = group_of(classifier.class_names, fingerprint.base.attributes.get('lattice', None))[None]
+    allowed = allowed_classes(classifier.class_names, fingerprint.base.attributes.get('lattice', None))[None]
     try:
-        maps = compute_attention(classifier, image[None], layer=settings.layer, top_k=settings.top_k, groups=groups)
-        probabilities = classifier.predict(image[None], mc_samples=0, groups=groups)[0][0]
+        maps = compute_attention(classifier, image[None], layer=settings.layer, top_k=settings.top_k, allowed=allowed)
+        probabilities = classifier.predict(image[None], mc_samples=0, allowed=allowed)[0][0]
     except ValueError as exception:
         raise StepError('ERROR_ATTENTION_FAILED', str(exception)) from exception
     node = orm.ArrayData()
