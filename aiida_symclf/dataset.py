@@ -16,6 +16,7 @@ fingerprints can be cached on disk as ``.npz`` files keyed by the generation set
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -225,11 +226,13 @@ def class_names() -> list[str]:
     return [crystal_class.name for crystal_class in CLASSES]
 
 
+@functools.lru_cache(maxsize=1)
 def class_by_name() -> dict[str, CrystalClass]:
     """Every known class by name (the names of any model file are among them)."""
     return {crystal_class.name: crystal_class for crystal_class in CLASSES}
 
 
+@functools.lru_cache(maxsize=1)
 def class_lattices() -> dict[str, dict[str, int]]:
     """Class name -> {Bravais lattice: most atoms per lattice point of a pristine crystal}."""
     lattices: dict[str, dict[str, int]] = {}

@@ -83,7 +83,14 @@ def classify(cases: list[dict[str, Any]], model, key: str = 'label') -> float:
     seconds = time.perf_counter() - start
     for case, record in zip(cases, records, strict=True):
         case[key] = record['label'] if record else None
+        case[f'{key}_uncertainty'] = record['uncertainty'] if record else None
     return len(cases) / seconds
+
+
+def uncertainty_quantiles(cases: list[dict[str, Any]]) -> list[float]:
+    """50/90/99/100% quantiles of the MC-dropout mutual information of ``cases``."""
+    values = [case['label_uncertainty'] for case in cases if case.get('label_uncertainty') is not None]
+    return [round(float(q), 4) for q in np.quantile(values, [0.5, 0.9, 0.99, 1.0])]
 
 
 def accuracy_table(cases: list[dict[str, Any]], key: str = 'label') -> dict[str, dict[str, float]]:
@@ -187,6 +194,11 @@ def main() -> int:
     print(f'{"level":<20s}{"default model":>15s}{"elements model":>16s}')
     for level in element_levels:
         print(f'{level:<20s}{element_new[level]:15.1f}{element_old[level]:16.1f}')
+    uncertainty = {
+        'compound classes': uncertainty_quantiles(compounds),
+        'other prototypes': uncertainty_quantiles(others),
+    }
+    print(f'uncertainty quantiles (50/90/99/100%): {uncertainty}')
     print(f'\nlibrary path: {rate:.0f} structures/s (compounds)')
     result = {
         'command': 'python benchmarks/compounds.py' + (' --quick' if args.quick else ''),
@@ -197,6 +209,7 @@ def main() -> int:
         'n_other_prototypes': len(OTHER_COMPOUNDS),
         'n_element_cases': len(elements),
         'compound_accuracy': compound_table,
+        'uncertainty_quantiles': uncertainty,
         'other_compounds_unknown_rate': other_unknown,
         'other_compounds_labelled': dict(other_labels),
         'compound_errors': dict(errors.most_common(30)),
