@@ -2,8 +2,9 @@
 
 Outline: validate -> (perturb) -> fingerprint -> classify -> (attention maps) -> results.
 
-Each step runs one batched CalcFunction for all structures, so the number of process nodes
-does not grow with the number of structures; every structure still gets its own output nodes
+Each step runs batched CalcFunctions (:data:`STEP_BATCH_SIZE` structures per call, all calls of a
+step under the step's link label), so the number of process nodes grows only by one per batch of
+structures; every structure still gets its own output nodes
 (perturbed StructureData, fingerprint ArrayData, classification Dict) and the graph records
 inputs -> perturbed structures -> fingerprints -> classifications.
 
@@ -40,6 +41,11 @@ __all__ = ['EXTRA_PREFIX', 'SymmetryClassificationWorkChain', 'validate_perturba
 
 EXTRA_PREFIX = 'symclf_'  # AiiDA extras keys cannot contain dots
 MAX_REPLICAS = 10_000
+#: Structures per CalcFunction call of the per-structure mode's steps. aiida-core's cost of an
+#: input link grows with the links of the same call (``benchmarks/links.py``, embedded sqlite:
+#: 30.7 ms per input link in calls of 100, 72.8 ms in one call of 1,000; calls of 20 were no
+#: cheaper than of 100).
+STEP_BATCH_SIZE = 100
 
 
 def validate_fingerprint_parameters(parameters: orm.Dict, _) -> str | None:
@@ -268,21 +274,25 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         return self.inputs.compute_attention.value
 
     def perturb(self):
-        """All perturbed replicas of every structure, in one CalcFunction."""
-        outputs, node = perturb_structures.run_get_node(
-            perturbations=orm.List(self.ctx.levels),
-            fingerprint_parameters=self.ctx.fingerprint_parameters,
-            **self.ctx.structures,
-            metadata={'call_link_label': 'perturb'},
-        )
-        if not node.is_finished_ok:
-            return self._step_failed(node)
-        self.ctx.perturbed = self._without_failures(outputs)
+        """All perturbed replicas of every structure, in CalcFunction calls of :data:`STEP_BATCH_SIZE` structures."""
+        self.ctx.perturbed = {}
+        for batch in self._batches(self.ctx.structures):
+            outputs, node = perturb_structures.run_get_node(
+                perturbations=orm.List(self.ctx.levels),
+                fingerprint_parameters=self.ctx.fingerprint_parameters,
+                **batch,
+                metadata={'call_link_label': 'perturb'},
+            )
+            if not node.is_finished_ok:
+                return self._step_failed(node)
+            self.ctx.perturbed.update(self._without_failures(outputs))
         levels = len(self.ctx.levels)
-        self.report(f'made {len(outputs)} perturbed structures at {levels} level{"s" if levels != 1 else ""}')
+        self.report(
+            f'made {len(self.ctx.perturbed)} perturbed structures at {levels} level{"s" if levels != 1 else ""}'
+        )
 
     def fingerprint(self):
-        """Fingerprints of the input structures and of their perturbed replicas, in one CalcFunction.
+        """Fingerprints of the input structures and of their perturbed replicas, in batched CalcFunction calls.
 
         The replicas are supercells of the inputs in their own frame, perturbed: they take the
         same path as any input (Bragg lattice, conventional block), with the same parameters.
@@ -290,27 +300,28 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         structures = {key: node for key, node in self.ctx.structures.items() if key not in self.ctx.failures}
         if not structures:
             return self._all_failed()
-        fingerprints, node = compute_fingerprints.run_get_node(
-            parameters=self.ctx.fingerprint_parameters,
-            **structures,
-            **self.ctx.get('perturbed', {}),
-            metadata={'call_link_label': 'fingerprint'},
-        )
-        if not node.is_finished_ok:
-            return self._step_failed(node)
-        self.ctx.fingerprints = self._without_failures(fingerprints)
+        self.ctx.fingerprints = {}
+        for batch in self._batches({**structures, **self.ctx.get('perturbed', {})}):
+            fingerprints, node = compute_fingerprints.run_get_node(
+                parameters=self.ctx.fingerprint_parameters, **batch, metadata={'call_link_label': 'fingerprint'}
+            )
+            if not node.is_finished_ok:
+                return self._step_failed(node)
+            self.ctx.fingerprints.update(self._without_failures(fingerprints))
         self.report(f'computed {len(self.ctx.fingerprints)} fingerprints')
 
     def classify(self):
-        """Classify every fingerprint in one CalcFunction; those it cannot classify become failures."""
+        """Classify every fingerprint in batched CalcFunction calls; those it cannot classify become failures."""
         if not self.ctx.fingerprints:
             return self._all_failed()
-        outputs, node = classify_fingerprints.run_get_node(
-            model=self.ctx.model, **self.ctx.fingerprints, metadata={'call_link_label': 'classify'}
-        )
-        if not node.is_finished_ok:
-            return self._step_failed(node)
-        self.ctx.classifications = self._without_failures(outputs)
+        self.ctx.classifications = {}
+        for batch in self._batches(self.ctx.fingerprints):
+            outputs, node = classify_fingerprints.run_get_node(
+                model=self.ctx.model, **batch, metadata={'call_link_label': 'classify'}
+            )
+            if not node.is_finished_ok:
+                return self._step_failed(node)
+            self.ctx.classifications.update(self._without_failures(outputs))
 
     def attention(self):
         """Attention maps per classified input structure; one that fails becomes that structure's failure."""
@@ -383,6 +394,11 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
                 count=len(failed), total=len(self.ctx.structures), keys=', '.join(failed)
             )
         return None
+
+    def _batches(self, nodes: dict[str, Any]) -> list[dict[str, Any]]:
+        """``nodes`` in consecutive batches of :data:`STEP_BATCH_SIZE` (the calls of a step share its link label)."""
+        size, keys = STEP_BATCH_SIZE, list(nodes)
+        return [{key: nodes[key] for key in keys[start : start + size]} for start in range(0, len(keys), size)]
 
     def _classified_input_keys(self) -> list[str]:
         return [key for key in self.ctx.structures if key in self.ctx.classifications and key not in self.ctx.failures]

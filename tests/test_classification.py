@@ -38,7 +38,7 @@ def test_consistent_facts_keep_the_network_label(label, facts):
 @pytest.mark.parametrize(
     ('label', 'facts', 'reason'),
     [
-        ('bcc', lattice('cP', 1), 'give a cP lattice; bcc needs cI'),
+        ('bcc', lattice('oS', 1), 'give a oS lattice; bcc needs cI'),  # no elemental class has oS
         ('hcp/rh', lattice('hP', 4), '4 atoms per lattice point; hcp/rh has 2'),
         ('fcc', lattice('cF', 250, periodic_by_peaks=False), 'not crystalline'),
     ],
@@ -47,6 +47,15 @@ def test_facts_that_rule_the_class_out_give_unknown(label, facts, reason):
     record = classification_record(probabilities(label), NAMES, GROUPS, facts, 0.0)
     assert record['label'] == UNKNOWN and reason in record['unknown_reason']
     assert record['network_label'] == label and record['space_groups'] == []
+
+
+def test_an_answer_of_another_lattice_gives_way_to_the_class_of_the_structures_lattice():
+    """A cP lattice with one atom per lattice point is sc among the elemental classes, whatever the network preferred."""
+    values = probabilities('bcc')
+    values[NAMES.index('sc')] = 0.05
+    record = classification_record(values, NAMES, GROUPS, lattice('cP', 1), 0.0)
+    assert (record['label'], record['network_label'], record['unknown_reason']) == ('sc', 'sc', '')
+    assert record['probabilities']['bcc'] == 0.0
 
 
 def test_a_compound_is_unknown_to_a_model_of_the_elemental_classes_only():

@@ -153,6 +153,28 @@ def test_no_perturbations_classifies_as_given():
     assert 'attention_maps' not in node.outputs
 
 
+def test_steps_run_in_batches_with_the_same_results(monkeypatch):
+    """Big inputs are split into CalcFunction calls of STEP_BATCH_SIZE structures (one link costs
+    more in a call with many links); each step's calls share its link label; results as one batch."""
+    from aiida_symclf import workchain
+
+    inputs = {'fe': bulk('Fe', 'bcc', a=2.87), 'cu': bulk('Cu', 'fcc', a=3.61), 'mg': bulk('Mg', 'hcp', a=3.21, c=5.21)}
+    monkeypatch.setattr(workchain, 'STEP_BATCH_SIZE', 2)
+    _, node = run_get_node(
+        SymmetryClassificationWorkChain, structures=structures(**inputs), perturbations=orm.List(PERTURBATIONS)
+    )
+    assert node.is_finished_ok, node.exit_message
+    labels = [call.base.links.get_incoming(link_type=LinkType.CALL_CALC).one().link_label for call in node.called]
+    # 3 structures: 2 perturb calls; 3 + 6 replicas: 5 fingerprint and 5 classify calls; one results call
+    assert sorted(labels) == ['classify'] * 5 + ['fingerprint'] * 5 + ['perturb'] * 2 + ['results']
+    assert {key: result['label'] for key, result in node.outputs.results.items()} == {
+        'fe': 'bcc',
+        'cu': 'fcc',
+        'mg': 'hcp/rh',
+    }
+    assert all(result['robustness'][0]['replicas'] == 2 for result in node.outputs.results.values())
+
+
 def test_one_bad_structure_is_reported_not_dropped():
     molecule = Atoms('H2', positions=[[0, 0, 0], [0, 0, 0.74]], cell=[5, 5, 5], pbc=False)
     _, node = run_get_node(
