@@ -275,17 +275,13 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
 
     def perturb(self):
         """All perturbed replicas of every structure, in CalcFunction calls of :data:`STEP_BATCH_SIZE` structures."""
-        self.ctx.perturbed = {}
-        for batch in self._batches(self.ctx.structures):
-            outputs, node = perturb_structures.run_get_node(
-                perturbations=orm.List(self.ctx.levels),
-                fingerprint_parameters=self.ctx.fingerprint_parameters,
-                **batch,
-                metadata={'call_link_label': 'perturb'},
-            )
-            if not node.is_finished_ok:
-                return self._step_failed(node)
-            self.ctx.perturbed.update(self._without_failures(outputs))
+        perturbed = self._run_in_batches(
+            perturb_structures, 'perturb', self.ctx.structures,
+            perturbations=orm.List(self.ctx.levels), fingerprint_parameters=self.ctx.fingerprint_parameters,
+        )  # fmt: skip
+        if isinstance(perturbed, ExitCode):
+            return perturbed
+        self.ctx.perturbed = perturbed
         levels = len(self.ctx.levels)
         self.report(
             f'made {len(self.ctx.perturbed)} perturbed structures at {levels} level{"s" if levels != 1 else ""}'
@@ -300,28 +296,25 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         structures = {key: node for key, node in self.ctx.structures.items() if key not in self.ctx.failures}
         if not structures:
             return self._all_failed()
-        self.ctx.fingerprints = {}
-        for batch in self._batches({**structures, **self.ctx.get('perturbed', {})}):
-            fingerprints, node = compute_fingerprints.run_get_node(
-                parameters=self.ctx.fingerprint_parameters, **batch, metadata={'call_link_label': 'fingerprint'}
-            )
-            if not node.is_finished_ok:
-                return self._step_failed(node)
-            self.ctx.fingerprints.update(self._without_failures(fingerprints))
+        fingerprints = self._run_in_batches(
+            compute_fingerprints, 'fingerprint', {**structures, **self.ctx.get('perturbed', {})},
+            parameters=self.ctx.fingerprint_parameters,
+        )  # fmt: skip
+        if isinstance(fingerprints, ExitCode):
+            return fingerprints
+        self.ctx.fingerprints = fingerprints
         self.report(f'computed {len(self.ctx.fingerprints)} fingerprints')
 
     def classify(self):
         """Classify every fingerprint in batched CalcFunction calls; those it cannot classify become failures."""
         if not self.ctx.fingerprints:
             return self._all_failed()
-        self.ctx.classifications = {}
-        for batch in self._batches(self.ctx.fingerprints):
-            outputs, node = classify_fingerprints.run_get_node(
-                model=self.ctx.model, **batch, metadata={'call_link_label': 'classify'}
-            )
-            if not node.is_finished_ok:
-                return self._step_failed(node)
-            self.ctx.classifications.update(self._without_failures(outputs))
+        classifications = self._run_in_batches(
+            classify_fingerprints, 'classify', self.ctx.fingerprints, model=self.ctx.model
+        )
+        if isinstance(classifications, ExitCode):
+            return classifications
+        self.ctx.classifications = classifications
 
     def attention(self):
         """Attention maps per classified input structure; one that fails becomes that structure's failure."""
@@ -395,10 +388,17 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
             )
         return None
 
-    def _batches(self, nodes: dict[str, Any]) -> list[dict[str, Any]]:
-        """``nodes`` in consecutive batches of :data:`STEP_BATCH_SIZE` (the calls of a step share its link label)."""
-        size, keys = STEP_BATCH_SIZE, list(nodes)
-        return [{key: nodes[key] for key in keys[start : start + size]} for start in range(0, len(keys), size)]
+    def _run_in_batches(self, function, label: str, nodes: dict[str, Any], **inputs: Any) -> dict[str, Any] | ExitCode:
+        """``function`` on ``nodes`` in calls of :data:`STEP_BATCH_SIZE` (all under link ``label``, the
+        same ``inputs`` nodes each): the merged outputs without failures, or the first failed call's exit code."""
+        keys, merged = list(nodes), {}
+        for start in range(0, len(keys), STEP_BATCH_SIZE):
+            batch = {key: nodes[key] for key in keys[start : start + STEP_BATCH_SIZE]}
+            outputs, node = function.run_get_node(**inputs, **batch, metadata={'call_link_label': label})
+            if not node.is_finished_ok:
+                return self._step_failed(node)
+            merged.update(self._without_failures(outputs))
+        return merged
 
     def _classified_input_keys(self) -> list[str]:
         return [key for key in self.ctx.structures if key in self.ctx.classifications and key not in self.ctx.failures]
