@@ -110,3 +110,19 @@ def test_bad_inputs_are_refused_before_anything_runs(aiida_profile, inputs, mess
     values = {'uuids': orm.List(inputs.get('uuids', ['x'])), 'chunk_size': orm.Int(inputs.get('chunk_size', 5))}
     with pytest.raises(ValueError, match=message):
         run(BulkClassificationWorkChain, **values)
+
+
+def test_a_chunk_in_which_every_structure_fails_gives_an_empty_probability_matrix(finished):
+    """A chunk of failures only (here the partial occupancy alone) still finishes, with a (0, C) matrix."""
+    from aiida.engine import run
+
+    from aiida_symclf.calculations.functions.classify_stored import classify_stored
+    from aiida_symclf.data import SymclfModelData
+
+    _, nodes = finished
+    uuids, model = orm.List([nodes['alloy'].uuid]), SymclfModelData.get_or_create()
+    outputs = run(classify_stored, uuids=uuids, start=orm.Int(0), stop=orm.Int(1), model=model)
+    assert outputs['results'].get_dict()[nodes['alloy'].uuid]['status'] == 'failed'
+    class_names = outputs['probabilities'].base.attributes.get('class_names')
+    assert outputs['probabilities'].get_array('probabilities').shape == (0, len(class_names))
+    assert outputs['probabilities'].base.attributes.get('uuids') == []

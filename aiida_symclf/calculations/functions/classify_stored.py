@@ -57,7 +57,9 @@ def classify_stored(uuids: orm.List, start: orm.Int, stop: orm.Int, model: Symcl
         results[uuid] = {'status': 'classified', **{name: record[name] for name in BULK_FIELDS}}
     probabilities = orm.ArrayData()
     matrix = [list(record['probabilities'].values()) for record in records]
-    probabilities.set_array('probabilities', np.array(matrix, dtype=np.float32).reshape(len(records), -1))
+    probabilities.set_array(
+        'probabilities', np.array(matrix, dtype=np.float32).reshape(len(records), len(classifier.class_names))
+    )
     probabilities.base.attributes.set('uuids', classified)
     probabilities.base.attributes.set('class_names', list(classifier.class_names))
     return {'results': orm.Dict({uuid: results[uuid] for uuid in chunk}), 'probabilities': probabilities}
