@@ -5,12 +5,17 @@ Two kinds of maps are computed, both batched over fingerprints:
 *Filter maps* (Zeiler & Fergus 2014, the deconvolution used in the paper). For one conv layer,
 the ``top_k`` filters with the largest summed (rectified) activation are chosen; for each one,
 every activation except that filter's single strongest one is set to zero, and the result is
-projected back to pixel space through the layers below it: ReLU at every ReLU, the transposed
-convolution with the same (hence flipped) kernels at every conv layer, and nearest-neighbour
-unpooling with the forward pass's switches at every max-pool. Each filter gives a signed
-3-channel map (the last step is a transposed convolution, with no rectification after it).
-The *class template* is the sum of the maps of the last conv layer's ``top_k`` filters; for a
-well-trained network it looks like the class's pattern of diffraction peaks.
+projected back to pixel space through the layers below it: at every ReLU the signal is rectified
+*and* kept only where the forward pass's activation was positive (the paper's code keeps the
+forward pass's switches at each conv layer; with both rules this is guided backpropagation,
+Springenberg et al. 2015), the transposed convolution with the same (hence flipped) kernels at
+every conv layer, and unpooling at the forward pass's max-pool switches. Each filter gives a
+signed 3-channel map (the last step is a transposed convolution, with no rectification after
+it). The *class template* is the sum of the maps of the last conv layer's ``top_k`` filters; for
+a network whose units do not fire on an empty background (``python -m aiida_symclf.train
+--nonpositive-conv-bias``) it looks like the class's pattern of diffraction peaks. Without the
+forward masks (the deconvnet rule alone) a projection does not depend on which units were active,
+and the maps of the last layer spread over the whole image.
 
 *Class maps* (after Kumar et al. 2017, CLEAR: one response map per class, and a dominant-class
 map). We use gradient x input of each class's logit, summed over the three channels and clipped
@@ -187,9 +192,10 @@ def _as_fingerprints(model: ClassifierModel, fingerprints: np.ndarray) -> np.nda
 
 def _forward_with_switches(
     features: nn.Sequential, images: torch.Tensor, stop: int
-) -> tuple[torch.Tensor, dict[int, tuple]]:
-    """Output of ``features[: stop + 1]`` and, per max-pool position, its switches and input size."""
-    switches = {}
+) -> tuple[torch.Tensor, dict[int, tuple | torch.Tensor]]:
+    """Output of ``features[: stop + 1]`` and its switches: per max-pool position the pooling
+    indices and input size, per ReLU position where its output was positive."""
+    switches: dict[int, tuple | torch.Tensor] = {}
     x = images
     for position, module in enumerate(features[: stop + 1]):
         if isinstance(module, nn.MaxPool2d):
@@ -204,7 +210,10 @@ def _forward_with_switches(
                 return_indices=True,
             )
             switches[position] = (indices, size)
-        elif isinstance(module, (nn.Conv2d, nn.ReLU)):
+        elif isinstance(module, nn.ReLU):
+            x = module(x)
+            switches[position] = x > 0
+        elif isinstance(module, nn.Conv2d):
             x = module(x)
         else:
             raise ValueError(f'cannot deconvolve through {module.__class__.__name__} at features[{position}]')
@@ -214,7 +223,8 @@ def _forward_with_switches(
 def _project_down(
     features: nn.Sequential, signal: torch.Tensor, start: int, switches: dict[int, tuple], copies: int
 ) -> torch.Tensor:
-    """Zeiler-Fergus projection of ``signal`` (the output of ``features[start]``) to pixel space.
+    """Zeiler-Fergus projection of ``signal`` (the output of ``features[start]``) to pixel space,
+    through the forward pass's ReLU masks and max-pool switches.
 
     ``signal`` holds ``copies`` consecutive maps per fingerprint, so the switches are repeated.
     """
@@ -222,7 +232,7 @@ def _project_down(
     for position in range(start, -1, -1):
         module = features[position]
         if isinstance(module, nn.ReLU):
-            x = F.relu(x)
+            x = F.relu(x) * switches[position].repeat_interleave(copies, dim=0)
         elif isinstance(module, nn.Conv2d):
             if isinstance(module.padding, str):
                 raise ValueError(f'cannot deconvolve features[{position}]: string padding {module.padding!r}')

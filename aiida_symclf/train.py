@@ -66,6 +66,8 @@ class TrainingConfig:
     compound_levels: tuple[PerturbationLevel, ...] = DEFAULT_COMPOUND_LEVELS
     init_from: str | None = None
     kernel_size: int = 7
+    nonpositive_conv_bias: bool = False
+    activity_penalty: float = 0.0
 
     @property
     def class_list(self) -> tuple[CrystalClass, ...]:
@@ -120,6 +122,26 @@ def initial_network(config: TrainingConfig) -> SymmetryCNN:
             state[name][: tensor.shape[0]] = tensor
     network.load_state_dict(state)
     return network
+
+
+def forward_with_activity(network: SymmetryCNN, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Logits and the mean activation of the conv units (summed over the ReLUs of ``features``): the
+    L1 activity of ``--activity-penalty``, which keeps units off where nothing needs them."""
+    activity = images.new_zeros(())
+    x = images
+    for module in network.features:
+        x = module(x)
+        if isinstance(module, nn.ReLU):
+            activity = activity + x.mean()
+    return network.classifier(x), activity
+
+
+def clamp_conv_biases(network: nn.Module) -> None:
+    """Set every positive conv-layer bias to 0 (projected gradient step for ``--nonpositive-conv-bias``)."""
+    with torch.no_grad():
+        for module in network.modules():
+            if isinstance(module, nn.Conv2d) and module.bias is not None:
+                module.bias.clamp_(max=0.0)
 
 
 def data_hash(fingerprints: np.ndarray, labels: np.ndarray) -> str:
@@ -180,10 +202,14 @@ def train(config: TrainingConfig, log=print) -> tuple[SymmetryCNN, ModelMetadata
             if len(batch) < 2:  # batch norm needs two samples
                 continue
             optimiser.zero_grad()
-            logits = group_logits(network(inputs[batch]), masks, targets[batch])
-            loss = nn.functional.cross_entropy(logits, targets[batch])
+            logits, activity = forward_with_activity(network, inputs[batch])
+            loss = nn.functional.cross_entropy(group_logits(logits, masks, targets[batch]), targets[batch])
+            if config.activity_penalty:
+                loss = loss + config.activity_penalty * activity
             loss.backward()
             optimiser.step()
+            if config.nonpositive_conv_bias:
+                clamp_conv_biases(network)
             total += float(loss.detach()) * len(batch)
         log(f'epoch {epoch + 1}/{config.epochs}: loss {total / len(order):.4f}, '
             f'validation accuracy {accuracy(network, valid_x, valid_y, masks):.4f} ({time.time() - started:.0f} s)')  # fmt: skip
@@ -231,6 +257,10 @@ def command_line(config: TrainingConfig) -> str:
         command += f' --init-from {config.init_from}'
     if config.kernel_size != 7:
         command += f' --kernel-size {config.kernel_size}'
+    if config.nonpositive_conv_bias:
+        command += ' --nonpositive-conv-bias'
+    if config.activity_penalty:
+        command += f' --activity-penalty {config.activity_penalty:g}'
     return command
 
 
@@ -259,12 +289,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--learning-rate', type=float, default=TrainingConfig.learning_rate)
     parser.add_argument('--kernel-size', type=int, choices=(3, 5, 7), default=7,
                         help="convolution kernels: the paper's 7, or 3 (~5x less arithmetic)")  # fmt: skip
+    parser.add_argument('--nonpositive-conv-bias', action='store_true',
+                        help='keep conv biases <= 0: no unit fires on an empty background (readable attention maps)')  # fmt: skip
+    parser.add_argument('--activity-penalty', type=float, default=0.0,
+                        help='weight of the L1 penalty on the mean conv activation (sparser units)')  # fmt: skip
     args = parser.parse_args(argv)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     config = TrainingConfig(
         n_per_class=args.n_per_class, epochs=args.epochs, levels=args.levels, seed=args.seed, cache_dir=args.cache_dir,
         classes=args.classes, n_per_compound_class=args.n_per_compound_class, compound_levels=args.compound_levels,
         init_from=args.init_from, learning_rate=args.learning_rate, kernel_size=args.kernel_size,
+        nonpositive_conv_bias=args.nonpositive_conv_bias, activity_penalty=args.activity_penalty,
     )  # fmt: skip
     network, metadata = train(config)
     save_model(network, metadata, args.output)

@@ -187,6 +187,12 @@ def test_train_forwards_options_and_stores(monkeypatch: pytest.MonkeyPatch, mode
     assert result.exit_code == 0, result.output
     assert calls == [['--output', str(output), '--seed', '0', '--epochs', '1', '--levels', 'pristine']]
     assert f'sha256 {file_sha256(model_file)[:12]}' in result.stdout
+    insight = ['--kernel-size', '3', '--nonpositive-conv-bias', '--activity-penalty', '0.3']
+    assert invoke('train', '-o', output, '--levels', 'pristine', *insight).exit_code == 0
+    assert calls[-1] == [
+        '--output', str(output), '--seed', '0', '--levels', 'pristine', '--kernel-size', '3',
+        '--activity-penalty', '0.3', '--nonpositive-conv-bias',
+    ]  # fmt: skip
 
 
 def test_usage_errors_exit_2() -> None:

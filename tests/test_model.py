@@ -197,6 +197,23 @@ def test_training_is_deterministic_for_a_seed():
     assert metadata.training['command'].startswith('python -m aiida_symclf.train --seed 3')
 
 
+def test_nonpositive_conv_bias_keeps_every_conv_bias_at_or_below_zero():
+    """``--nonpositive-conv-bias``: after training no conv unit fires on an all-zero input, and the
+    option is in the recorded command (the insight model's reproduction depends on it)."""
+    from aiida_symclf.train import TrainingConfig, train
+
+    config = TrainingConfig(
+        n_per_class=2, n_validation_per_class=1, levels=PerturbationLevel.parse_list('0:0'), epochs=1, seed=3,
+        kernel_size=3, nonpositive_conv_bias=True,
+    )  # fmt: skip
+    network, metadata = train(config, log=lambda message: None)
+    convs = [module for module in network.modules() if isinstance(module, torch.nn.Conv2d)]
+    assert all(float(conv.bias.max()) <= 0.0 for conv in convs)
+    with torch.no_grad():
+        assert float(network.features(torch.zeros(1, 3, 64, 64)).max()) == 0.0
+    assert metadata.training['command'].endswith('--kernel-size 3 --nonpositive-conv-bias')
+
+
 def test_device_is_chosen_or_given():
     from aiida_symclf.model import determine_device
 

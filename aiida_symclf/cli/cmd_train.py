@@ -49,13 +49,17 @@ def _check_levels(_ctx: click.Context, _param: click.Parameter, value: str | Non
               help="Convolution kernels: the paper's 7, or 3 (~5x less arithmetic); default: as train.py.")  # fmt: skip
 @click.option('--init-from', type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
               help='Model file whose weights the training starts from.')  # fmt: skip
+@click.option('--nonpositive-conv-bias', is_flag=True,
+              help='Keep conv biases <= 0: no unit fires on an empty background (readable attention maps).')  # fmt: skip
+@click.option('--activity-penalty', type=click.FloatRange(min=0.0), default=None,
+              help='Weight of the L1 penalty on the mean conv activation (sparser units); default: as train.py.')  # fmt: skip
 @click.option('--store', is_flag=True, help='Also store the model in the profile as a SymclfModelData node.')
 @profile_options
 @friendly_errors
 def train_command(
     output: Path, seed: int, n_per_class: int | None, epochs: int | None, levels: str | None, cache_dir: Path | None,
-    classes: str | None, kernel_size: str | None, init_from: Path | None, store: bool, profile_name: str | None,
-    yes: bool,
+    classes: str | None, kernel_size: str | None, init_from: Path | None, nonpositive_conv_bias: bool,
+    activity_penalty: float | None, store: bool, profile_name: str | None, yes: bool,
 ) -> None:  # fmt: skip
     """Train a classifier and write a model file.
 
@@ -73,9 +77,12 @@ def train_command(
         ('--classes', classes),
         ('--kernel-size', kernel_size),
         ('--init-from', init_from),
+        ('--activity-penalty', activity_penalty),
     ):
         if value is not None:
             argv += [flag, str(value)]
+    if nonpositive_conv_bias:
+        argv.append('--nonpositive-conv-bias')
     status = train_main(argv)
     if status:
         raise click.exceptions.Exit(status)

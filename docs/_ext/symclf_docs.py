@@ -6,6 +6,8 @@
   so the build stays free of warnings.
 - ``.. symclf-userpath::``: the user-path benchmark (inputs built as users have them, the
   ``unknown`` rate on structures of no class) from ``benchmarks/results/userpath.json``.
+- ``.. symclf-attention-peaks::``: the last conv layer's peak concentration per model, input and
+  projection rule, from ``benchmarks/results/attention_peaks.json``.
 - ``.. symclf-training::``: the training record stored in the shipped model file (command,
   seed, dataset size, accuracies, data hash).
 - ``.. symclf-click:: GROUP_PATH PROG``: the ``--help`` text of a click group and of each of its
@@ -33,6 +35,7 @@ from sphinx.util.nodes import nested_parse_with_titles
 ROOT = Path(__file__).resolve().parents[2]
 ACCURACY_JSON = ROOT / 'benchmarks' / 'results' / 'accuracy.json'
 USERPATH_JSON = ROOT / 'benchmarks' / 'results' / 'userpath.json'
+ATTENTION_JSON = ROOT / 'benchmarks' / 'results' / 'attention_peaks.json'
 METHOD_LABELS = {
     'ours': 'elemental model',
     'pristine_only': 'pristine-only model',
@@ -248,6 +251,32 @@ class UserPathDirective(_GeneratedDirective):
         return userpath_lines(json.loads(USERPATH_JSON.read_text()))
 
 
+def attention_peak_lines(report: dict[str, Any]) -> list[str]:
+    """One row per model, input and rule: the last conv layer's concentration per class and its minimum."""
+    last: dict[tuple, dict] = {}
+    for row in report['rows']:
+        key = (row['model'], row['displacement'], row['rule'])
+        if row['layer'] >= last.get(key, {'layer': -1})['layer']:
+            last[key] = row
+    names = list(next(iter(last.values()))['concentration'])
+    rows = [
+        [f'``{model}``', 'pristine' if not displacement else f'{displacement:.0%} displaced', rule,
+         *(f'{row["concentration"][name]:.2f}' for name in names), f'**{row["minimum"]:.2f}**']
+        for (model, displacement, rule), row in last.items()
+    ]  # fmt: skip
+    header = ['model', 'inputs', 'rule', *(f'``{name}``' for name in names), 'min']
+    intro = 'Last conv layer: share of the summed ``|filter map|`` of the top 4 filters on the peak pixels:'
+    return [intro, '', *list_table(header, rows)]
+
+
+class AttentionPeaksDirective(_GeneratedDirective):
+    def lines(self) -> list[str]:
+        self.env.note_dependency(str(ATTENTION_JSON))
+        if not ATTENTION_JSON.is_file():
+            return ['.. note::', '', '   Run ``python benchmarks/attention_peaks.py`` to fill in this table.', '']
+        return attention_peak_lines(json.loads(ATTENTION_JSON.read_text()))
+
+
 class TrainingDirective(_GeneratedDirective):
     def lines(self) -> list[str]:
         return training_lines()
@@ -266,5 +295,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive('symclf-accuracy', AccuracyDirective)
     app.add_directive('symclf-userpath', UserPathDirective)
     app.add_directive('symclf-training', TrainingDirective)
+    app.add_directive('symclf-attention-peaks', AttentionPeaksDirective)
     app.add_directive('symclf-click', ClickDirective)
     return {'version': '1', 'parallel_read_safe': True, 'parallel_write_safe': True}
