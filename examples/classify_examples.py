@@ -56,7 +56,9 @@ def example_structures() -> dict[str, Atoms]:
         'Si_diamond_25pct_vacancies': vacant_si,
         'NaCl_rocksalt': bulk('NaCl', 'rocksalt', a=5.64).repeat(3),
         'Cu3Au_L1_2': COMPOUNDS['L1_2']['AuCu'](1.0).repeat(4),
-        'GaAs_displaced_2pct': perturb_atoms(bulk('GaAs', 'zincblende', a=5.65, cubic=True).repeat(3), PerturbationLevel(0.02, seed=7)),
+        'GaAs_displaced_2pct': perturb_atoms(
+            bulk('GaAs', 'zincblende', a=5.65, cubic=True).repeat(3), PerturbationLevel(0.02, seed=7)
+        ),
         'CuFeS2_chalcopyrite': OTHER_COMPOUNDS['CuFeS2 (chalcopyrite E1_1, tI16)'](1.0).repeat((3, 3, 2)),
         'amorphous_box': amorphous,
         'graphite': graphite,
