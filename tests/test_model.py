@@ -208,7 +208,7 @@ def test_nonpositive_conv_bias_keeps_every_conv_bias_at_or_below_zero():
     )  # fmt: skip
     network, metadata = train(config, log=lambda message: None)
     convs = [module for module in network.modules() if isinstance(module, torch.nn.Conv2d)]
-    assert all(float(conv.bias.max()) <= 0.0 for conv in convs)
+    assert all(float(conv.bias.detach().max()) <= 0.0 for conv in convs)
     with torch.no_grad():
         assert float(network.features(torch.zeros(1, 3, 64, 64)).max()) == 0.0
     assert metadata.training['command'].endswith('--kernel-size 3 --nonpositive-conv-bias')
