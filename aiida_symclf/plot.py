@@ -61,6 +61,13 @@ def _positive_rgb(signed: np.ndarray) -> np.ndarray:
     return _rgb(positive / peak if peak > 0 else positive)
 
 
+def _template_on_peaks(template: np.ndarray, fingerprint: np.ndarray) -> np.ndarray:
+    """(H, W, 3) image of a class template (positive part, full colour) over the fingerprint's peaks
+    in dim grey, so that one sees *which* peaks the template picks."""
+    grey = 0.3 * np.clip(fingerprint, 0.0, 1.0).max(axis=0) ** DISPLAY_GAMMA
+    return np.clip(grey[..., None] + _positive_rgb(template) ** DISPLAY_GAMMA, 0.0, 1.0)
+
+
 def _save(figure: Figure, path: Path | str) -> Path:
     """Write ``figure`` as PNG to ``path`` (parents created) and return the path."""
     path = Path(path)
@@ -283,8 +290,9 @@ def plot_class_templates(
     fingerprints: np.ndarray, templates: np.ndarray, titles: Sequence[str], path: Path | str, columns: int = 4,
     title: str | None = None,
 ) -> Path:  # fmt: skip
-    """PNG of fingerprints beside their class templates (summed last-layer deconvolution maps), as
-    in the paper's Fig. 5: one pair of panels per fingerprint, ``columns`` pairs per row."""
+    """PNG of fingerprints beside their class templates (summed last-layer filter maps, drawn over
+    the fingerprint's peaks in grey), as in the paper's Fig. 5: one pair of panels per fingerprint,
+    ``columns`` pairs per row."""
     images = [_check_image(image, f'fingerprints[{index}]') for index, image in enumerate(fingerprints)]
     maps = [_check_image(image, f'templates[{index}]') for index, image in enumerate(templates)]
     if not images or not len(images) == len(maps) == len(titles):
@@ -302,7 +310,7 @@ def plot_class_templates(
             right.set_axis_off()
             continue
         _image_axis(left, _fingerprint_rgb(images[index]), titles[index])
-        _image_axis(right, _positive_rgb(maps[index]), 'template')
+        _image_axis(right, _template_on_peaks(maps[index], images[index]), 'template (peaks in grey)')
     if title:
         figure.suptitle(title, fontsize=11)
     return _save(figure, path)

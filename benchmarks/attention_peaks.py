@@ -14,7 +14,7 @@ from the cure:
 
 Default models: the shipped default, the elemental model, the pristine-only model (the paper's
 protocol, 7 x 7 kernels) and the insight model (``symclf-insight.pt``: 3 x 3 kernels, conv biases
-kept <= 0). Writes ``benchmarks/results/attention_peaks.json``.
+kept <= 0, L1 activity penalty). Writes ``benchmarks/results/attention_peaks.json``.
 """
 
 from __future__ import annotations

@@ -209,9 +209,9 @@ def test_deconvolution_matches_autograd_reference(model, perfect, layer):
 
 
 INSIGHT_MODEL = 'symclf-insight.pt'
-#: Lowest share of the insight model's last-layer filter maps on the peak pixels: measured 0.58-0.78
-#: on pristine supercells of the 7 classes (``benchmarks/attention_peaks.py``), 0.65-0.78 on the four
-#: cells below; the deconvnet rule without the forward ReLU masks gives 0.18-0.25 on the same
+#: Lowest share of the insight model's last-layer filter maps on the peak pixels: measured 0.57-0.76
+#: on pristine supercells of the 7 classes (``benchmarks/attention_peaks.py``), 0.60-0.76 on the four
+#: cells below; the deconvnet rule without the forward ReLU masks gives 0.21-0.26 on the same
 #: inputs, a uniform map ~0.06.
 PEAK_BOUND = 0.5
 
