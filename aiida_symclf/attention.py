@@ -221,7 +221,7 @@ def _forward_with_switches(
 
 
 def _project_down(
-    features: nn.Sequential, signal: torch.Tensor, start: int, switches: dict[int, tuple], copies: int
+    features: nn.Sequential, signal: torch.Tensor, start: int, switches: dict[int, tuple | torch.Tensor], copies: int
 ) -> torch.Tensor:
     """Zeiler-Fergus projection of ``signal`` (the output of ``features[start]``) to pixel space,
     through the forward pass's ReLU masks and max-pool switches.

@@ -298,6 +298,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--activity-penalty', type=float, default=0.0,
                         help='weight of the L1 penalty on the mean conv activation (sparser units)')  # fmt: skip
     args = parser.parse_args(argv)
+    if args.activity_penalty < 0:
+        parser.error(f'--activity-penalty must be >= 0, got {args.activity_penalty}')
     torch.set_num_threads(max(1, torch.get_num_threads()))
     config = TrainingConfig(
         n_per_class=args.n_per_class, epochs=args.epochs, levels=args.levels, seed=args.seed, cache_dir=args.cache_dir,
