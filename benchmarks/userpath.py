@@ -87,8 +87,9 @@ def classify_library(cases: list[dict[str, Any]], model) -> float:
     return len(cases) / seconds
 
 
-def run_cli(cases: list[dict[str, Any]]) -> dict[str, Any]:
-    """``aiida-symclf classify --library --json`` on the cases written as extxyz files."""
+def run_cli(cases: list[dict[str, Any]], model_path: Path | None) -> dict[str, Any]:
+    """``aiida-symclf classify --library --json`` (with ``--model`` when one is given) on the cases
+    written as extxyz files."""
     from ase.io import write
 
     with tempfile.TemporaryDirectory() as folder:
@@ -98,6 +99,8 @@ def run_cli(cases: list[dict[str, Any]]) -> dict[str, Any]:
             write(path, case['atoms'], format='extxyz')
             paths.append(path)
         command = [sys.executable, '-m', 'aiida_symclf.cli', 'classify', '--library', '--json', *map(str, paths)]
+        if model_path is not None:
+            command[4:4] = ['--model', str(model_path)]
         start = time.perf_counter()
         run = subprocess.run(command, capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - start
@@ -106,20 +109,23 @@ def run_cli(cases: list[dict[str, Any]]) -> dict[str, Any]:
     return {'n': len(cases), 'agree_with_library': agree, 'seconds': round(seconds, 1)}
 
 
-def run_workchain(cases: list[dict[str, Any]]) -> dict[str, Any]:
-    """The WorkChain (per-structure mode) on the cases, in a temporary embedded profile."""
+def run_workchain(cases: list[dict[str, Any]], model_path: Path | None) -> dict[str, Any]:
+    """The WorkChain (per-structure mode, with the model of ``model_path`` when given) on the cases,
+    in a temporary embedded profile."""
     with tempfile.TemporaryDirectory() as folder:
         os.environ['AIIDA_PATH'] = folder
         from aiida import orm
         from aiida.engine import run_get_node
 
+        from aiida_symclf.data import SymclfModelData
         from aiida_symclf.profile import ensure_embedded_profile
         from aiida_symclf.workchain import SymmetryClassificationWorkChain
 
         ensure_embedded_profile('userpath-benchmark')
         structures = {f's{index}': orm.StructureData(ase=case['atoms']) for index, case in enumerate(cases)}
         start = time.perf_counter()
-        _, node = run_get_node(SymmetryClassificationWorkChain, structures=structures)
+        model = SymclfModelData.get_or_create(model_path)
+        _, node = run_get_node(SymmetryClassificationWorkChain, structures=structures, model=model)
         seconds = time.perf_counter() - start
         results = node.outputs.results
         labels = [results[f's{i}']['label'] if f's{i}' in results else None for i in range(len(cases))]
@@ -251,15 +257,15 @@ def main(argv: list[str] | None = None) -> int:
     subset = [c for i, c in enumerate(cases) if c['set'] != 'in-class' or i % per_class < args.spglib]
     spglib_loose(subset)
     workchain_cases = [c for i, c in enumerate(cases) if c['set'] != 'in-class' or i % per_class < args.workchain]
-    cli = run_cli(workchain_cases)
-    workchain = run_workchain(workchain_cases)
+    cli = run_cli(workchain_cases, args.model)
+    workchain = run_workchain(workchain_cases, args.model)
     summary = summarise(cases)
     print_table(summary, speed)
     print(f'CLI (--library --json) on {cli["n"]} files: {cli["agree_with_library"]} labels agree with the library path')
     print(f'WorkChain on {workchain["n"]} structures: exit {workchain["exit_status"]}, {workchain["right"]} right, '
           f'{workchain["agree_with_library"]} agree with the library path, {workchain["seconds"]} s')  # fmt: skip
     result = {
-        'command': 'python benchmarks/userpath.py' + (' --quick' if args.quick else ''),
+        'command': ' '.join(['python benchmarks/userpath.py', *(sys.argv[1:] if argv is None else argv)]),
         'seed': SEED,
         'model': str(args.model or 'shipped'),
         'per_class_and_level': per_class,
