@@ -270,12 +270,14 @@ def _strongest_activations(activation: torch.Tensor, top_k: int) -> tuple[torch.
 
 
 def project_top_filters(
-    network: nn.Module, images: torch.Tensor, layer: int, top_k: int
+    network: nn.Module, images: torch.Tensor, layer: int, top_k: int, relu_masks: bool = True
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Filter indices (B, k) and deconvolved maps (B, k, 3, H, W) of the ``top_k`` filters of conv ``layer``.
 
     ``layer`` is an index in ``[0, n_conv)``. The activation of a conv layer is taken after its
     ReLU when one follows it (as in Zeiler & Fergus, the rectified feature map).
+    ``relu_masks=False`` gives the deconvnet rule alone (rectify, never gate; used up to 0.3.1),
+    kept to show what the forward masks change (``benchmarks/attention_peaks.py``).
     """
     features = network.features
     position = conv_layer_positions(features)[layer]
@@ -283,6 +285,9 @@ def project_top_filters(
         position += 1
     with torch.no_grad():
         activation, switches = _forward_with_switches(features, images, position)
+        if not relu_masks:
+            switches = {key: torch.ones_like(value) if isinstance(value, torch.Tensor) else value
+                        for key, value in switches.items()}  # fmt: skip
         filters, isolated = _strongest_activations(activation, top_k)
         maps = _project_down(features, isolated, position, switches, copies=top_k)
     return filters, maps.reshape(len(images), top_k, *maps.shape[1:])

@@ -26,14 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from aiida_symclf.attention import (
-    _forward_with_switches,
-    _project_down,
-    _strongest_activations,
-    conv_layer_positions,
-    peak_concentration,
-    project_top_filters,
-)
+from aiida_symclf.attention import conv_layer_positions, peak_concentration, project_top_filters
 from aiida_symclf.dataset import reference_structures
 from aiida_symclf.fingerprint import diffraction_fingerprints
 from aiida_symclf.model import default_model_path, load_model
@@ -49,22 +42,14 @@ MODELS = (
 )
 
 
-def deconvnet_maps(network, images: torch.Tensor, layer: int) -> np.ndarray:
-    """Filter maps of the top 4 filters of ``layer`` with every ReLU mask set to true (rectify, never gate)."""
-    features = network.features
-    position = conv_layer_positions(features)[layer] + 1  # the ReLU after the conv
-    with torch.no_grad():
-        activation, switches = _forward_with_switches(features, images, position)
-        ungated = {key: torch.ones_like(value) if isinstance(value, torch.Tensor) else value
-                   for key, value in switches.items()}  # fmt: skip
-        _, isolated = _strongest_activations(activation, TOP_K)
-        maps = _project_down(features, isolated, position, ungated, copies=TOP_K)
-    return maps.reshape(len(images), TOP_K, *maps.shape[1:]).numpy()
+def filter_maps(network, images: torch.Tensor, layer: int, relu_masks: bool = True) -> np.ndarray:
+    """Maps (B, 4, 3, H, W) of the top 4 filters of conv ``layer``, with or without the forward ReLU masks."""
+    return project_top_filters(network, images, layer, TOP_K, relu_masks=relu_masks)[1].numpy()
 
 
 RULES = {
-    'filter maps': lambda network, images, layer: project_top_filters(network, images, layer, TOP_K)[1].numpy(),
-    'deconvnet': deconvnet_maps,
+    'filter maps': filter_maps,
+    'deconvnet': lambda network, images, layer: filter_maps(network, images, layer, relu_masks=False),
 }
 
 

@@ -243,18 +243,11 @@ def test_last_layer_filter_maps_of_the_insight_model_sit_on_the_peaks(insight_pr
 
 def test_without_the_forward_relu_masks_the_maps_do_not_reach_the_bound(insight_pristine):
     """The bound tells the rules apart: the deconvnet rule alone (no forward masks) stays far below it."""
-    from aiida_symclf.attention import _forward_with_switches, _project_down, _strongest_activations, peak_concentration
+    from aiida_symclf.attention import peak_concentration, project_top_filters
 
     insight, fingerprints = insight_pristine
-    features = insight.network.eval().features
-    position = conv_layer_positions(features)[-1] + 1
-    images = torch.from_numpy(fingerprints)
-    with torch.no_grad():
-        activation, switches = _forward_with_switches(features, images, position)
-        ungated = {key: torch.ones_like(value) if isinstance(value, torch.Tensor) else value
-                   for key, value in switches.items()}  # fmt: skip
-        _, isolated = _strongest_activations(activation, 4)
-        maps = _project_down(features, isolated, position, ungated, copies=4).reshape(len(images), 4, 3, 64, 64)
+    last = len(conv_layer_positions(insight.network.features)) - 1
+    _, maps = project_top_filters(insight.network.eval(), torch.from_numpy(fingerprints), last, 4, relu_masks=False)
     shares = [peak_concentration(maps[i].numpy(), fingerprints[i]) for i in range(len(fingerprints))]
     assert max(shares) < PEAK_BOUND - 0.15, shares
 
