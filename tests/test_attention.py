@@ -82,8 +82,8 @@ def _probability_drop(
 
 def test_deletion_of_top_pixels_hurts_more_than_random(model, held_out, held_out_maps):
     """Faithfulness: deleting the 5% pixels ranked highest by the predicted class's map costs that
-    class much more probability than deleting random 5%. Measured with the shipped model: 0.965
-    against 0.000 (deleting the brightest 5% instead: 0.86); a pristine-trained model: 0.93 against 0.003."""
+    class much more probability than deleting random 5%. Measured on these inputs: default model
+    0.84 against ~0.00, elemental model 0.965, insight model 0.71; a pristine-trained model 0.93."""
     fingerprints, _ = held_out
     maps = held_out_maps
     predicted = maps.predicted_class
