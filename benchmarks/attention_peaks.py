@@ -14,7 +14,7 @@ from the cure:
 
 Default models: the shipped default, the elemental model, the pristine-only model (the paper's
 protocol, 7 x 7 kernels) and the insight model (``symclf-insight.pt``: 3 x 3 kernels, conv biases
-kept <= 0, L1 activity penalty). Writes ``benchmarks/results/attention_peaks.json``.
+kept <= 0, L1 activity penalty). Writes ``benchmarks/results/attention_peaks.json`` (every row, and the last layer's under ``last_layer``).
 """
 
 from __future__ import annotations
@@ -84,18 +84,23 @@ def rows_of(model_path: Path) -> list[dict]:
     return rows
 
 
-def print_table(rows: list[dict]) -> None:
-    """The last layer's concentration per class, one line per model, displacement and rule."""
-    last = {}
+def last_layer_rows(rows: list[dict]) -> list[dict]:
+    """The row of the last conv layer of every model, displacement and rule (the issue's metric)."""
+    last: dict[tuple, dict] = {}
     for row in rows:
         key = (row['model'], row['displacement'], row['rule'])
         if row['layer'] >= last.get(key, {'layer': -1})['layer']:
             last[key] = row
-    names = list(next(iter(last.values()))['concentration'])
+    return list(last.values())
+
+
+def print_table(last_layer: list[dict]) -> None:
+    """The last layer's concentration per class, one line per model, displacement and rule."""
+    names = list(last_layer[0]['concentration'])
     print(f'{"model":22s} {"displ.":>6s} {"rule":12s} ' + ' '.join(f'{n:>7s}' for n in names) + '     min')
-    for (model, displacement, rule), row in last.items():
+    for row in last_layer:
         values = ' '.join(f'{row["concentration"][n]:7.2f}' for n in names)
-        print(f'{model:22s} {displacement:6.2f} {rule:12s} {values} {row["minimum"]:7.2f}')
+        print(f'{row["model"]:22s} {row["displacement"]:6.2f} {row["rule"]:12s} {values} {row["minimum"]:7.2f}')
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,8 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--output', type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
     rows = [row for path in (args.model or MODELS) for row in rows_of(path)]
-    report = {'metric': 'share of summed |filter map| (top 4) on the brightest 10% of non-zero pixels', 'rows': rows}
-    print_table(rows)
+    report = {
+        'metric': 'share of summed |filter map| (top 4) on the brightest 10% of non-zero pixels',
+        'rows': rows,
+        'last_layer': last_layer_rows(rows),
+    }
+    print_table(report['last_layer'])
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=1) + '\n')
     return 0

@@ -59,13 +59,12 @@ KILL_MESSAGE = 'Process was killed because the runner received an interrupt'
 
 def _run_with_deferred_kill(process_class: Any, **inputs: Any) -> Any:
     """Run ``process_class`` on the runner of this interpreter; SIGINT/SIGTERM schedule its kill on
-    the event loop (see the module docstring). Returns the process node; raises ``KilledError``
-    when the process was killed."""
+    the event loop (see the module docstring). Returns the process node; ``process.execute()``
+    raises ``KilledError`` when the process was killed."""
     import signal
 
     from aiida.engine.utils import loop_scope
     from aiida.manage import get_manager
-    from plumpy.exceptions import KilledError
 
     runner = get_manager().get_runner()
     with loop_scope(runner.loop):
@@ -82,8 +81,6 @@ def _run_with_deferred_kill(process_class: Any, **inputs: Any) -> Any:
         finally:
             for number, handler in previous.items():
                 signal.signal(number, handler)
-    if process.node.is_killed:
-        raise KilledError(process.node.process_status)
     return process.node
 
 

@@ -253,16 +253,12 @@ class UserPathDirective(_GeneratedDirective):
 
 def attention_peak_lines(report: dict[str, Any]) -> list[str]:
     """One row per model, input and rule: the last conv layer's concentration per class and its minimum."""
-    last: dict[tuple, dict] = {}
-    for row in report['rows']:
-        key = (row['model'], row['displacement'], row['rule'])
-        if row['layer'] >= last.get(key, {'layer': -1})['layer']:
-            last[key] = row
-    names = list(next(iter(last.values()))['concentration'])
+    last_layer = report['last_layer']
+    names = list(last_layer[0]['concentration'])
     rows = [
-        [f'``{model}``', 'pristine' if not displacement else f'{displacement:.0%} displaced', rule,
-         *(f'{row["concentration"][name]:.2f}' for name in names), f'**{row["minimum"]:.2f}**']
-        for (model, displacement, rule), row in last.items()
+        [f'``{row["model"]}``', 'pristine' if not row['displacement'] else f'{row["displacement"]:.0%} displaced',
+         row['rule'], *(f'{row["concentration"][name]:.2f}' for name in names), f'**{row["minimum"]:.2f}**']
+        for row in last_layer
     ]  # fmt: skip
     header = ['model', 'inputs', 'rule', *(f'``{name}``' for name in names), 'min']
     intro = 'Last conv layer: share of the summed ``|filter map|`` of the top 4 filters on the peak pixels:'
