@@ -18,15 +18,23 @@ forward masks (the deconvnet rule alone) a projection does not depend on which u
 and the maps of the last layer spread over the whole image.
 
 *Class maps* (after Kumar et al. 2017, CLEAR: one response map per class, and a dominant-class
-map). We use gradient x input of each class's logit, summed over the three channels and clipped
-at zero (positive evidence only). Why gradient x input rather than the CLEAR deconvolution: it
-is the first-order Taylor estimate of how much the class score drops when a pixel is set to zero,
-``s(x) - s(x with x_i = 0) ~ x_i * ds/dx_i``, i.e. exactly the question "which pixels does the
-class depend on?", and it is what the deletion test in the test suite measures. It also respects
-the dense layers, batch norm included, without re-deriving a deconvolution rule for each of them.
-The *dominant class* of a pixel is the class with the largest response there, and its strength
-that response; pixels where no class responds (e.g. the dark background, where gradient x input is
-zero) get class ``-1`` and strength 0.
+map). We use SmoothGrad x input of each class's logit (Smilkov et al. 2017): the gradient averaged
+over ``SMOOTHING_SAMPLES`` copies of the fingerprint with Gaussian noise added, times the clean
+fingerprint, summed over the three channels and clipped at zero (positive evidence only). Why
+gradient x input rather than the CLEAR deconvolution: it is the first-order Taylor estimate of how
+much the class score drops when a pixel is set to zero, ``s(x) - s(x with x_i = 0) ~ x_i *
+ds/dx_i``, i.e. exactly the question "which pixels does the class depend on?", and it is what the
+deletion test measures. It also respects the dense layers, batch norm included, without
+re-deriving a deconvolution rule for each of them. Why the smoothing: the gradient of one input
+is noisy at the scale of a pixel, and deleting 5% of the pixels is far from first order; averaged
+over noisy copies it ranks the pixels the class needs better (default model, user-like inputs of
+every class: top-5% deletion drops the class probability by 0.99 against 0.96 unsmoothed, see
+``benchmarks/attention_faithfulness.py``), at the price of ``SMOOTHING_SAMPLES`` backward passes
+per class. The noise is fixed (seeded), so the maps are reproducible and a fingerprint's maps do
+not depend on the others in its batch. Only the allowed classes' maps are computed (the others are
+0). The *dominant class* of a pixel is the class with the largest response there, and its
+strength that response; pixels where no class responds (e.g. the dark background, where gradient
+x input is zero) get class ``-1`` and strength 0.
 
 Nothing in the model is modified: the network is put in evaluation mode for the computation and
 its previous mode restored, no hooks are registered, gradients are taken with
@@ -62,6 +70,10 @@ __all__ = [
 
 #: ``dominant_class`` of pixels where no class has a positive response.
 NO_CLASS = -1
+#: SmoothGrad of the class maps: noisy copies per fingerprint, and the noise's standard deviation
+#: as a share of the fingerprint's brightest pixel (measured in docs/method.rst, 'Class maps').
+SMOOTHING_SAMPLES = 8
+SMOOTHING_NOISE = 0.1
 _BATCH = 32  # fingerprints per chunk: bounds memory (B * k deconvolved stacks of 32 x 64 x 64)
 
 
@@ -293,18 +305,38 @@ def project_top_filters(
     return filters, maps.reshape(len(images), top_k, *maps.shape[1:])
 
 
-def _class_maps(network: nn.Module, images: torch.Tensor, allowed: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Predicted classes (B,) and gradient x input maps (B, C, H, W) of every class logit, clipped at 0;
-    both within each fingerprint's allowed classes ``allowed`` (B, C) (the other classes' maps are 0)."""
-    inputs = images.clone().requires_grad_(True)
-    with torch.enable_grad():
-        logits = network(inputs)
-        n_classes = logits.shape[1]
-        # one backward pass per class, vectorised: grad_outputs[c] selects class c's logit of every fingerprint
-        selectors = torch.eye(n_classes, dtype=logits.dtype)[:, None, :].expand(n_classes, len(images), n_classes)
-        (gradients,) = torch.autograd.grad(logits, inputs, grad_outputs=selectors, is_grads_batched=True)
-    maps = (gradients * images[None]).sum(dim=2).clamp(min=0).transpose(0, 1) * allowed[:, :, None, None]
-    return logits.detach().masked_fill(~allowed, float('-inf')).argmax(dim=1), maps.detach()
+def _smoothing_noise(samples: int, shape: tuple[int, ...]) -> torch.Tensor:
+    """``samples`` fixed standard-normal patterns of ``shape`` (seeded: the same maps on every run, and
+    each fingerprint's maps do not depend on which others share its chunk)."""
+    return torch.randn((samples, *shape), generator=torch.Generator().manual_seed(0))
+
+
+def _class_maps(
+    network: nn.Module, images: torch.Tensor, allowed: torch.Tensor, samples: int = SMOOTHING_SAMPLES
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Predicted classes (B,) and SmoothGrad x input maps (B, C, H, W) of every class logit, clipped at 0;
+    both within each fingerprint's allowed classes ``allowed`` (B, C) (the other classes' maps are 0).
+
+    The gradient is averaged over ``samples`` copies of each fingerprint with Gaussian noise of
+    ``SMOOTHING_NOISE`` times its brightest pixel added (Smilkov et al. 2017), then multiplied by the
+    clean fingerprint; ``samples=0`` gives the plain gradient x input.
+    """
+    with torch.no_grad():
+        logits = network(images)
+    classes = torch.nonzero(allowed.any(dim=0)).flatten()  # only these classes' gradients are needed
+    patterns = _smoothing_noise(samples, tuple(images.shape[1:])) if samples else torch.zeros((1, *images.shape[1:]))
+    scale = SMOOTHING_NOISE * images.flatten(1).amax(dim=1)[:, None, None, None]
+    # one backward pass per class, vectorised: grad_outputs[i] selects class classes[i]'s logit of every fingerprint
+    selectors = torch.eye(logits.shape[1], dtype=logits.dtype)[classes][:, None, :].expand(-1, len(images), -1)
+    gradients = torch.zeros((len(classes), *images.shape), dtype=images.dtype)
+    for pattern in patterns:
+        inputs = (images + scale * pattern).requires_grad_(True)
+        with torch.enable_grad():
+            (sample,) = torch.autograd.grad(network(inputs), inputs, grad_outputs=selectors, is_grads_batched=True)
+        gradients += sample
+    maps = torch.zeros((len(images), logits.shape[1], *images.shape[2:]), dtype=images.dtype)
+    maps[:, classes] = (gradients / len(patterns) * images[None]).sum(dim=2).clamp(min=0).transpose(0, 1)
+    return logits.masked_fill(~allowed, float('-inf')).argmax(dim=1), maps * allowed[:, :, None, None]
 
 
 def _dominant(class_maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -316,14 +348,14 @@ def _dominant(class_maps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _attention_chunk(
-    network: nn.Module, images: torch.Tensor, allowed: torch.Tensor, layer: int, last: int, top_k: int
+    network: nn.Module, images: torch.Tensor, allowed: torch.Tensor, layer: int, last: int, top_k: int, samples: int
 ) -> dict[str, np.ndarray]:
     """Every map of one chunk of fingerprints as numpy arrays (see :class:`AttentionMaps`)."""
     filters, maps = project_top_filters(network, images, layer, top_k)
     last_maps = (
         maps if layer == last else project_top_filters(network, images, last, min(top_k, _n_filters(network, last)))[1]
     )
-    predicted, class_maps = _class_maps(network, images, allowed)
+    predicted, class_maps = _class_maps(network, images, allowed, samples)
     return {
         'filter_indices': filters.numpy().astype(np.int64),
         'filter_maps': maps.numpy().astype(np.float32),
@@ -338,7 +370,12 @@ def _n_filters(network: nn.Module, layer: int) -> int:
 
 
 def compute_attention(
-    model: ClassifierModel, fingerprints: np.ndarray, layer: int = -1, top_k: int = 4, allowed: np.ndarray | None = None
+    model: ClassifierModel,
+    fingerprints: np.ndarray,
+    layer: int = -1,
+    top_k: int = 4,
+    allowed: np.ndarray | None = None,
+    smoothing_samples: int = SMOOTHING_SAMPLES,
 ) -> AttentionMaps:
     """Attentive response maps of ``fingerprints`` (B, 3, H, W) for ``model``.
 
@@ -349,7 +386,8 @@ def compute_attention(
     ``layer`` picks the conv layer of the filter maps (index among the conv layers of
     ``model.network.features``, negative from the end; default the last), ``top_k`` how many of its
     filters. The class template always uses the last conv layer (with ``min(top_k, its filters)``
-    filters). Raises ``ValueError`` for fingerprints of the wrong shape or with non-finite values,
+    filters). ``smoothing_samples``: how many noisy copies of each fingerprint the class maps average
+    the gradient over (SmoothGrad; 0 gives the plain gradient x input). Raises ``ValueError`` for fingerprints of the wrong shape or with non-finite values,
     a layer out of range, or ``top_k`` outside ``[1, n_filters]``.
     """
     network = model.network
@@ -369,6 +407,7 @@ def compute_attention(
                 layer,
                 n_conv - 1,
                 int(top_k),
+                int(smoothing_samples),
             )  # fmt: skip
             for start in range(0, len(images), _BATCH)
         ]

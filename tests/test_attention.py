@@ -18,6 +18,7 @@ import torch
 from ase.build import bulk
 
 from aiida_symclf.attention import NO_CLASS, AttentionMaps, compute_attention, conv_layer_positions
+from aiida_symclf.classification import allowed_classes
 from aiida_symclf.dataset import generate_dataset
 from aiida_symclf.fingerprint import diffraction_fingerprint
 from aiida_symclf.model import ClassifierModel, load_model
@@ -39,8 +40,17 @@ def held_out() -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.fixture(scope='module')
-def held_out_maps(model: ClassifierModel, held_out: tuple[np.ndarray, np.ndarray]) -> AttentionMaps:
-    return compute_attention(model, held_out[0])
+def held_out_allowed(model: ClassifierModel, held_out: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """The classes the pipeline allows these elemental structures (the elemental group), as it does
+    for any structure of one species: the probabilities a user sees are taken within them."""
+    return np.repeat(allowed_classes(model.class_names, None)[None], len(held_out[0]), axis=0)
+
+
+@pytest.fixture(scope='module')
+def held_out_maps(
+    model: ClassifierModel, held_out: tuple[np.ndarray, np.ndarray], held_out_allowed: np.ndarray
+) -> AttentionMaps:
+    return compute_attention(model, held_out[0], allowed=held_out_allowed)
 
 
 @pytest.fixture(scope='module')
@@ -71,19 +81,22 @@ def _deleted(fingerprints: np.ndarray, pixels: np.ndarray) -> np.ndarray:
 
 
 def _probability_drop(
-    model: ClassifierModel, fingerprints: np.ndarray, classes: np.ndarray, pixels: np.ndarray
+    model: ClassifierModel, fingerprints: np.ndarray, allowed: np.ndarray, classes: np.ndarray, pixels: np.ndarray
 ) -> float:
-    """Mean drop of the probability of ``classes`` when ``pixels`` are deleted."""
+    """Mean drop of the probability of ``classes`` (within the ``allowed`` classes, as the pipeline
+    reports it) when ``pixels`` are deleted."""
     rows = np.arange(len(fingerprints))
-    before = model.predict_proba(fingerprints)[rows, classes]
-    after = model.predict_proba(_deleted(fingerprints, pixels))[rows, classes]
+    before = model.predict(fingerprints, allowed=allowed, mc_samples=0)[0][rows, classes]
+    after = model.predict(_deleted(fingerprints, pixels), allowed=allowed, mc_samples=0)[0][rows, classes]
     return float(np.mean(before - after))
 
 
-def test_deletion_of_top_pixels_hurts_more_than_random(model, held_out, held_out_maps):
-    """Faithfulness: deleting the 5% pixels ranked highest by the predicted class's map costs that
-    class much more probability than deleting random 5%. Measured on these inputs: default model
-    0.84 against ~0.00, elemental model 0.965, insight model 0.71; a pristine-trained model 0.93."""
+def test_deletion_of_top_pixels_hurts_more_than_random(model, held_out, held_out_allowed, held_out_maps):
+    """Faithfulness (the attention issue's target): deleting the 5% pixels ranked highest by the
+    predicted class's map costs that class >= 0.9 of its probability on average, deleting random 5%
+    < 0.05. Measured on these inputs, default model: SmoothGrad x input 0.981, random 0.000; the
+    plain gradient x input (``smoothing_samples=0``) 0.882, so it fails this bound; elemental model
+    0.999; insight model 0.71 (its bct139 keeps its probability)."""
     fingerprints, _ = held_out
     maps = held_out_maps
     predicted = maps.predicted_class
@@ -93,24 +106,28 @@ def test_deletion_of_top_pixels_hurts_more_than_random(model, held_out, held_out
     rng = np.random.default_rng(0)
     random_drops = [
         _probability_drop(
-            model, fingerprints, predicted, np.stack([rng.permutation(class_map.shape[1])[:n] for _ in predicted])
+            model,
+            fingerprints,
+            held_out_allowed,
+            predicted,
+            np.stack([rng.permutation(class_map.shape[1])[:n] for _ in predicted]),
         )
         for _ in range(3)
     ]
-    top_drop = _probability_drop(model, fingerprints, predicted, top)
-    assert top_drop > 0.5, top_drop
-    assert top_drop > float(np.mean(random_drops)) + 0.4, (top_drop, random_drops)
+    top_drop = _probability_drop(model, fingerprints, held_out_allowed, predicted, top)
+    assert top_drop >= 0.9, top_drop
+    assert max(random_drops) < 0.05, random_drops
 
 
-def test_class_maps_are_specific_to_their_class(held_out_maps):
-    """Each class has its own map: the predicted class's map is far from the other classes' maps
-    (cosine similarity measured: mean 0.30, 2 of 420 pairs above 0.9, on these fingerprints). A map
-    that only reflects the image (brightness, or any class-blind saliency) gives 1.0 for every pair."""
+def test_class_maps_are_specific_to_their_class(held_out_allowed, held_out_maps):
+    """Each class has its own map: the predicted class's map is far from the other allowed classes'
+    maps (cosine similarity measured: mean 0.37, 0 of 420 pairs above 0.9, on these fingerprints). A
+    map that only reflects the image (brightness, or any class-blind saliency) gives 1.0 for every pair."""
     maps = held_out_maps.class_maps.reshape(*held_out_maps.class_maps.shape[:2], -1)
     similarities = []
     for image, predicted in enumerate(held_out_maps.predicted_class):
         own = maps[image, predicted]
-        for other in np.delete(np.arange(maps.shape[1]), predicted):
+        for other in np.delete(np.flatnonzero(held_out_allowed[image]), predicted):
             norm = np.linalg.norm(own) * np.linalg.norm(maps[image, other])
             similarities.append(float(own @ maps[image, other] / norm) if norm else 0.0)
     similar = float(np.mean(np.array(similarities) > 0.9))
@@ -119,8 +136,8 @@ def test_class_maps_are_specific_to_their_class(held_out_maps):
 
 @pytest.mark.parametrize('index', [0, 1], ids=['bcc', 'fcc'])
 def test_maps_of_perfect_crystals_sit_on_the_peaks(perfect, perfect_maps, index):
-    """The predicted class's map puts most of its mass on the brightest 5% pixels (measured 0.93
-    for bcc and fcc, ~18x the 5% of a map that ignores the image; asserted > 3x)."""
+    """The predicted class's map puts most of its mass on the brightest 5% pixels (measured 0.83
+    for bcc and fcc with the default model, ~17x the 5% of a map that ignores the image; asserted > 3x)."""
     maps = perfect_maps
     assert maps.predicted_class[index] == index
     brightness = perfect[index].sum(axis=0).ravel()
@@ -129,7 +146,7 @@ def test_maps_of_perfect_crystals_sit_on_the_peaks(perfect, perfect_maps, index)
     assert class_map[peaks].sum() / class_map.sum() > 3 * FRACTION
 
 
-def test_arrays_have_documented_shapes_and_dtypes(model, held_out, held_out_maps):
+def test_arrays_have_documented_shapes_and_dtypes(model, held_out, held_out_allowed, held_out_maps):
     fingerprints, _ = held_out
     batch, _, height, width = fingerprints.shape
     n_classes = len(model.class_names)
@@ -159,7 +176,9 @@ def test_arrays_have_documented_shapes_and_dtypes(model, held_out, held_out_maps
     assert np.all(maps.class_maps >= 0)
     assert np.all((maps.filter_indices >= 0) & (maps.filter_indices < 8))
     assert all(len(set(row)) == 4 for row in maps.filter_indices)
-    assert np.array_equal(maps.predicted_class, model.predict_proba(fingerprints).argmax(axis=1))
+    probabilities, _ = model.predict(fingerprints, allowed=held_out_allowed, mc_samples=0)
+    assert np.array_equal(maps.predicted_class, probabilities.argmax(axis=1))
+    assert np.all(maps.class_maps[~held_out_allowed] == 0)  # only the allowed classes respond
     assert np.allclose(maps.class_template, maps.filter_maps.sum(axis=1), atol=1e-6)  # layer is the last here
     assert np.array_equal(maps.dominant_strength, maps.class_maps.max(axis=1))
     responding = maps.dominant_strength > 0
@@ -252,14 +271,24 @@ def test_without_the_forward_relu_masks_the_maps_do_not_reach_the_bound(insight_
     assert max(shares) < PEAK_BOUND - 0.15, shares
 
 
-def test_class_maps_are_gradient_times_input(model, perfect, perfect_maps):
-    maps = perfect_maps
+def test_unsmoothed_class_maps_are_gradient_times_input(model, perfect):
+    maps = compute_attention(model, perfect, smoothing_samples=0)
     x = torch.from_numpy(perfect).requires_grad_(True)
     logits = model.network(x)
     for class_index in (0, 4):
         (gradient,) = torch.autograd.grad(logits[:, class_index].sum(), x, retain_graph=True)
         expected = (gradient * x).sum(dim=1).clamp(min=0).detach().numpy()
         assert np.allclose(maps.class_maps[:, class_index], expected, atol=1e-5 * expected.max())
+
+
+def test_smoothed_class_maps_do_not_depend_on_the_batch(model, perfect, perfect_maps):
+    """SmoothGrad's noise is fixed, not drawn per call or per chunk: a fingerprint gets the same class
+    maps alone as in a batch, on every call; and they differ from the unsmoothed maps."""
+    alone = compute_attention(model, perfect[1:])
+    scale = perfect_maps.class_maps[1].max()
+    assert np.allclose(alone.class_maps[0], perfect_maps.class_maps[1], atol=1e-5 * scale)
+    plain = compute_attention(model, perfect[1:], smoothing_samples=0)
+    assert not np.allclose(plain.class_maps[0], alone.class_maps[0], atol=1e-2 * scale)
 
 
 def test_model_is_left_unchanged(model, perfect):

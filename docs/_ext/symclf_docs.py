@@ -8,6 +8,8 @@
   ``unknown`` rate on structures of no class) from ``benchmarks/results/userpath.json``.
 - ``.. symclf-attention-peaks::``: the last conv layer's peak concentration per model, input and
   projection rule, from ``benchmarks/results/attention_peaks.json``.
+- ``.. symclf-attention-faithfulness::``: the class maps' deletion test per model, from
+  ``benchmarks/results/attention_faithfulness.json``.
 - ``.. symclf-training::``: the training record stored in the shipped model file (command,
   seed, dataset size, accuracies, data hash).
 - ``.. symclf-click:: GROUP_PATH PROG``: the ``--help`` text of a click group and of each of its
@@ -36,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ACCURACY_JSON = ROOT / 'benchmarks' / 'results' / 'accuracy.json'
 USERPATH_JSON = ROOT / 'benchmarks' / 'results' / 'userpath.json'
 ATTENTION_JSON = ROOT / 'benchmarks' / 'results' / 'attention_peaks.json'
+FAITHFULNESS_JSON = ROOT / 'benchmarks' / 'results' / 'attention_faithfulness.json'
 METHOD_LABELS = {
     'ours': 'elemental model',
     'pristine_only': 'pristine-only model',
@@ -243,12 +246,26 @@ class AccuracyDirective(_GeneratedDirective):
         return accuracy_lines(json.loads(ACCURACY_JSON.read_text())) + figure_lines(ACCURACY_JSON.parent)
 
 
-class UserPathDirective(_GeneratedDirective):
+class _BenchmarkDirective(_GeneratedDirective):
+    """Base: a table made by ``table`` from the results JSON ``results`` of ``benchmarks/<script>``, or a
+    note saying which benchmark to run when that file does not exist yet (the build stays free of warnings)."""
+
+    results: Path
+    script: str
+
+    @staticmethod
+    def table(report: dict[str, Any]) -> list[str]:
+        raise NotImplementedError
+
     def lines(self) -> list[str]:
-        self.env.note_dependency(str(USERPATH_JSON))
-        if not USERPATH_JSON.is_file():
-            return ['.. note::', '', '   Run ``python benchmarks/userpath.py`` to fill in this table.', '']
-        return userpath_lines(json.loads(USERPATH_JSON.read_text()))
+        self.env.note_dependency(str(self.results))
+        if not self.results.is_file():
+            return ['.. note::', '', f'   Run ``python benchmarks/{self.script}`` to fill in this table.', '']
+        return self.table(json.loads(self.results.read_text()))
+
+
+class UserPathDirective(_BenchmarkDirective):
+    results, script, table = USERPATH_JSON, 'userpath.py', staticmethod(userpath_lines)
 
 
 def attention_peak_lines(report: dict[str, Any]) -> list[str]:
@@ -265,12 +282,26 @@ def attention_peak_lines(report: dict[str, Any]) -> list[str]:
     return [intro, '', *list_table(header, rows)]
 
 
-class AttentionPeaksDirective(_GeneratedDirective):
-    def lines(self) -> list[str]:
-        self.env.note_dependency(str(ATTENTION_JSON))
-        if not ATTENTION_JSON.is_file():
-            return ['.. note::', '', '   Run ``python benchmarks/attention_peaks.py`` to fill in this table.', '']
-        return attention_peak_lines(json.loads(ATTENTION_JSON.read_text()))
+class AttentionPeaksDirective(_BenchmarkDirective):
+    results, script, table = ATTENTION_JSON, 'attention_peaks.py', staticmethod(attention_peak_lines)
+
+
+def faithfulness_lines(report: dict[str, Any]) -> list[str]:
+    """One row per model and kind of class map: the mean probability drops and the weakest class."""
+    rows = [
+        [f'``{row["model"]}``', row['method'], str(row['inputs']), f'**{row["top_drop"]:.3f}**',
+         f'{row["random_drop"]:.3f}', f'{row["lowest_class"]} {row["per_class"][row["lowest_class"]]:.2f}',
+         f'{row["seconds_per_input"]:.2f}']
+        for row in report['rows']
+    ]  # fmt: skip
+    header = ['model', 'class maps', 'inputs', 'top 5% deleted', 'random 5%', 'weakest class', 's per input']
+    levels = ', '.join(report['levels'])
+    intro = f"Mean drop of the predicted class's probability, user-like inputs of every class ({levels}):"
+    return [intro, '', *list_table(header, rows)]
+
+
+class AttentionFaithfulnessDirective(_BenchmarkDirective):
+    results, script, table = FAITHFULNESS_JSON, 'attention_faithfulness.py', staticmethod(faithfulness_lines)
 
 
 class TrainingDirective(_GeneratedDirective):
@@ -292,5 +323,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive('symclf-userpath', UserPathDirective)
     app.add_directive('symclf-training', TrainingDirective)
     app.add_directive('symclf-attention-peaks', AttentionPeaksDirective)
+    app.add_directive('symclf-attention-faithfulness', AttentionFaithfulnessDirective)
     app.add_directive('symclf-click', ClickDirective)
     return {'version': '1', 'parallel_read_safe': True, 'parallel_write_safe': True}
