@@ -27,6 +27,7 @@ from aiida.engine import ToContext, WorkChain, if_
 from .calculations.functions.classify_stored import classify_stored
 from .calculations.functions.stored import update_extras
 from .data import SymclfModelData
+from .parallel import MAX_WORKERS
 from .workchain import default_model, result_extras
 
 __all__ = ['DEFAULT_CHUNK_SIZE', 'BulkClassificationWorkChain', 'ChunkClassificationWorkChain']
@@ -67,12 +68,29 @@ def set_result_extras(results: orm.Dict, model: SymclfModelData) -> tuple[int, i
     return update_extras(rows), len(values) - len(classified)
 
 
-def chunk_inputs(uuids: orm.List, start: int, stop: int, model: SymclfModelData, label: str) -> dict[str, Any]:
+def validate_workers(workers: orm.Int, _) -> str | None:
+    if not 1 <= workers.value <= MAX_WORKERS:
+        return f'workers must be between 1 and {MAX_WORKERS}, got {workers.value}'
+    return None
+
+
+def chunk_inputs(
+    uuids: orm.List, start: int, stop: int, model: SymclfModelData, workers: orm.Int, label: str
+) -> dict[str, Any]:
     """Inputs of one chunk, for :func:`classify_stored` or :class:`ChunkClassificationWorkChain`."""
     return {
-        'uuids': uuids, 'start': orm.Int(start), 'stop': orm.Int(stop), 'model': model,
+        'uuids': uuids, 'start': orm.Int(start), 'stop': orm.Int(stop), 'model': model, 'workers': workers,
         'metadata': {'call_link_label': label},
     }  # fmt: skip
+
+
+def workers_input(spec) -> None:
+    """The ``workers`` input of both WorkChains."""
+    spec.input(
+        'workers', valid_type=orm.Int, default=lambda: orm.Int(1), validator=validate_workers,
+        help='Processes (one thread each) that classify each chunk. On the embedded profile, where the chunks run one '
+        'after the other, set it to the number of cores; with daemon workers, which run chunks side by side, keep 1.',
+    )  # fmt: skip
 
 
 class ChunkClassificationWorkChain(WorkChain):
@@ -85,6 +103,7 @@ class ChunkClassificationWorkChain(WorkChain):
         spec.input('start', valid_type=orm.Int, help='First index of the chunk in `uuids`.')
         spec.input('stop', valid_type=orm.Int, help='One past the last index of the chunk in `uuids`.')
         spec.input('model', valid_type=SymclfModelData, default=default_model, help='Classifier model.')
+        workers_input(spec)
         spec.outline(cls.classify)
         spec.output('results', valid_type=orm.Dict, help='UUID -> result (or failure) of every structure of the chunk.')
         spec.output('probabilities', valid_type=orm.ArrayData, help='Class probabilities, rows in `uuids` order.')
@@ -97,7 +116,7 @@ class ChunkClassificationWorkChain(WorkChain):
 
     def classify(self):
         inputs = chunk_inputs(self.inputs.uuids, self.inputs.start.value, self.inputs.stop.value, self.inputs.model,
-                              'classify')  # fmt: skip
+                              self.inputs.workers, 'classify')  # fmt: skip
         _, node = classify_stored.run_get_node(**inputs)
         if not node.is_finished_ok:
             return self.exit_codes.ERROR_STEP_FAILED.format(status=node.exit_status, message=node.exit_message)
@@ -118,18 +137,23 @@ class BulkClassificationWorkChain(WorkChain):
     """
 
     @classmethod
-    def get_builder_for_group(cls, group: orm.Group, chunk_size: int = DEFAULT_CHUNK_SIZE, model=None):
+    def get_builder_for_group(
+        cls, group: orm.Group, chunk_size: int = DEFAULT_CHUNK_SIZE, model=None, workers: int = 1
+    ):
         """Builder for every ``StructureData`` of ``group`` (their UUIDs read with one query)."""
         query = orm.QueryBuilder().append(orm.Group, filters={'id': group.pk}, tag='group')
         query.append(orm.StructureData, with_group='group', project='uuid')
-        return cls.get_builder_for_query(query, chunk_size, model)
+        return cls.get_builder_for_query(query, chunk_size, model, workers)
 
     @classmethod
-    def get_builder_for_query(cls, query: orm.QueryBuilder, chunk_size: int = DEFAULT_CHUNK_SIZE, model=None):
+    def get_builder_for_query(
+        cls, query: orm.QueryBuilder, chunk_size: int = DEFAULT_CHUNK_SIZE, model=None, workers: int = 1
+    ):
         """Builder for the structures of a QueryBuilder that projects their UUIDs (one column)."""
         builder = cls.get_builder()
         builder.uuids = orm.List(sorted(str(uuid) for uuid in query.all(flat=True)))
         builder.chunk_size = orm.Int(chunk_size)
+        builder.workers = orm.Int(workers)
         if model is not None:
             builder.model = model
         return builder
@@ -143,6 +167,7 @@ class BulkClassificationWorkChain(WorkChain):
             help='Structures per chunk (one process, one Dict, one ArrayData, one bulk update of extras each).',
         )  # fmt: skip
         spec.input('model', valid_type=SymclfModelData, default=default_model, help='Classifier model.')
+        workers_input(spec)
         spec.outline(if_(cls.has_broker)(cls.submit_chunks).else_(cls.classify_chunks), cls.collect)
         spec.output_namespace('results', valid_type=orm.Dict, dynamic=True, help="Each chunk's results Dict.")
         spec.exit_code(400, 'ERROR_SOME_CHUNKS_FAILED', message='{count} of {total} chunks failed: {chunks}')
@@ -161,7 +186,7 @@ class BulkClassificationWorkChain(WorkChain):
     def submit_chunks(self):
         """One ChunkClassificationWorkChain per chunk, for daemon workers to share."""
         futures = {
-            label: self.submit(ChunkClassificationWorkChain, **chunk_inputs(self.inputs.uuids, start, stop, self.inputs.model, label))
+            label: self.submit(ChunkClassificationWorkChain, **chunk_inputs(self.inputs.uuids, start, stop, self.inputs.model, self.inputs.workers, label))
             for label, start, stop in self._chunks()
         }  # fmt: skip
         return ToContext(**futures)
@@ -170,7 +195,7 @@ class BulkClassificationWorkChain(WorkChain):
         """The chunks one after the other in this process (no broker)."""
         for label, start, stop in self._chunks():
             _, node = classify_stored.run_get_node(
-                **chunk_inputs(self.inputs.uuids, start, stop, self.inputs.model, label)
+                **chunk_inputs(self.inputs.uuids, start, stop, self.inputs.model, self.inputs.workers, label)
             )
             self.ctx[label] = node
             if node.is_finished_ok:

@@ -13,11 +13,12 @@ Rows, all in one run:
   ``ovito`` is installed: ``pip install ovito``, an optional benchmark dependency), the majority
   structure type per structure; they know fcc, bcc, hcp, sc and diamond only, so their accuracy
   is over all inputs;
-- ``bulk-sqlite``: :class:`aiida_symclf.bulk.BulkClassificationWorkChain` on an embedded
+- ``bulk-sqlite-<P>p``: :class:`aiida_symclf.bulk.BulkClassificationWorkChain` on an embedded
   ``core.sqlite_dos`` profile for structures already stored (storing them is not timed), for each
-  ``--sizes``;
+  ``--sizes``, with P = 1 and 2 worker processes per chunk (``workers``; their start-up timed);
 - ``bulk-psql-<W>w``: the same submitted to a daemon with W = 1 and 2 workers on PostgreSQL +
-  RabbitMQ (``--skip-daemon`` to leave out), chunks of ``--chunk-size``.
+  RabbitMQ (``--skip-daemon`` to leave out), chunks of ``--chunk-size``; with as many workers as
+  cores, ``OMP_NUM_THREADS=1`` (docs/scaling.rst).
 
 Prints a table and writes ``benchmarks/results/bulk.json``.
 """
@@ -83,8 +84,8 @@ def library_rows(atoms: list, labels: list[str]) -> list[dict[str, Any]]:
     rows = []
     for precision in ('float32', 'bfloat16'):
         model = load_model(precision=precision)
-        classify_structures(atoms[:16], model)  # warm-up
         for workers in (1, 2):
+            classify_structures(atoms[:128], model, workers=workers)  # warm-up; starts the worker processes, kept
             start = time.perf_counter()
             records, _ = classify_structures(atoms, model, workers=workers)
             seconds = time.perf_counter() - start
@@ -164,19 +165,24 @@ def store_group(atoms: list, label: str):
 
 
 def bulk_sqlite_rows(atoms: list, sizes: list[int], chunk_size: int) -> list[dict[str, Any]]:
+    """The bulk mode on the embedded profile with 1 and 2 worker processes per chunk (``workers``)."""
     from aiida.engine import run_get_node
 
     from aiida_symclf.bulk import BulkClassificationWorkChain
+    from aiida_symclf.parallel import shutdown_worker_pool
 
     rows = []
     for size in sizes:
         group = store_group([atoms[i % len(atoms)] for i in range(size)], f'bulk-{size}')
-        builder = BulkClassificationWorkChain.get_builder_for_group(group, chunk_size=chunk_size)
-        start = time.perf_counter()
-        _, node = run_get_node(builder)
-        rows.append(
-            row('bulk-sqlite', size, time.perf_counter() - start, chunk_size=chunk_size, exit_status=node.exit_status)
-        )
+        for workers in (1, 2):
+            shutdown_worker_pool()  # the start-up of the worker processes is part of the run
+            builder = BulkClassificationWorkChain.get_builder_for_group(group, chunk_size=chunk_size, workers=workers)
+            start = time.perf_counter()
+            _, node = run_get_node(builder)
+            seconds = time.perf_counter() - start
+            rows.append(
+                row(f'bulk-sqlite-{workers}p', size, seconds, chunk_size=chunk_size, exit_status=node.exit_status)
+            )
     return rows
 
 
@@ -189,6 +195,9 @@ def bulk_daemon_rows(atoms: list, size: int, chunk_size: int, timeout: float) ->
 
     rows = []
     for workers in (1, 2):
+        # as docs/scaling.rst advises: with as many daemon workers as cores, one thread each
+        threads = {'OMP_NUM_THREADS': '1'} if workers >= (os.cpu_count() or 1) else {}
+        os.environ.update(threads)
         with psql_profile(f'bulk-psql-{workers}', worker_slots=50):
             group = store_group([atoms[i % len(atoms)] for i in range(size)], 'bulk')
             warm = store_group(atoms[:4], 'warm')
@@ -206,7 +215,9 @@ def bulk_daemon_rows(atoms: list, size: int, chunk_size: int, timeout: float) ->
                 seconds = time.perf_counter() - start
             finally:
                 client.stop_daemon(wait=True, timeout=120)
-        rows.append(row(f'bulk-psql-{workers}w', size, seconds, chunk_size=chunk_size, failed=failed))
+        for name in threads:
+            del os.environ[name]
+        rows.append(row(f'bulk-psql-{workers}w', size, seconds, chunk_size=chunk_size, failed=failed, **threads))
     return rows
 
 

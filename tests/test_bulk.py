@@ -80,7 +80,7 @@ def test_provenance_links_the_uuid_list_not_each_structure(finished):
     step = chunk_steps(node)['chunk_00000']
     assert step.process_type == 'aiida.calculations:symclf.classify_stored'
     inputs = {link.link_label: link.node for link in step.base.links.get_incoming(link_type=LinkType.INPUT_CALC).all()}
-    assert set(inputs) == {'uuids', 'start', 'stop', 'model'}
+    assert set(inputs) == {'uuids', 'start', 'stop', 'model', 'workers'}
     assert inputs['uuids'].pk == node.inputs.uuids.pk
     probabilities = step.outputs.probabilities
     assert probabilities.get_array('probabilities').shape[0] == len(probabilities.base.attributes.get('uuids'))
@@ -102,12 +102,21 @@ def test_loading_by_attributes_gives_the_same_atoms_as_the_node(finished):
 
 @pytest.mark.parametrize(
     ('inputs', 'message'),
-    [({'uuids': []}, 'at least one'), ({'uuids': [1, 2]}, 'UUID strings'), ({'chunk_size': 0}, 'chunk_size')],
+    [
+        ({'uuids': []}, 'at least one'),
+        ({'uuids': [1, 2]}, 'UUID strings'),
+        ({'chunk_size': 0}, 'chunk_size'),
+        ({'workers': 0}, 'workers'),
+    ],
 )
 def test_bad_inputs_are_refused_before_anything_runs(aiida_profile, inputs, message):
     from aiida.engine import run
 
-    values = {'uuids': orm.List(inputs.get('uuids', ['x'])), 'chunk_size': orm.Int(inputs.get('chunk_size', 5))}
+    values = {
+        'uuids': orm.List(inputs.get('uuids', ['x'])),
+        'chunk_size': orm.Int(inputs.get('chunk_size', 5)),
+        'workers': orm.Int(inputs.get('workers', 1)),
+    }
     with pytest.raises(ValueError, match=message):
         run(BulkClassificationWorkChain, **values)
 
@@ -126,3 +135,27 @@ def test_a_chunk_in_which_every_structure_fails_gives_an_empty_probability_matri
     class_names = outputs['probabilities'].base.attributes.get('class_names')
     assert outputs['probabilities'].get_array('probabilities').shape == (0, len(class_names))
     assert outputs['probabilities'].base.attributes.get('uuids') == []
+
+
+def test_worker_processes_give_the_same_results(finished):
+    """``workers=2`` (a chunk above 64 structures goes to worker processes) stores the same results as 1."""
+    from aiida.engine import run
+
+    from aiida_symclf.calculations.functions.classify_stored import classify_stored
+    from aiida_symclf.data import SymclfModelData
+
+    _, nodes = finished
+    usable = [node.uuid for key, node in sorted(nodes.items()) if key != 'alloy']
+    uuids, model = orm.List(usable * 12), SymclfModelData.get_or_create()  # 72 entries
+    results = [
+        run(classify_stored, uuids=uuids, start=orm.Int(0), stop=orm.Int(72), model=model, workers=orm.Int(count))
+        for count in (1, 2)
+    ]
+    one, two = (outputs['results'].get_dict() for outputs in results)
+    assert all(value['status'] == 'classified' for value in one.values())
+    assert {uuid: value['label'] for uuid, value in one.items()} == {
+        uuid: value['label'] for uuid, value in two.items()
+    }
+    assert all(abs(one[uuid]['probability'] - two[uuid]['probability']) < 1e-5 for uuid in one)
+    probabilities = [outputs['probabilities'].get_array('probabilities') for outputs in results]
+    assert abs(probabilities[0] - probabilities[1]).max() < 1e-5

@@ -29,6 +29,26 @@ def test_worker_processes_give_the_same_records_in_the_same_order(shipped_model,
     assert np.allclose([r['probability'] for r in one], [r['probability'] for r in two], atol=1e-5)
 
 
+def test_the_worker_pool_is_kept_and_its_workers_run_one_thread_each(shipped_model, structures):
+    """A second call with the same model reuses the worker processes (starting them costs ~1.5 s, once
+    per bulk chunk otherwise); in each, torch, OpenMP and OpenBLAS run one thread (with one per core
+    in every worker, two workers on two cores ran at half the speed)."""
+    import threadpoolctl
+
+    from aiida_symclf.parallel import _worker_pool, shutdown_worker_pool
+
+    classify_structures(structures, shipped_model, workers=2)
+    pool = _worker_pool(shipped_model, 2)
+    classify_structures(structures, shipped_model, workers=2)
+    assert _worker_pool(shipped_model, 2) is pool
+    libraries = pool.submit(threadpoolctl.threadpool_info).result()
+    assert libraries and all(library['num_threads'] == 1 for library in libraries), libraries
+    assert pool.submit(torch.get_num_threads).result() == 1
+    shutdown_worker_pool()
+    assert _worker_pool(shipped_model, 2) is not pool
+    shutdown_worker_pool()
+
+
 def test_bfloat16_gives_the_same_labels_and_nearly_the_same_probabilities(structures):
     images = diffraction_fingerprints(structures[:20], load_model().metadata.fingerprint_parameters)
     exact = load_model().predict_proba(images)

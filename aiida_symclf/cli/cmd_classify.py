@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from ..parallel import MAX_WORKERS
 from .errors import InputError, format_table, friendly_errors, one_line, report_errors
 from .inputs import InputStructure, read_structures
 from .interrupts import run_until_interrupted
@@ -204,7 +205,7 @@ def _print_classify_table(rows: Sequence[dict[str, Any]]) -> None:
               '--json (spglib on perturbed ~250-atom supercells costs more than the classification).')  # fmt: skip
 @click.option('--device', default=None, metavar='DEVICE',
               help='torch device for --library, e.g. cpu or cuda (default: CUDA when available, else the CPU).')  # fmt: skip
-@click.option('--workers', type=click.IntRange(1, 256), default=1, show_default=True,
+@click.option('--workers', type=click.IntRange(1, MAX_WORKERS), default=1, show_default=True,
               help='Worker processes for --library on the CPU (one torch thread each; use one per core).')  # fmt: skip
 @click.option('--precision', type=click.Choice(['float32', 'bfloat16']), default='float32', show_default=True,
               help='Arithmetic of the network for --library: bfloat16 is ~2x faster where the CPU or GPU supports it.')  # fmt: skip

@@ -8,6 +8,7 @@ from aiida.engine import calcfunction
 
 from ...classification import classify_structures
 from ...data import SymclfModelData
+from ...parallel import MAX_WORKERS
 from .exit_codes import StepError, with_exit_codes
 from .inputs import loaded_model
 from .stored import load_stored_structures
@@ -30,9 +31,21 @@ def _chunk(uuids: orm.List, start: orm.Int, stop: orm.Int) -> list[str]:
     return chunk
 
 
+def _workers(workers: orm.Int | None) -> int:
+    if workers is None:
+        return 1
+    if isinstance(workers.value, bool) or not 1 <= workers.value <= MAX_WORKERS:
+        raise StepError(
+            'ERROR_INVALID_PARAMETERS', f'workers must be between 1 and {MAX_WORKERS}, got {workers.value!r}'
+        )
+    return workers.value
+
+
 @calcfunction
 @with_exit_codes
-def classify_stored(uuids: orm.List, start: orm.Int, stop: orm.Int, model: SymclfModelData):
+def classify_stored(
+    uuids: orm.List, start: orm.Int, stop: orm.Int, model: SymclfModelData, workers: orm.Int | None = None
+):
     """Classify the stored structures ``uuids[start:stop]``, read with one query, into two nodes.
 
     For 10^4-10^6 structures that are already in the database (e.g. after relaxations): the
@@ -40,14 +53,19 @@ def classify_stored(uuids: orm.List, start: orm.Int, stop: orm.Int, model: Symcl
     the list of UUIDs is, and every result names its structure's UUID. Outputs: ``results``
     (Dict: UUID -> ``status`` and the fields of :data:`BULK_FIELDS`, or ``status: failed`` and
     ``reason``) and ``probabilities`` (ArrayData ``probabilities`` (N, C), attributes ``uuids``
-    (row order) and ``class_names``). The calling WorkChain sets the extras.
+    (row order) and ``class_names``). The calling WorkChain sets the extras. ``workers``: processes
+    that classify the chunk (:func:`~aiida_symclf.classification.classify_structures`; default 1),
+    the results are the same.
     """
     chunk = _chunk(uuids, start, stop)
+    processes = _workers(workers)
     classifier = loaded_model(model)
     stored = load_stored_structures(chunk)
     results = {uuid: {'status': 'failed', 'reason': stored[uuid].error} for uuid in chunk if stored[uuid].error}
     usable = [uuid for uuid in chunk if stored[uuid].atoms is not None]
-    records_of_usable, errors = classify_structures([stored[uuid].atoms for uuid in usable], classifier)
+    records_of_usable, errors = classify_structures(
+        [stored[uuid].atoms for uuid in usable], classifier, workers=processes
+    )
     results.update(
         {uuid: {'status': 'failed', 'reason': error} for uuid, error in zip(usable, errors, strict=True) if error}
     )
