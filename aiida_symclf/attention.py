@@ -190,6 +190,11 @@ def _check_top_k(top_k: int, n_filters: int, layer: int) -> None:
         raise ValueError(f'top_k must be in [1, {n_filters}] (conv layer {layer} has {n_filters} filters), got {top_k}')
 
 
+def _check_smoothing_samples(samples: int) -> None:
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 0:
+        raise ValueError(f'smoothing_samples must be an integer >= 0, got {samples!r}')
+
+
 def _as_fingerprints(model: ClassifierModel, fingerprints: np.ndarray) -> np.ndarray:
     """``fingerprints`` as float32 (B >= 1, 3, H, W), checked against the model; ValueError otherwise."""
     try:
@@ -388,13 +393,14 @@ def compute_attention(
     filters. The class template always uses the last conv layer (with ``min(top_k, its filters)``
     filters). ``smoothing_samples``: how many noisy copies of each fingerprint the class maps average
     the gradient over (SmoothGrad; 0 gives the plain gradient x input). Raises ``ValueError`` for fingerprints of the wrong shape or with non-finite values,
-    a layer out of range, or ``top_k`` outside ``[1, n_filters]``.
+    a layer out of range, ``top_k`` outside ``[1, n_filters]`` or ``smoothing_samples`` < 0.
     """
     network = model.network
     images = _as_fingerprints(model, fingerprints)
     n_conv = len(conv_layer_positions(network.features))
     layer = _normalise_layer(layer, n_conv)
     _check_top_k(top_k, _n_filters(network, layer), layer)
+    _check_smoothing_samples(smoothing_samples)
     n_classes = len(model.class_names)
     masks = np.ones((len(images), n_classes), dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
     masks = torch.from_numpy(np.where(masks.any(axis=1, keepdims=True), masks, True))

@@ -327,6 +327,8 @@ def test_negative_layer_counts_from_the_end(model, perfect):
         (np.zeros((1, 3, 64, 64)), {'top_k': 9}, 'top_k'),
         (np.zeros((1, 3, 64, 64)), {'layer': 0, 'top_k': 33}, 'top_k'),
         (np.zeros((1, 3, 64, 64)), {'top_k': True}, 'top_k'),
+        (np.zeros((1, 3, 64, 64)), {'smoothing_samples': -1}, 'smoothing_samples'),
+        (np.zeros((1, 3, 64, 64)), {'smoothing_samples': 2.5}, 'smoothing_samples'),
     ],
 )
 def test_invalid_inputs_raise(model, fingerprints, kwargs, message):
