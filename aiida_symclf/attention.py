@@ -392,8 +392,9 @@ def compute_attention(
     ``model.network.features``, negative from the end; default the last), ``top_k`` how many of its
     filters. The class template always uses the last conv layer (with ``min(top_k, its filters)``
     filters). ``smoothing_samples``: how many noisy copies of each fingerprint the class maps average
-    the gradient over (SmoothGrad; 0 gives the plain gradient x input). Raises ``ValueError`` for fingerprints of the wrong shape or with non-finite values,
-    a layer out of range, ``top_k`` outside ``[1, n_filters]`` or ``smoothing_samples`` < 0.
+    the gradient over (SmoothGrad; 0 gives the plain gradient x input). Raises ``ValueError`` for
+    fingerprints of the wrong shape or with non-finite values, a layer out of range, ``top_k``
+    outside ``[1, n_filters]`` or ``smoothing_samples`` < 0.
     """
     network = model.network
     images = _as_fingerprints(model, fingerprints)

@@ -27,7 +27,7 @@ from aiida.engine import ToContext, WorkChain, if_
 from .calculations.functions.classify_stored import classify_stored
 from .calculations.functions.stored import update_extras
 from .data import SymclfModelData
-from .parallel import MAX_WORKERS
+from .parallel import workers_error
 from .workchain import default_model, result_extras
 
 __all__ = ['DEFAULT_CHUNK_SIZE', 'BulkClassificationWorkChain', 'ChunkClassificationWorkChain']
@@ -69,9 +69,7 @@ def set_result_extras(results: orm.Dict, model: SymclfModelData) -> tuple[int, i
 
 
 def validate_workers(workers: orm.Int, _) -> str | None:
-    if not 1 <= workers.value <= MAX_WORKERS:
-        return f'workers must be between 1 and {MAX_WORKERS}, got {workers.value}'
-    return None
+    return workers_error(workers.value)
 
 
 def chunk_inputs(

@@ -20,10 +20,19 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ['MAX_WORKERS', 'classify_in_processes', 'shutdown_worker_pool']
+__all__ = ['MAX_WORKERS', 'classify_in_processes', 'shutdown_worker_pool', 'workers_error']
 
 #: The most worker processes any entry point accepts (CLI, bulk mode).
 MAX_WORKERS = 256
+
+
+def workers_error(workers: Any) -> str | None:
+    """Why ``workers`` is not a usable count of worker processes, or None (one check for the bulk
+    mode's input validator and its CalcFunction)."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
+        return f'workers must be an integer between 1 and {MAX_WORKERS}, got {workers!r}'
+    return None
+
 
 _THREAD_VARIABLES = ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS')
 _WORKER_MODEL = None  # in a worker: its model

@@ -26,12 +26,14 @@ Prints a table and writes ``benchmarks/results/bulk.json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +188,21 @@ def bulk_sqlite_rows(atoms: list, sizes: list[int], chunk_size: int) -> list[dic
     return rows
 
 
+@contextlib.contextmanager
+def environment(variables: dict[str, str]) -> Iterator[None]:
+    """Set environment ``variables`` (read by the daemon's workers when they start) and restore them after."""
+    previous = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def bulk_daemon_rows(atoms: list, size: int, chunk_size: int, timeout: float) -> list[dict[str, Any]]:
     from aiida.engine import submit
     from aiida.engine.daemon.client import get_daemon_client
@@ -197,8 +214,7 @@ def bulk_daemon_rows(atoms: list, size: int, chunk_size: int, timeout: float) ->
     for workers in (1, 2):
         # as docs/scaling.rst advises: with as many daemon workers as cores, one thread each
         threads = {'OMP_NUM_THREADS': '1'} if workers >= (os.cpu_count() or 1) else {}
-        os.environ.update(threads)
-        with psql_profile(f'bulk-psql-{workers}', worker_slots=50):
+        with environment(threads), psql_profile(f'bulk-psql-{workers}', worker_slots=50):
             group = store_group([atoms[i % len(atoms)] for i in range(size)], 'bulk')
             warm = store_group(atoms[:4], 'warm')
             client = get_daemon_client()
@@ -215,8 +231,6 @@ def bulk_daemon_rows(atoms: list, size: int, chunk_size: int, timeout: float) ->
                 seconds = time.perf_counter() - start
             finally:
                 client.stop_daemon(wait=True, timeout=120)
-        for name in threads:
-            del os.environ[name]
         rows.append(row(f'bulk-psql-{workers}w', size, seconds, chunk_size=chunk_size, failed=failed, **threads))
     return rows
 

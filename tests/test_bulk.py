@@ -159,3 +159,17 @@ def test_worker_processes_give_the_same_results(finished):
     assert all(abs(one[uuid]['probability'] - two[uuid]['probability']) < 1e-5 for uuid in one)
     probabilities = [outputs['probabilities'].get_array('probabilities') for outputs in results]
     assert abs(probabilities[0] - probabilities[1]).max() < 1e-5
+
+
+def test_a_bad_worker_count_given_to_the_calcfunction_is_a_failed_exit_code(finished):
+    """``classify_stored`` called directly (not through the WorkChain's validator) refuses ``workers=0``
+    with its ERROR_INVALID_PARAMETERS exit code and stores no output."""
+    from aiida_symclf.calculations.functions.classify_stored import classify_stored
+    from aiida_symclf.data import SymclfModelData
+
+    _, nodes = finished
+    uuids, model = orm.List([nodes['cu'].uuid]), SymclfModelData.get_or_create()
+    _, node = run_get_node(classify_stored, uuids=uuids, start=orm.Int(0), stop=orm.Int(1), model=model,
+                           workers=orm.Int(0))  # fmt: skip
+    assert node.is_finished and not node.is_finished_ok
+    assert 'workers' in node.exit_message and not node.base.links.get_outgoing(link_type=LinkType.CREATE).all()

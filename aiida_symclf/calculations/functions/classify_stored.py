@@ -8,7 +8,7 @@ from aiida.engine import calcfunction
 
 from ...classification import classify_structures
 from ...data import SymclfModelData
-from ...parallel import MAX_WORKERS
+from ...parallel import workers_error
 from .exit_codes import StepError, with_exit_codes
 from .inputs import loaded_model
 from .stored import load_stored_structures
@@ -34,10 +34,9 @@ def _chunk(uuids: orm.List, start: orm.Int, stop: orm.Int) -> list[str]:
 def _workers(workers: orm.Int | None) -> int:
     if workers is None:
         return 1
-    if isinstance(workers.value, bool) or not 1 <= workers.value <= MAX_WORKERS:
-        raise StepError(
-            'ERROR_INVALID_PARAMETERS', f'workers must be between 1 and {MAX_WORKERS}, got {workers.value!r}'
-        )
+    error = workers_error(workers.value)
+    if error:
+        raise StepError('ERROR_INVALID_PARAMETERS', error)
     return workers.value
 
 
