@@ -28,13 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
-from aiida_symclf.attention import SMOOTHING_SAMPLES, compute_attention
+from aiida_symclf.attention import DELETION_SHARE, SMOOTHING_SAMPLES, compute_attention, deletion_drops
 from aiida_symclf.classification import class_kind, fingerprint_structures
 from aiida_symclf.model import ClassifierModel, default_model_path, load_model
 from aiida_symclf.user_inputs import LEVELS, user_input
 
 OUTPUT = Path(__file__).parent / 'results' / 'attention_faithfulness.json'
-SHARE = 0.05  # share of the pixels deleted
 MODELS = (
     default_model_path(),
     default_model_path().with_name('symclf-elements.pt'),
@@ -60,38 +59,17 @@ def user_inputs(model: ClassifierModel, per_class: int) -> tuple[list[str], np.n
     return [labels[index] for index in prepared.indices], prepared.images, groups
 
 
-def deleted(images: np.ndarray, pixels: np.ndarray) -> np.ndarray:
-    """Copy of ``images`` with the flat pixel indices ``pixels[i]`` of image ``i`` set to 0 in all channels."""
-    masked = images.copy().reshape(len(images), images.shape[1], -1)
-    masked[np.arange(len(images))[:, None, None], np.arange(images.shape[1])[None, :, None], pixels[:, None, :]] = 0
-    return masked.reshape(images.shape)
-
-
-def drops(model: ClassifierModel, images: np.ndarray, groups: np.ndarray, classes: np.ndarray, pixels: np.ndarray):
-    """Per image, the drop of the probability of ``classes`` (within ``groups``) when ``pixels`` are deleted."""
-    rows = np.arange(len(images))
-    before = model.predict(images, allowed=groups, mc_samples=0)[0][rows, classes]
-    after = model.predict(deleted(images, pixels), allowed=groups, mc_samples=0)[0][rows, classes]
-    return before - after
-
-
 def rows_of(model_path: Path, per_class: int) -> list[dict]:
     """One row per method: mean drops for the top and random pixels, per class and overall."""
     model = load_model(model_path)
     labels, images, groups = user_inputs(model, per_class)
-    n_pixels = int(round(SHARE * images.shape[-1] * images.shape[-2]))
-    rng = np.random.default_rng(0)
-    random_pixels = np.stack([rng.permutation(images.shape[-1] * images.shape[-2])[:n_pixels] for _ in labels])
     rows = []
     for method, samples in METHODS.items():
         start = time.perf_counter()
         maps = compute_attention(model, images, allowed=groups, smoothing_samples=samples)
         seconds = (time.perf_counter() - start) / len(images)
         predicted = maps.predicted_class
-        class_maps = maps.class_maps[np.arange(len(images)), predicted].reshape(len(images), -1)
-        top = np.argsort(-class_maps, axis=1, kind='stable')[:, :n_pixels]
-        top_drop = drops(model, images, groups, predicted, top)
-        random_drop = drops(model, images, groups, predicted, random_pixels)
+        top_drop, random_drop = deletion_drops(model, images, maps, groups)
         class_drops = {
             label: round(float(top_drop[[i for i, name in enumerate(labels) if name == label]].mean()), 3)
             for label in dict.fromkeys(labels)
@@ -128,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     print_table(rows)
     report = {
         'command': ' '.join(['python benchmarks/attention_faithfulness.py', *(sys.argv[1:] if argv is None else argv)]),
-        'metric': f'mean drop of the predicted class probability (within its class group) when the top {SHARE:.0%} '
+        'metric': f'mean drop of the predicted class probability (within its class group) when the top {DELETION_SHARE:.0%} '
         'pixels of its class map (or random ones) are set to 0',
         'levels': list(INPUT_LEVELS),
         'per_class_and_level': per_class,

@@ -17,7 +17,7 @@ import pytest
 import torch
 from ase.build import bulk
 
-from aiida_symclf.attention import NO_CLASS, AttentionMaps, compute_attention, conv_layer_positions
+from aiida_symclf.attention import NO_CLASS, AttentionMaps, compute_attention, conv_layer_positions, deletion_drops
 from aiida_symclf.classification import allowed_classes
 from aiida_symclf.dataset import generate_dataset
 from aiida_symclf.fingerprint import diffraction_fingerprint
@@ -73,24 +73,6 @@ def _n_pixels(fingerprints: np.ndarray) -> int:
     return int(round(FRACTION * fingerprints.shape[-1] * fingerprints.shape[-2]))
 
 
-def _deleted(fingerprints: np.ndarray, pixels: np.ndarray) -> np.ndarray:
-    """Copy of ``fingerprints`` with, for each one, the flat pixel indices ``pixels[i]`` set to 0 in all channels."""
-    masked = fingerprints.copy().reshape(len(fingerprints), 3, -1)
-    masked[np.arange(len(fingerprints))[:, None, None], np.arange(3)[None, :, None], pixels[:, None, :]] = 0.0
-    return masked.reshape(fingerprints.shape)
-
-
-def _probability_drop(
-    model: ClassifierModel, fingerprints: np.ndarray, allowed: np.ndarray, classes: np.ndarray, pixels: np.ndarray
-) -> float:
-    """Mean drop of the probability of ``classes`` (within the ``allowed`` classes, as the pipeline
-    reports it) when ``pixels`` are deleted."""
-    rows = np.arange(len(fingerprints))
-    before = model.predict(fingerprints, allowed=allowed, mc_samples=0)[0][rows, classes]
-    after = model.predict(_deleted(fingerprints, pixels), allowed=allowed, mc_samples=0)[0][rows, classes]
-    return float(np.mean(before - after))
-
-
 def test_deletion_of_top_pixels_hurts_more_than_random(model, held_out, held_out_allowed, held_out_maps):
     """Faithfulness (the attention issue's target): deleting the 5% pixels ranked highest by the
     predicted class's map costs that class >= 0.9 of its probability on average, deleting random 5%
@@ -98,23 +80,9 @@ def test_deletion_of_top_pixels_hurts_more_than_random(model, held_out, held_out
     plain gradient x input (``smoothing_samples=0``) 0.882, so it fails this bound; elemental model
     0.999; insight model 0.71 (its bct139 keeps its probability)."""
     fingerprints, _ = held_out
-    maps = held_out_maps
-    predicted = maps.predicted_class
-    n = _n_pixels(fingerprints)
-    class_map = maps.class_maps[np.arange(len(predicted)), predicted].reshape(len(predicted), -1)
-    top = np.argsort(-class_map, axis=1, kind='stable')[:, :n]
-    rng = np.random.default_rng(0)
-    random_drops = [
-        _probability_drop(
-            model,
-            fingerprints,
-            held_out_allowed,
-            predicted,
-            np.stack([rng.permutation(class_map.shape[1])[:n] for _ in predicted]),
-        )
-        for _ in range(3)
-    ]
-    top_drop = _probability_drop(model, fingerprints, held_out_allowed, predicted, top)
+    drops = [deletion_drops(model, fingerprints, held_out_maps, held_out_allowed, FRACTION, seed) for seed in range(3)]
+    top_drop = float(np.mean(drops[0][0]))
+    random_drops = [float(np.mean(random)) for _, random in drops]
     assert top_drop >= 0.9, top_drop
     assert max(random_drops) < 0.05, random_drops
 
