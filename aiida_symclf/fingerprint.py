@@ -79,7 +79,7 @@ SPECIES_CONTRAST = 0.5
 #: ``species_rank``: species whose atom counts differ by less than this fraction count as equally
 #: abundant and are ranked by atomic number (so vacancies do not swap their ranks at random).
 EQUAL_ABUNDANCE = 0.15
-_CHUNK = 8  # structures per diffraction kernel call; measured fastest on 2 CPU cores
+_CHUNK = 2  # structures per diffraction kernel call on the CPU: 0.66 ms per structure (8: 0.97, 32: 2.4), the plane waves stay in cache
 _GPU_CHUNK = 256
 
 
@@ -356,22 +356,43 @@ def _pad_clusters(clusters: Sequence[np.ndarray], weights: Sequence[np.ndarray])
     return positions, amplitudes
 
 
-def _plane_waves(
-    coordinate: torch.Tensor, depth: torch.Tensor, q_axis: torch.Tensor, wavenumber: float
-) -> torch.Tensor:
-    """Real and imaginary parts of ``exp(-i (q_a u_j - q_a^2 z_j / 2k))``, stacked: (..., 2H, N).
+#: Dtype of the plane-wave matrices in the product of a float32 kernel on the CPU: cosines in
+#: [-1, 1] keep 3 significant digits and the product accumulates in float32, 5x faster than a
+#: float32 product (AVX-512 bf16). Measured on 256 user-like inputs: largest pixel difference 0.012
+#: of the [0, 1] range, mean 2e-5; labels of 1,804 user-path inputs unchanged.
+PRODUCT_DTYPE = torch.bfloat16
 
-    Rows ``0..H-1`` hold the cosines, rows ``H..2H-1`` the sines (``cos(phi - pi/2)``), so a
-    single elementwise ``cos`` produces both; the sign of the imaginary part drops out of
-    ``|A|^2`` and is not tracked.
+
+def _wave_matrices(rotations: torch.Tensor, axis: int, q_axis: torch.Tensor, wavenumber: float) -> torch.Tensor:
+    """(6, 2H, 4) matrices turning homogeneous positions ``(x, y, z, 1)`` into the phases of
+    :func:`_plane_waves` along ``axis`` (0: x, 1: y) of each rotated cluster.
+
+    The phase ``q_a u_j - q_a^2 z_j / 2k`` (minus ``pi/2`` for the sine rows) is linear in the
+    unrotated position, so rotation and phase are one small matrix per rotation and row.
     """
     height = q_axis.shape[0]
     q = torch.cat([q_axis, q_axis])
     curvature = -(q**2) / (2.0 * wavenumber)
     offset = torch.cat([torch.zeros(height), torch.full((height,), -math.pi / 2)]).to(q_axis)
-    phase = q[:, None] * coordinate[..., None, :]  # (..., 2H, N)
-    phase.addcmul_(curvature[:, None], depth[..., None, :])
-    phase += offset[:, None]
+    linear = q[None, :, None] * rotations[:, None, axis, :] + curvature[None, :, None] * rotations[:, None, 2, :]
+    return torch.cat([linear, offset.expand(len(rotations), -1)[..., None]], dim=-1)
+
+
+def _plane_waves(matrices: torch.Tensor, homogeneous: torch.Tensor) -> torch.Tensor:
+    """Real and imaginary parts of ``exp(-i (q_a u_j - q_a^2 z_j / 2k))``, stacked: (B, 6, 2H, N).
+
+    Rows ``0..H-1`` hold the cosines, rows ``H..2H-1`` the sines (``cos(phi - pi/2)``), so a
+    single elementwise ``cos`` produces both; the sign of the imaginary part drops out of
+    ``|A|^2`` and is not tracked. On the CPU numpy's vectorised cosine runs in place on the
+    tensor's memory (2.5x faster than torch's).
+    """
+    rotations, rows, _ = matrices.shape
+    phase = torch.matmul(matrices.reshape(rotations * rows, 4), homogeneous)  # one 2D product: 3x faster than broadcast
+    phase = phase.reshape(len(homogeneous), rotations, rows, -1)  # (B, 6, 2H, N)
+    if phase.device.type == 'cpu':
+        array = phase.numpy()
+        np.cos(array, out=array)
+        return phase
     return torch.cos_(phase)
 
 
@@ -383,14 +404,17 @@ def _intensity_batch(
     The phase ``q . r`` with the paraxial Ewald ``q_z`` separates into an ``x`` and a ``y``
     part, so the amplitude of each rotated cluster is a product of two (H, N) plane-wave
     matrices. With ``C``/``S`` the cosine/sine blocks, ``Re A = Cx Cy^T - Sx Sy^T`` and
-    ``Im A = -(Sx Cy^T + Cx Sy^T)``, all four blocks coming from one real batched product.
+    ``Im A = -(Sx Cy^T + Cx Sy^T)``, all four blocks coming from one real batched product, in
+    :data:`PRODUCT_DTYPE` for a float32 kernel on the CPU and in the positions' dtype otherwise.
     """
     rotations = torch.as_tensor(rotation_matrices(), dtype=positions.dtype, device=positions.device)
-    rotated = torch.einsum('rij,bnj->brin', rotations, positions)  # (B, 6, 3, N)
-    x, y, z = rotated.unbind(-2)
-    wave_x = _plane_waves(x, z, q_axis, wavenumber) * amplitudes[:, None, None, :]
-    wave_y = _plane_waves(y, z, q_axis, wavenumber)
-    blocks = torch.matmul(wave_x, wave_y.transpose(-1, -2))  # (B, 6, 2H, 2W), index [x, y]
+    ones = torch.ones(positions.shape[:-1], dtype=positions.dtype, device=positions.device)
+    homogeneous = torch.cat([positions, ones[..., None]], dim=-1).transpose(-1, -2)  # (B, 4, N)
+    wave_x = _plane_waves(_wave_matrices(rotations, 0, q_axis, wavenumber), homogeneous)
+    wave_y = _plane_waves(_wave_matrices(rotations, 1, q_axis, wavenumber), homogeneous)
+    product_dtype = PRODUCT_DTYPE if positions.dtype == torch.float32 and positions.device.type == 'cpu' else None
+    weighted = (wave_x * amplitudes[:, None, None, :]).to(product_dtype or wave_x.dtype)
+    blocks = torch.matmul(weighted, wave_y.to(weighted.dtype).transpose(-1, -2)).to(positions.dtype)  # (B, 6, 2H, 2W)
     height = q_axis.shape[0]
     cc, cs = blocks[..., :height, :height], blocks[..., :height, height:]
     sc, ss = blocks[..., height:, :height], blocks[..., height:, height:]
