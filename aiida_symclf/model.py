@@ -62,25 +62,32 @@ class SymmetryCNN(nn.Module):
     """The paper's network; ``features`` holds the conv/pool stack used by the attention maps.
 
     ``kernel_size`` is the paper's 7 by default; 3 gives the same layers at ~1/5 of the
-    arithmetic (a model file records it in its metadata, ``network``).
+    arithmetic. ``input_pool`` 2 puts a 2x2 max-pool in front of the paper's layers: they run on a
+    32x32 image (the maximum keeps each diffraction peak's height), at ~1/4 of the arithmetic
+    again. A model file records both in its metadata (``network``).
     """
 
-    def __init__(self, n_classes: int = 7, image_size: int = 64, in_channels: int = 3, kernel_size: int = 7) -> None:
+    def __init__(
+        self, n_classes: int = 7, image_size: int = 64, in_channels: int = 3, kernel_size: int = 7, input_pool: int = 1
+    ) -> None:
         super().__init__()
-        if image_size % 4:
-            raise ValueError(f'image_size must be a multiple of 4 (two 2x2 poolings), got {image_size}')
         if kernel_size not in (3, 5, 7):
             raise ValueError(f'kernel_size must be 3, 5 or 7, got {kernel_size}')
+        if input_pool not in (1, 2):
+            raise ValueError(f'input_pool must be 1 or 2, got {input_pool}')
+        if image_size % (4 * input_pool):
+            raise ValueError(f'image_size must be a multiple of {4 * input_pool} (the poolings), got {image_size}')
 
         def conv(n_in: int, n_out: int) -> list[nn.Module]:
             return [nn.Conv2d(n_in, n_out, kernel_size=kernel_size, padding=kernel_size // 2), nn.ReLU()]
 
         self.features = nn.Sequential(
+            *([nn.MaxPool2d(2)] if input_pool == 2 else []),
             *conv(in_channels, 32), *conv(32, 32), nn.MaxPool2d(2),
             *conv(32, 16), *conv(16, 16), nn.MaxPool2d(2),
             *conv(16, 8), *conv(8, 8),
         )  # fmt: skip
-        flat = 8 * (image_size // 4) ** 2
+        flat = 8 * (image_size // (4 * input_pool)) ** 2
         self.classifier = nn.Sequential(
             nn.Dropout(0.25), nn.Flatten(), nn.Linear(flat, 128), nn.ReLU(), nn.BatchNorm1d(128),
             nn.Linear(128, n_classes),
@@ -103,7 +110,8 @@ class ModelMetadata:
     #: The class table (:func:`aiida_symclf.dataset.class_table`: kind, AFLOW labels, lattices);
     #: empty in files written before the compound classes.
     classes: list[dict[str, Any]] = dataclasses.field(default_factory=list)
-    #: Keyword arguments of :class:`SymmetryCNN` beyond the classes and image size (``kernel_size``);
+    #: Keyword arguments of :class:`SymmetryCNN` beyond the classes and image size (``kernel_size``,
+    #: ``input_pool``);
     #: empty: the paper's network.
     network: dict[str, Any] = dataclasses.field(default_factory=dict)
 

@@ -69,13 +69,21 @@ class TrainingConfig:
     n_per_compound_class: int = 100
     compound_levels: tuple[PerturbationLevel, ...] = DEFAULT_COMPOUND_LEVELS
     init_from: str | None = None
+    distill_from: str | None = None
     kernel_size: int = 7
+    input_pool: int = 1
     nonpositive_conv_bias: bool = False
     activity_penalty: float = 0.0
 
     @property
     def class_list(self) -> tuple[CrystalClass, ...]:
         return CLASSES if self.classes == 'all' else ELEMENT_CLASSES
+
+    @property
+    def network(self) -> dict[str, int]:
+        """The :class:`SymmetryCNN` options that differ from the paper's network (a model file's ``network``)."""
+        options = {'kernel_size': (self.kernel_size, 7), 'input_pool': (self.input_pool, 1)}
+        return {name: value for name, (value, paper) in options.items() if value != paper}
 
     @property
     def fingerprint(self) -> FingerprintParameters:
@@ -111,7 +119,7 @@ def build_data(
 def initial_network(config: TrainingConfig) -> SymmetryCNN:
     """A fresh network, or one that starts from ``config.init_from``'s weights (its classes must be
     the first ones of ``config.class_list``; the output rows of the new classes start at random)."""
-    network = SymmetryCNN(n_classes=len(config.class_list), kernel_size=config.kernel_size)
+    network = SymmetryCNN(n_classes=len(config.class_list), **config.network)
     if config.init_from is None:
         return network
     start = load_model(config.init_from)
@@ -182,6 +190,39 @@ def accuracy(network: nn.Module, fingerprints: np.ndarray, labels: np.ndarray, m
     return float((predictions.numpy() == labels).mean())
 
 
+#: Temperature of the teacher's probabilities with ``--distill-from`` (Hinton et al. 2015): softened,
+#: they tell the student which other classes of the group look alike.
+DISTILLATION_TEMPERATURE = 4.0
+
+
+def distillation_targets(
+    config: TrainingConfig, fingerprints: np.ndarray, labels: np.ndarray, masks: torch.Tensor
+) -> torch.Tensor:
+    """Soft targets (B, C) for ``--distill-from``: half the one-hot label, half the teacher's
+    probabilities at :data:`DISTILLATION_TEMPERATURE` within the label's group.
+
+    The teacher (a model of the same classes and fingerprint, e.g. the paper's network) is run
+    once on the training fingerprints."""
+    teacher = load_model(config.distill_from)
+    names = tuple(c.name for c in config.class_list)
+    if teacher.class_names != names or teacher.metadata.fingerprint_parameters != config.fingerprint:
+        raise ValueError(f'{config.distill_from}: the teacher must have the classes and fingerprint of the student')
+    labels_t = torch.from_numpy(labels)
+    with torch.no_grad():
+        logits = torch.cat([
+            teacher.network.classifier(teacher.features(torch.from_numpy(fingerprints[i : i + 256])))
+            for i in range(0, len(fingerprints), 256)
+        ])  # fmt: skip
+        soft = torch.softmax(group_logits(logits / DISTILLATION_TEMPERATURE, masks, labels_t), dim=1)
+    return 0.5 * nn.functional.one_hot(labels_t, len(names)).float() + 0.5 * soft
+
+
+def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy of soft ``targets`` (B, C) under the softmax of ``logits`` over the ``allowed`` classes."""
+    log_probabilities = torch.log_softmax(logits.masked_fill(~allowed, float('-inf')), dim=1)
+    return -(targets * log_probabilities.masked_fill(~allowed, 0.0)).sum(dim=1).mean()
+
+
 def train(config: TrainingConfig, log=print) -> tuple[SymmetryCNN, ModelMetadata]:
     """Generate the data, train the network, and return it with its metadata."""
     torch.manual_seed(config.seed)
@@ -197,6 +238,9 @@ def train(config: TrainingConfig, log=print) -> tuple[SymmetryCNN, ModelMetadata
     optimiser = torch.optim.Adam(network.parameters(), lr=config.learning_rate)
     generator = torch.Generator().manual_seed(config.seed)
     inputs, targets = torch.from_numpy(train_x), torch.from_numpy(train_y)
+    soft_targets = distillation_targets(config, train_x, train_y, masks) if config.distill_from else None
+    if soft_targets is not None:
+        log(f'teacher {config.distill_from}: soft targets ({time.time() - started:.0f} s)')
     for epoch in range(config.epochs):
         network.train()
         order = torch.randperm(len(inputs), generator=generator)
@@ -207,7 +251,10 @@ def train(config: TrainingConfig, log=print) -> tuple[SymmetryCNN, ModelMetadata
                 continue
             optimiser.zero_grad()
             logits, activity = forward_with_activity(network, inputs[batch])
-            loss = nn.functional.cross_entropy(group_logits(logits, masks, targets[batch]), targets[batch])
+            if soft_targets is None:
+                loss = nn.functional.cross_entropy(group_logits(logits, masks, targets[batch]), targets[batch])
+            else:
+                loss = soft_cross_entropy(logits, soft_targets[batch], masks[targets[batch]])
             if config.activity_penalty:
                 loss = loss + config.activity_penalty * activity
             loss.backward()
@@ -241,7 +288,7 @@ def train(config: TrainingConfig, log=print) -> tuple[SymmetryCNN, ModelMetadata
         package_version=__version__,
         training=training,
         classes=class_table(names),
-        network={} if config.kernel_size == 7 else {'kernel_size': config.kernel_size},
+        network=config.network,
     )
     return network, metadata
 
@@ -259,8 +306,12 @@ def command_line(config: TrainingConfig) -> str:
         )
     if config.init_from:
         command += f' --init-from {config.init_from}'
+    if config.distill_from:
+        command += f' --distill-from {config.distill_from}'
     if config.kernel_size != 7:
         command += f' --kernel-size {config.kernel_size}'
+    if config.input_pool != 1:
+        command += f' --input-pool {config.input_pool}'
     if config.nonpositive_conv_bias:
         command += ' --nonpositive-conv-bias'
     if config.activity_penalty:
@@ -290,9 +341,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--n-per-compound-class', type=int, default=TrainingConfig.n_per_compound_class)
     parser.add_argument('--compound-levels', type=parse_levels, default=DEFAULT_COMPOUND_LEVELS)
     parser.add_argument('--init-from', default=None, help='model file whose weights the training starts from')
+    parser.add_argument('--distill-from', default=None,
+                        help='model file of the same classes whose softened probabilities the network learns too')  # fmt: skip
     parser.add_argument('--learning-rate', type=float, default=TrainingConfig.learning_rate)
     parser.add_argument('--kernel-size', type=int, choices=(3, 5, 7), default=7,
                         help="convolution kernels: the paper's 7, or 3 (~5x less arithmetic)")  # fmt: skip
+    parser.add_argument('--input-pool', type=int, choices=(1, 2), default=1,
+                        help='2: a 2x2 max-pool on the input, the layers run on 32x32 (~4x less arithmetic)')  # fmt: skip
     parser.add_argument('--nonpositive-conv-bias', action='store_true',
                         help='keep conv biases <= 0: no unit fires on an empty background (readable attention maps)')  # fmt: skip
     parser.add_argument('--activity-penalty', type=float, default=0.0,
@@ -304,7 +359,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = TrainingConfig(
         n_per_class=args.n_per_class, epochs=args.epochs, levels=args.levels, seed=args.seed, cache_dir=args.cache_dir,
         classes=args.classes, n_per_compound_class=args.n_per_compound_class, compound_levels=args.compound_levels,
-        init_from=args.init_from, learning_rate=args.learning_rate, kernel_size=args.kernel_size,
+        init_from=args.init_from, distill_from=args.distill_from, learning_rate=args.learning_rate, kernel_size=args.kernel_size,
+        input_pool=args.input_pool,
         nonpositive_conv_bias=args.nonpositive_conv_bias, activity_penalty=args.activity_penalty,
     )  # fmt: skip
     network, metadata = train(config)

@@ -6,7 +6,8 @@ Inputs: ~250-atom supercells along random matrices of real elements and compound
 Rows, all in one run:
 
 - ``library``: :func:`aiida_symclf.classification.classify_structures` with 1 and 2 worker
-  processes (one torch thread each), float32 and bfloat16 convolutions; accuracy alongside;
+  processes (one torch thread each), float32 and bfloat16 convolutions, for the shipped default
+  model (the paper's network) and ``symclf-fast.pt`` (``library-fast-...``); accuracy alongside;
 - ``spglib``: the peer, spglib at 0.1 A / 5 deg on the same perturbed supercells, and on the
   pristine conventional cells (its best case), one structure at a time as users call it;
 - ``ovito``: OVITO's adaptive common-neighbour analysis and polyhedral template matching (if
@@ -43,6 +44,7 @@ os.environ.setdefault('SPGLIB_WARNING', 'OFF')
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 HERE = Path(__file__).parent
+MODELS = HERE.parent / 'aiida_symclf' / 'models'
 SEED = 1000
 CHUNK_SIZE = 500
 
@@ -76,6 +78,10 @@ def row(path: str, n: int, seconds: float, **extra: Any) -> dict[str, Any]:
             'load_1min': round(os.getloadavg()[0], 2), **extra}  # fmt: skip
 
 
+#: Models of the library rows: the shipped default (the paper's network) and the fast one.
+LIBRARY_MODELS = {'default': None, 'fast': MODELS / 'symclf-fast.pt'}
+
+
 def library_rows(atoms: list, labels: list[str]) -> list[dict[str, Any]]:
     import torch
 
@@ -84,18 +90,20 @@ def library_rows(atoms: list, labels: list[str]) -> list[dict[str, Any]]:
 
     torch.set_num_threads(1)
     rows = []
-    for precision in ('float32', 'bfloat16'):
-        model = load_model(precision=precision)
-        for workers in (1, 2):
-            classify_structures(atoms[:128], model, workers=workers)  # warm-up; starts the worker processes, kept
-            start = time.perf_counter()
-            records, _ = classify_structures(atoms, model, workers=workers)
-            seconds = time.perf_counter() - start
-            answers = [r['label'] if r else None for r in records]
-            elemental = set(OVITO_CLASSES.values()) | {'bct139', 'bct141'}
-            rows.append(
-                row(f'library-{workers}p-{precision}', len(atoms), seconds, **accuracies(answers, labels, elemental))
-            )
+    for name, path in LIBRARY_MODELS.items():
+        for precision in ('float32', 'bfloat16'):
+            model = load_model(path, precision=precision)
+            for workers in (1, 2):
+                classify_structures(atoms[:128], model, workers=workers)  # warm-up; starts the worker processes, kept
+                start = time.perf_counter()
+                records, _ = classify_structures(atoms, model, workers=workers)
+                seconds = time.perf_counter() - start
+                answers = [r['label'] if r else None for r in records]
+                elemental = set(OVITO_CLASSES.values()) | {'bct139', 'bct141'}
+                path_name = (
+                    f'library-{workers}p-{precision}' if name == 'default' else f'library-{name}-{workers}p-{precision}'
+                )
+                rows.append(row(path_name, len(atoms), seconds, **accuracies(answers, labels, elemental)))
     return rows
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pickle
 from pathlib import Path
@@ -212,6 +213,53 @@ def test_nonpositive_conv_bias_keeps_every_conv_bias_at_or_below_zero():
     with torch.no_grad():
         assert float(network.features(torch.zeros(1, 3, 64, 64)).max()) == 0.0
     assert metadata.training['command'].endswith('--kernel-size 3 --nonpositive-conv-bias')
+
+
+def test_input_pool_runs_the_layers_on_a_pooled_image_and_is_recorded():
+    """``--input-pool 2``: a 2x2 max-pool in front of the paper's layers, recorded in the metadata
+    (``network``) and the command, and rebuilt from them."""
+    from aiida_symclf.train import TrainingConfig, train
+
+    config = TrainingConfig(
+        n_per_class=2, n_validation_per_class=1, levels=PerturbationLevel.parse_list('0:0'), epochs=1, seed=3,
+        kernel_size=3, input_pool=2,
+    )  # fmt: skip
+    network, metadata = train(config, log=lambda message: None)
+    assert isinstance(network.features[0], torch.nn.MaxPool2d)
+    assert network.classifier[2].in_features == 8 * 8 * 8  # 64 -> 32 -> 16 -> 8
+    assert metadata.network == {'kernel_size': 3, 'input_pool': 2}
+    assert metadata.training['command'].endswith('--kernel-size 3 --input-pool 2')
+    rebuilt = metadata.build_network()
+    rebuilt.load_state_dict(network.state_dict())
+    with pytest.raises(ValueError, match='input_pool must be 1 or 2'):
+        SymmetryCNN(input_pool=3)
+
+
+def test_distillation_learns_the_teachers_soft_targets(tmp_path):
+    """``--distill-from``: the targets are half the label and half the teacher's softened probabilities
+    within the label's group; a teacher of other classes is refused."""
+    from aiida_symclf.model import default_model_path
+    from aiida_symclf.train import TrainingConfig, distillation_targets, group_masks, soft_cross_entropy, train
+
+    elements = str(default_model_path().with_name('symclf-elements.pt'))
+    config = TrainingConfig(
+        n_per_class=2, n_validation_per_class=1, levels=PerturbationLevel.parse_list('0:0'), epochs=1, seed=3,
+        kernel_size=3, input_pool=2, distill_from=elements,
+    )  # fmt: skip
+    images = np.random.default_rng(0).random((4, 3, 64, 64)).astype(np.float32)
+    labels = np.array([0, 1, 2, 3])
+    masks = group_masks(ELEMENT_CLASSES)
+    targets = distillation_targets(config, images, labels, masks)
+    assert torch.allclose(targets.sum(dim=1), torch.ones(4))
+    assert bool(torch.all(targets[torch.arange(4), torch.from_numpy(labels)] >= 0.5))
+    assert float(targets.min()) > 0.0  # softened: every class of the group gets some of it
+    logits = torch.zeros(4, len(ELEMENT_CLASSES))
+    uniform = soft_cross_entropy(logits, targets, masks[torch.from_numpy(labels)])
+    assert float(uniform) == pytest.approx(np.log(len(ELEMENT_CLASSES)), rel=1e-6)
+    _, metadata = train(config, log=lambda message: None)
+    assert metadata.training['command'].endswith(f'--distill-from {elements} --kernel-size 3 --input-pool 2')
+    with pytest.raises(ValueError, match='classes and fingerprint of the student'):
+        distillation_targets(dataclasses.replace(config, distill_from=str(default_model_path())), images, labels, masks)
 
 
 def test_device_is_chosen_or_given():

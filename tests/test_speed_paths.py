@@ -73,17 +73,20 @@ def test_unknown_precision_is_refused():
         load_model(precision='float16')
 
 
-def test_the_fast_model_has_3x3_kernels_and_classifies_elements_and_compounds(prototypes):
-    """``symclf-fast.pt``: the same classes and fingerprint as the default, 3x3 convolutions."""
+def test_the_fast_model_pools_its_input_and_classifies_elements_and_compounds(prototypes):
+    """``symclf-fast.pt``: the default's classes and fingerprint, the paper's layers on a 2x2
+    max-pooled input (a quarter of the arithmetic), distilled from the default (recorded command)."""
     from ase.build import bulk
 
     from aiida_symclf.model import default_model_path
 
     fast = load_model(default_model_path().with_name('symclf-fast.pt'))
-    assert fast.metadata.network == {'kernel_size': 3}
+    default = load_model()
+    assert fast.metadata.network == {'input_pool': 2}
+    assert fast.metadata.fingerprint == default.metadata.fingerprint
     assert list(fast.class_names) == [c.name for c in CLASSES]
-    convs = [m for m in fast.network.features if isinstance(m, torch.nn.Conv2d)]
-    assert all(c.kernel_size == (3, 3) for c in convs)
+    assert isinstance(fast.network.features[0], torch.nn.MaxPool2d)
+    assert '--distill-from aiida_symclf/models/symclf-default.pt --input-pool 2' in fast.metadata.training['command']
     structures = [*prototypes.values(), bulk('NaCl', 'rocksalt', a=5.64), bulk('GaAs', 'zincblende', a=5.65)]
     records, _ = classify_structures(structures, fast)
     assert [r['label'] for r in records] == [*prototypes, 'rocksalt', 'zincblende']
