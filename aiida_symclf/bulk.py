@@ -25,7 +25,7 @@ from aiida import orm
 from aiida.engine import ToContext, WorkChain, if_
 
 from .calculations.functions.classify_stored import classify_stored
-from .calculations.functions.stored import update_extras
+from .calculations.functions.stored import plain_rows, update_extras
 from .data import SymclfModelData
 from .parallel import workers_error
 from .workchain import default_model, result_extras
@@ -63,7 +63,7 @@ def set_result_extras(results: orm.Dict, model: SymclfModelData) -> tuple[int, i
     )
     rows = [
         (pk, {**(extras or {}), **result_extras(classified[uuid], model.sha256, results.uuid)})
-        for uuid, pk, extras in query.iterall()
+        for uuid, pk, extras in plain_rows(query)
     ]
     return update_extras(rows), len(values) - len(classified)
 

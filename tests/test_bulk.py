@@ -10,7 +10,7 @@ from ase.build import bulk
 
 from aiida_symclf import query
 from aiida_symclf.bulk import BulkClassificationWorkChain
-from aiida_symclf.calculations.functions.stored import atoms_from_attributes, load_stored_structures
+from aiida_symclf.calculations.functions.stored import atoms_from_attributes, load_stored_structures, plain_rows
 
 
 @pytest.fixture(scope='module')
@@ -98,6 +98,19 @@ def test_loading_by_attributes_gives_the_same_atoms_as_the_node(finished):
     assert 'no StructureData' in loaded['not-a-uuid'].error
     with pytest.raises(ValueError, match='partial occupancies'):
         atoms_from_attributes(nodes['alloy'].base.attributes.all)
+
+
+def test_plain_rows_are_the_rows_of_iterall(finished):
+    """The rows taken without aiida-core's entity conversion equal ``iterall``'s for plain projections."""
+    _, nodes = finished
+    query = orm.QueryBuilder().append(
+        orm.StructureData, filters={'uuid': {'in': [node.uuid for node in nodes.values()]}},
+        project=['uuid', 'id', 'attributes', 'extras'],
+    )  # fmt: skip
+    plain = sorted(plain_rows(query), key=lambda row: row[1])
+    converted = sorted(query.iterall(), key=lambda row: row[1])
+    assert len(plain) == len(nodes) and plain == converted
+    assert all(type(row) is list for row in plain)
 
 
 @pytest.mark.parametrize(
