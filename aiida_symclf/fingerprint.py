@@ -33,6 +33,7 @@ the block, checked against the exact formula in the tests (:func:`exact_intensit
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -356,11 +357,20 @@ def _pad_clusters(clusters: Sequence[np.ndarray], weights: Sequence[np.ndarray])
     return positions, amplitudes
 
 
-#: Dtype of the plane-wave matrices in the product of a float32 kernel on the CPU: cosines in
-#: [-1, 1] keep 3 significant digits and the product accumulates in float32, 5x faster than a
-#: float32 product (AVX-512 bf16). Measured on 256 user-like inputs: largest pixel difference 0.012
-#: of the [0, 1] range, mean 2e-5; labels of 1,804 user-path inputs unchanged.
+#: Dtype of the plane-wave matrices in the product of a float32 kernel on a CPU with bfloat16
+#: instructions (:func:`_bfloat16_product`): cosines in [-1, 1] keep 3 significant digits and the
+#: product accumulates in float32, 5x faster than a float32 product (AVX-512 bf16). Measured on 256
+#: user-like inputs: largest pixel difference 0.012 of the [0, 1] range, mean 2e-5; labels of
+#: 1,804 user-path inputs unchanged.
 PRODUCT_DTYPE = torch.bfloat16
+
+
+@functools.cache
+def _bfloat16_product() -> bool:
+    """True if this CPU multiplies bfloat16 natively (AVX-512 bf16 or AMX); elsewhere torch emulates
+    it, slower than float32, and the product stays float32."""
+    checks = ('_is_avx512_bf16_supported', '_is_amx_tile_supported')
+    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
 
 
 def _wave_matrices(rotations: torch.Tensor, axis: int, q_axis: torch.Tensor, wavenumber: float) -> torch.Tensor:
@@ -405,14 +415,16 @@ def _intensity_batch(
     part, so the amplitude of each rotated cluster is a product of two (H, N) plane-wave
     matrices. With ``C``/``S`` the cosine/sine blocks, ``Re A = Cx Cy^T - Sx Sy^T`` and
     ``Im A = -(Sx Cy^T + Cx Sy^T)``, all four blocks coming from one real batched product, in
-    :data:`PRODUCT_DTYPE` for a float32 kernel on the CPU and in the positions' dtype otherwise.
+    :data:`PRODUCT_DTYPE` for a float32 kernel on a CPU with bfloat16 instructions and in the
+    positions' dtype otherwise.
     """
     rotations = torch.as_tensor(rotation_matrices(), dtype=positions.dtype, device=positions.device)
     ones = torch.ones(positions.shape[:-1], dtype=positions.dtype, device=positions.device)
     homogeneous = torch.cat([positions, ones[..., None]], dim=-1).transpose(-1, -2)  # (B, 4, N)
     wave_x = _plane_waves(_wave_matrices(rotations, 0, q_axis, wavenumber), homogeneous)
     wave_y = _plane_waves(_wave_matrices(rotations, 1, q_axis, wavenumber), homogeneous)
-    product_dtype = PRODUCT_DTYPE if positions.dtype == torch.float32 and positions.device.type == 'cpu' else None
+    on_cpu = positions.device.type == 'cpu'
+    product_dtype = PRODUCT_DTYPE if positions.dtype == torch.float32 and on_cpu and _bfloat16_product() else None
     weighted = (wave_x * amplitudes[:, None, None, :]).to(product_dtype or wave_x.dtype)
     blocks = torch.matmul(weighted, wave_y.to(weighted.dtype).transpose(-1, -2)).to(positions.dtype)  # (B, 6, 2H, 2W)
     height = q_axis.shape[0]

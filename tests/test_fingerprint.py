@@ -231,3 +231,17 @@ def test_work_is_bounded_for_any_input():
     prepared = prepare(large)
     assert len(large) > 30_000 and 200 < len(prepared.block) < 300
     assert prepared.lattice.bravais == 'cF' and prepared.lattice.atoms_per_lattice_point == 1.0
+
+
+def test_bfloat16_product_is_within_its_stated_bound_of_the_float32_one(prototypes, monkeypatch):
+    """On a CPU with bfloat16 instructions the plane-wave product runs in bfloat16 (float32
+    accumulation); elsewhere in float32. Both give the same fingerprint to 0.02 of its [0, 1] range."""
+    from aiida_symclf import fingerprint
+
+    structures = list(prototypes.values())
+    monkeypatch.setattr(fingerprint, '_bfloat16_product', lambda: True)
+    rounded = diffraction_fingerprints(structures)
+    monkeypatch.setattr(fingerprint, '_bfloat16_product', lambda: False)
+    exact = diffraction_fingerprints(structures)
+    difference = np.abs(rounded - exact).max()
+    assert 0.0 < difference < 0.02
