@@ -373,19 +373,26 @@ def _bfloat16_product() -> bool:
     return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
 
 
-def _wave_matrices(rotations: torch.Tensor, axis: int, q_axis: torch.Tensor, wavenumber: float) -> torch.Tensor:
+def wave_matrices(q_axis: torch.Tensor, wavenumber: float) -> tuple[torch.Tensor, torch.Tensor]:
     """(6, 2H, 4) matrices turning homogeneous positions ``(x, y, z, 1)`` into the phases of
-    :func:`_plane_waves` along ``axis`` (0: x, 1: y) of each rotated cluster.
+    :func:`_plane_waves` along x and along y of each rotated cluster (dtype and device of ``q_axis``).
 
     The phase ``q_a u_j - q_a^2 z_j / 2k`` (minus ``pi/2`` for the sine rows) is linear in the
-    unrotated position, so rotation and phase are one small matrix per rotation and row.
+    unrotated position, so rotation and phase are one small matrix per rotation and row. Built once
+    per call of :func:`fingerprints_from_clusters`, shared by its chunks.
     """
+    rotations = torch.as_tensor(rotation_matrices(), dtype=q_axis.dtype, device=q_axis.device)
     height = q_axis.shape[0]
     q = torch.cat([q_axis, q_axis])
     curvature = -(q**2) / (2.0 * wavenumber)
     offset = torch.cat([torch.zeros(height), torch.full((height,), -math.pi / 2)]).to(q_axis)
-    linear = q[None, :, None] * rotations[:, None, axis, :] + curvature[None, :, None] * rotations[:, None, 2, :]
-    return torch.cat([linear, offset.expand(len(rotations), -1)[..., None]], dim=-1)
+    offset = offset.expand(len(rotations), -1)[..., None]
+
+    def along(axis: int) -> torch.Tensor:
+        linear = q[None, :, None] * rotations[:, None, axis, :] + curvature[None, :, None] * rotations[:, None, 2, :]
+        return torch.cat([linear, offset], dim=-1)
+
+    return along(0), along(1)
 
 
 def _plane_waves(matrices: torch.Tensor, homogeneous: torch.Tensor) -> torch.Tensor:
@@ -407,9 +414,9 @@ def _plane_waves(matrices: torch.Tensor, homogeneous: torch.Tensor) -> torch.Ten
 
 
 def _intensity_batch(
-    positions: torch.Tensor, amplitudes: torch.Tensor, q_axis: torch.Tensor, wavenumber: float
+    positions: torch.Tensor, amplitudes: torch.Tensor, waves: tuple[torch.Tensor, torch.Tensor]
 ) -> torch.Tensor:
-    """Intensities (B, 6, H, W) of clusters (B, N, 3) with per-atom weights (B, N).
+    """Intensities (B, 6, H, W) of clusters (B, N, 3) with per-atom weights (B, N); ``waves``: :func:`wave_matrices`.
 
     The phase ``q . r`` with the paraxial Ewald ``q_z`` separates into an ``x`` and a ``y``
     part, so the amplitude of each rotated cluster is a product of two (H, N) plane-wave
@@ -418,16 +425,14 @@ def _intensity_batch(
     :data:`PRODUCT_DTYPE` for a float32 kernel on a CPU with bfloat16 instructions and in the
     positions' dtype otherwise.
     """
-    rotations = torch.as_tensor(rotation_matrices(), dtype=positions.dtype, device=positions.device)
     ones = torch.ones(positions.shape[:-1], dtype=positions.dtype, device=positions.device)
     homogeneous = torch.cat([positions, ones[..., None]], dim=-1).transpose(-1, -2)  # (B, 4, N)
-    wave_x = _plane_waves(_wave_matrices(rotations, 0, q_axis, wavenumber), homogeneous)
-    wave_y = _plane_waves(_wave_matrices(rotations, 1, q_axis, wavenumber), homogeneous)
+    wave_x, wave_y = (_plane_waves(matrices, homogeneous) for matrices in waves)
     on_cpu = positions.device.type == 'cpu'
     product_dtype = PRODUCT_DTYPE if positions.dtype == torch.float32 and on_cpu and _bfloat16_product() else None
     weighted = (wave_x * amplitudes[:, None, None, :]).to(product_dtype or wave_x.dtype)
     blocks = torch.matmul(weighted, wave_y.to(weighted.dtype).transpose(-1, -2)).to(positions.dtype)  # (B, 6, 2H, 2W)
-    height = q_axis.shape[0]
+    height = waves[0].shape[1] // 2
     cc, cs = blocks[..., :height, :height], blocks[..., :height, height:]
     sc, ss = blocks[..., height:, :height], blocks[..., height:, height:]
     intensity = (cc - ss) ** 2 + (sc + cs) ** 2
@@ -447,13 +452,12 @@ def _normalise(images: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 def _chunk_intensity(
-    clusters: Sequence[np.ndarray], weights: Sequence[np.ndarray], q_axis: torch.Tensor, wavenumber: float
+    clusters: Sequence[np.ndarray], weights: Sequence[np.ndarray], waves: tuple[torch.Tensor, torch.Tensor]
 ) -> torch.Tensor:
     """Intensities of one chunk, padded only to the largest cluster of the chunk."""
     positions, amplitudes = _pad_clusters(clusters, weights)
-    positions_t = torch.as_tensor(positions, dtype=q_axis.dtype, device=q_axis.device)
-    amplitudes_t = torch.as_tensor(amplitudes, dtype=q_axis.dtype, device=q_axis.device)
-    return _intensity_batch(positions_t, amplitudes_t, q_axis, wavenumber)
+    like = {'dtype': waves[0].dtype, 'device': waves[0].device}
+    return _intensity_batch(torch.as_tensor(positions, **like), torch.as_tensor(amplitudes, **like), waves)
 
 
 def fingerprints_from_clusters(
@@ -468,12 +472,12 @@ def fingerprints_from_clusters(
     takes larger ones. Each chunk is padded to its own largest cluster.
     """
     dtype = torch.float32
-    q_axis = torch.as_tensor(parameters.q_axis(), dtype=dtype, device=device)
+    waves = wave_matrices(torch.as_tensor(parameters.q_axis(), dtype=dtype, device=device), parameters.wavenumber)
     chunk = _CHUNK if torch.device(device).type == 'cpu' else _GPU_CHUNK
     with torch.no_grad():
         intensity = torch.cat(
             [
-                _chunk_intensity(clusters[i : i + chunk], weights[i : i + chunk], q_axis, parameters.wavenumber)
+                _chunk_intensity(clusters[i : i + chunk], weights[i : i + chunk], waves)
                 for i in range(0, len(clusters), chunk)
             ]
         )

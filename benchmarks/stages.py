@@ -34,9 +34,11 @@ from typing import Any
 os.environ.update(dict.fromkeys(('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'), '1'))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bulk import LIBRARY_MODELS as MODELS  # noqa: E402  (the models of the library rows)
+from bulk import user_structures  # noqa: E402
+
 HERE = Path(__file__).parent
 OUTPUT = HERE / 'results' / 'stages.json'
-MODELS = {'default': None, 'fast': HERE.parent / 'aiida_symclf' / 'models' / 'symclf-fast.pt'}
 
 
 def best_of(repeats: int, function: Callable[[], Any]) -> tuple[float, Any]:
@@ -82,7 +84,6 @@ def main() -> int:
     args = parser.parse_args()
 
     import torch
-    from bulk import user_structures
     from threadpoolctl import threadpool_limits
 
     from aiida_symclf.classification import classify_fingerprint_images, classify_structures
