@@ -58,6 +58,8 @@ def set_result_extras(results: orm.Dict, model: SymclfModelData) -> tuple[int, i
     query, one bulk update. Returns (structures updated, structures that failed)."""
     values = results.get_dict()
     classified = {uuid: result for uuid, result in values.items() if result['status'] == 'classified'}
+    if not classified:  # nothing to update; a filter `in` an empty list is an error of aiida-core's query
+        return 0, len(values)
     query = orm.QueryBuilder().append(
         orm.StructureData, filters={'uuid': {'in': list(classified)}}, project=['uuid', 'id', 'extras']
     )

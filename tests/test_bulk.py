@@ -9,7 +9,7 @@ from aiida.engine import run_get_node
 from ase.build import bulk
 
 from aiida_symclf import query
-from aiida_symclf.bulk import BulkClassificationWorkChain
+from aiida_symclf.bulk import BulkClassificationWorkChain, set_result_extras
 from aiida_symclf.calculations.functions.stored import atoms_from_attributes, load_stored_structures, plain_rows
 
 
@@ -98,6 +98,14 @@ def test_loading_by_attributes_gives_the_same_atoms_as_the_node(finished):
     assert 'no StructureData' in loaded['not-a-uuid'].error
     with pytest.raises(ValueError, match='partial occupancies'):
         atoms_from_attributes(nodes['alloy'].base.attributes.all)
+
+
+def test_a_chunk_with_no_classified_structure_updates_no_extras(finished):
+    """Chunks are cut from UUID-sorted lists, so a chunk can hold only structures that fail (here the
+    partial occupancy alone): no extras to set, and no query with an empty ``in`` filter (an error)."""
+    node, _ = finished
+    results = orm.Dict({'some-uuid': {'status': 'failed', 'reason': 'partial occupancies'}}).store()
+    assert set_result_extras(results, node.inputs.model) == (0, 1)
 
 
 def test_plain_rows_are_the_rows_of_iterall(finished):
