@@ -33,7 +33,6 @@ the block, checked against the exact formula in the tests (:func:`exact_intensit
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -42,6 +41,7 @@ import numpy as np
 import torch
 from ase import Atoms
 
+from .hardware import native_bfloat16
 from .lattice import BraggLattice
 from .parameters import from_known_keys
 
@@ -365,12 +365,10 @@ def _pad_clusters(clusters: Sequence[np.ndarray], weights: Sequence[np.ndarray])
 PRODUCT_DTYPE = torch.bfloat16
 
 
-@functools.cache
 def _bfloat16_product() -> bool:
-    """True if this CPU multiplies bfloat16 natively (AVX-512 bf16 or AMX); elsewhere torch emulates
-    it, slower than float32, and the product stays float32."""
-    checks = ('_is_avx512_bf16_supported', '_is_amx_tile_supported')
-    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+    """True if this CPU multiplies bfloat16 natively (:func:`~aiida_symclf.hardware.native_bfloat16`);
+    elsewhere the product stays float32."""
+    return native_bfloat16('cpu')
 
 
 def wave_matrices(q_axis: torch.Tensor, wavenumber: float) -> tuple[torch.Tensor, torch.Tensor]:

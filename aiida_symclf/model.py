@@ -20,6 +20,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import warnings
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,12 @@ import torch
 from torch import nn
 
 from .fingerprint import FingerprintParameters
+from .hardware import native_bfloat16
 
 __all__ = [
     'DEFAULT_MODEL_NAME',
     'PRECISIONS',
+    'SlowPrecisionWarning',
     'ClassifierModel',
     'ModelFileError',
     'ModelMetadata',
@@ -159,8 +162,25 @@ class ModelMetadata:
 
 #: Arithmetic of the convolutions: ``float32`` (exact, the default) or ``bfloat16`` (about 2x
 #: faster on CPUs with bf16 instructions and on GPUs; logits differ by ~0.05, labels agreed on
-#: every benchmark input, see ``benchmarks/throughput.py``).
+#: every benchmark input, see ``benchmarks/throughput.py``). Where the device has no native
+#: bfloat16 (:func:`~aiida_symclf.hardware.native_bfloat16`) torch emulates it, ~10x slower than
+#: float32, and loading a model in it warns (:class:`SlowPrecisionWarning`).
 PRECISIONS = ('float32', 'bfloat16')
+
+
+class SlowPrecisionWarning(UserWarning):
+    """The asked precision is emulated on this device and slower than float32."""
+
+
+def warn_if_emulated(precision: str, device: torch.device) -> None:
+    """Warn (:class:`SlowPrecisionWarning`) when ``precision`` is bfloat16 on a device that would emulate it."""
+    if precision == 'bfloat16' and not native_bfloat16(device):
+        warnings.warn(
+            f'bfloat16 is not native on this {device.type.upper()} (no AVX-512 bf16 or AMX): torch emulates it, '
+            'about 10x slower than float32; use precision float32 here',
+            SlowPrecisionWarning,
+            stacklevel=3,
+        )
 
 
 @dataclasses.dataclass
@@ -178,6 +198,7 @@ class ClassifierModel:
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
             raise ValueError(f'precision must be one of {", ".join(PRECISIONS)}, got {self.precision!r}')
+        warn_if_emulated(self.precision, self.device)
         self.network.to(memory_format=torch.channels_last)
 
     def features(self, batch: torch.Tensor) -> torch.Tensor:

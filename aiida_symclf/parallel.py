@@ -17,6 +17,7 @@ import concurrent.futures
 import concurrent.futures.process
 import multiprocessing
 import os
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,8 +47,9 @@ def _start_worker(state: dict[str, Any], metadata_json: str, precision: str) -> 
     import torch
     from threadpoolctl import threadpool_limits
 
-    from .model import ClassifierModel, ModelMetadata
+    from .model import ClassifierModel, ModelMetadata, SlowPrecisionWarning
 
+    warnings.simplefilter('ignore', SlowPrecisionWarning)  # the parent process has said it once
     torch.set_num_threads(1)
     threadpool_limits(1)  # for those already loaded (numpy's OpenBLAS, torch's OpenMP), which read no variable again
     metadata = ModelMetadata.from_json(metadata_json)

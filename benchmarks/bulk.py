@@ -6,7 +6,8 @@ Inputs: ~250-atom supercells along random matrices of real elements and compound
 Rows, all in one run:
 
 - ``library``: :func:`aiida_symclf.classification.classify_structures` with 1 and 2 worker
-  processes (one torch thread each), float32 and bfloat16 convolutions, for the shipped default
+  processes (one torch thread each), float32 and (where the CPU has it natively) bfloat16
+  convolutions, for the shipped default
   model (the paper's network) and ``symclf-fast.pt`` (``library-fast-...``); accuracy alongside;
 - ``spglib``: the peer, spglib at 0.1 A / 5 deg on the same perturbed supercells, and on the
   pristine conventional cells (its best case), one structure at a time as users call it;
@@ -82,6 +83,28 @@ def row(path: str, n: int, seconds: float, **extra: Any) -> dict[str, Any]:
 LIBRARY_MODELS = {'default': None, 'fast': MODELS / 'symclf-fast.pt'}
 
 
+def machine_summary() -> dict[str, Any]:
+    """What the figures were measured on: the CPU's vector instructions decide the fast paths."""
+    import torch
+
+    from aiida_symclf.hardware import native_bfloat16
+
+    model = next((line.split(':', 1)[1].strip() for line in Path('/proc/cpuinfo').read_text().splitlines()
+                  if line.startswith('model name')), platform.processor()) if Path('/proc/cpuinfo').exists() else ''  # fmt: skip
+    return {
+        'cpus': os.cpu_count(), 'cpu': model, 'platform': platform.platform(),
+        'torch_cpu_capability': torch.backends.cpu.get_cpu_capability(), 'native_bfloat16': native_bfloat16('cpu'),
+    }  # fmt: skip
+
+
+def library_precisions() -> tuple[str, ...]:
+    """Precisions of the library rows: bfloat16 only where this CPU has it natively (elsewhere torch
+    emulates it, ~10x slower than float32, and nobody would run it)."""
+    from aiida_symclf.hardware import native_bfloat16
+
+    return ('float32', 'bfloat16') if native_bfloat16('cpu') else ('float32',)
+
+
 def library_rows(atoms: list, labels: list[str]) -> list[dict[str, Any]]:
     import torch
 
@@ -91,7 +114,7 @@ def library_rows(atoms: list, labels: list[str]) -> list[dict[str, Any]]:
     torch.set_num_threads(1)
     rows = []
     for name, path in LIBRARY_MODELS.items():
-        for precision in ('float32', 'bfloat16'):
+        for precision in library_precisions():
             model = load_model(path, precision=precision)
             for workers in (1, 2):
                 classify_structures(atoms[:128], model, workers=workers)  # warm-up; starts the worker processes, kept
@@ -269,7 +292,7 @@ def main() -> int:
     os.environ['PATH'] = f'{Path(sys.executable).parent}{os.pathsep}{os.environ.get("PATH", "")}'
     report = {
         'command': ' '.join(['python', 'benchmarks/bulk.py', *sys.argv[1:]]),
-        'machine': {'cpus': os.cpu_count(), 'platform': platform.platform()},
+        'machine': machine_summary(),
         'rows': [],
     }
 

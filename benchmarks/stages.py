@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from collections.abc import Callable
@@ -35,7 +34,7 @@ os.environ.update(dict.fromkeys(('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bulk import LIBRARY_MODELS as MODELS  # noqa: E402  (the models of the library rows)
-from bulk import user_structures  # noqa: E402
+from bulk import library_precisions, machine_summary, user_structures  # noqa: E402
 
 HERE = Path(__file__).parent
 OUTPUT = HERE / 'results' / 'stages.json'
@@ -97,7 +96,7 @@ def main() -> int:
     preparation = {stage: round(1e3 * value / len(atoms), 3) for stage, value in seconds.items()}
     models = []
     for name in args.models:
-        for precision in ('float32', 'bfloat16'):
+        for precision in library_precisions():
             model = load_model(MODELS[name], precision=precision)
             network, _ = best_of(args.repeats, lambda model=model: classify_fingerprint_images(images, lattices, model))
             total, _ = best_of(args.repeats, lambda model=model: classify_structures(atoms, model))
@@ -120,7 +119,7 @@ def main() -> int:
               f'{row["end_to_end_ms"]:.2f} | {row["structures_per_second_one_core"]} |')  # fmt: skip
     report = {
         'command': ' '.join(['python', 'benchmarks/stages.py', *sys.argv[1:]]),
-        'machine': {'cpus': os.cpu_count(), 'platform': platform.platform(), 'load_1min': os.getloadavg()[0]},
+        'machine': {**machine_summary(), 'load_1min': os.getloadavg()[0]},
         'structures': len(atoms),
         'preparation_ms': preparation,
         'models': models,

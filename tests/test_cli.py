@@ -18,6 +18,7 @@ from aiida import orm
 from ase.build import bulk, molecule
 from click.testing import CliRunner, Result
 
+from aiida_symclf import hardware
 from aiida_symclf.cli import activate_profile, cli, data_cli, needs_consent
 from aiida_symclf.model import default_model_path, file_sha256
 
@@ -112,6 +113,19 @@ def test_classify_library_stores_nothing(files: dict[str, Path], model_file: Pat
     assert payload['results'][0]['pk'] is None
     assert payload['errors'] == [{'name': str(files['empty']), 'reason': 'the file is empty'}]
     assert orm.QueryBuilder().append(orm.Node).count() == count
+
+
+def test_classify_library_says_in_one_line_when_bfloat16_is_emulated(
+    files: dict[str, Path], model_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hardware, '_cpu_native_bfloat16', lambda: False)
+    result = invoke('classify', '--library', '--json', '--precision', 'bfloat16', '--model', model_file, files['cif'])
+    assert result.exit_code == 0, result.output
+    assert error_lines(result) == [
+        'Warning: bfloat16 is not native on this CPU (no AVX-512 bf16 or AMX): torch emulates it, '
+        'about 10x slower than float32; use precision float32 here'
+    ]
+    assert [row['label'] for row in json.loads(result.stdout)['results']] == ['fcc']
 
 
 def test_query_finds_what_classify_stored(classified: dict, files: dict[str, Path]) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
 
+from aiida_symclf import hardware
 from aiida_symclf.classification import classify_structures
 from aiida_symclf.dataset import CLASSES
 from aiida_symclf.fingerprint import diffraction_fingerprints
-from aiida_symclf.model import load_model
+from aiida_symclf.model import SlowPrecisionWarning, load_model
 from aiida_symclf.user_inputs import UserLevel, user_input
 
 
@@ -49,6 +52,7 @@ def test_the_worker_pool_is_kept_and_its_workers_run_one_thread_each(shipped_mod
     shutdown_worker_pool()
 
 
+@pytest.mark.filterwarnings('ignore::aiida_symclf.model.SlowPrecisionWarning')  # the answers, on any CPU
 def test_bfloat16_gives_the_same_labels_and_nearly_the_same_probabilities(structures):
     images = diffraction_fingerprints(structures[:20], load_model().metadata.fingerprint_parameters)
     exact = load_model().predict_proba(images)
@@ -66,6 +70,19 @@ def test_channels_last_is_only_a_memory_order(shipped_model, prototypes):
         plain = network.to(memory_format=torch.contiguous_format)(images)
         network.to(memory_format=torch.channels_last)
     assert torch.allclose(ours, plain, atol=1e-4)
+
+
+@pytest.mark.parametrize('native', [True, False])
+def test_bfloat16_warns_where_the_cpu_would_emulate_it(monkeypatch, native):
+    """On a CPU without bf16 instructions, bfloat16 is ~10x slower than float32: say so when it is asked for."""
+    monkeypatch.setattr(hardware, '_cpu_native_bfloat16', lambda: native)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        load_model(precision='bfloat16')
+        load_model(precision='float32')
+    slow = [w for w in caught if issubclass(w.category, SlowPrecisionWarning)]
+    assert len(slow) == (0 if native else 1)
+    assert native or 'float32' in str(slow[0].message)
 
 
 def test_unknown_precision_is_refused():

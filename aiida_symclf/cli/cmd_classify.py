@@ -7,6 +7,7 @@ import dataclasses
 import json
 import logging
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,9 +36,16 @@ def classify_library(
     ``workers``: processes on the CPU; ``precision``: of the convolutions.
     """
     from ..classification import classify_structures
-    from ..model import file_sha256, load_model
+    from ..model import SlowPrecisionWarning, file_sha256, load_model
 
-    model = load_model(model_path, device=device, precision=precision)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always', SlowPrecisionWarning)
+        model = load_model(model_path, device=device, precision=precision)
+    for warning in caught:  # ours as one plain line, any other as Python shows it
+        if issubclass(warning.category, SlowPrecisionWarning):
+            click.echo(f'Warning: {warning.message}', err=True)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
     sha256 = file_sha256(model_path) if model_path is not None else _default_model_sha256()
     atoms = [item.atoms for item in structures]
     records, reasons = classify_structures(atoms, model, progress=progress and workers == 1, workers=workers)
