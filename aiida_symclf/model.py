@@ -179,7 +179,7 @@ def warn_if_emulated(precision: str, device: torch.device) -> None:
             f'bfloat16 is not native on this {device.type.upper()} (no AVX-512 bf16 or AMX): torch emulates it, '
             'about 10x slower than float32; use precision float32 here',
             SlowPrecisionWarning,
-            stacklevel=3,
+            stacklevel=4,  # the caller of ClassifierModel(...)
         )
 
 
