@@ -175,8 +175,9 @@ class SlowPrecisionWarning(UserWarning):
 def warn_if_emulated(precision: str, device: torch.device) -> None:
     """Warn (:class:`SlowPrecisionWarning`) when ``precision`` is bfloat16 on a device that would emulate it."""
     if precision == 'bfloat16' and not native_bfloat16(device):
+        missing = 'no AVX-512 bf16 or AMX' if device.type == 'cpu' else 'no bf16 support'
         warnings.warn(
-            f'bfloat16 is not native on this {device.type.upper()} (no AVX-512 bf16 or AMX): torch emulates it, '
+            f'bfloat16 is not native on this {device.type.upper()} ({missing}): torch emulates it, '
             'about 10x slower than float32; use precision float32 here',
             SlowPrecisionWarning,
             stacklevel=4,  # the caller of ClassifierModel(...)

@@ -7,8 +7,8 @@ Rows, all in one run:
 
 - ``library``: :func:`aiida_symclf.classification.classify_structures` with 1 and 2 worker
   processes (one torch thread each), float32 and (where the CPU has it natively) bfloat16
-  convolutions, for the shipped default
-  model (the paper's network) and ``symclf-fast.pt`` (``library-fast-...``); accuracy alongside;
+  convolutions, for the shipped default model (the paper's network) and ``symclf-fast.pt``
+  (``library-fast-...``); accuracy alongside;
 - ``spglib``: the peer, spglib at 0.1 A / 5 deg on the same perturbed supercells, and on the
   pristine conventional cells (its best case), one structure at a time as users call it;
 - ``ovito``: OVITO's adaptive common-neighbour analysis and polyhedral template matching (if
@@ -83,16 +83,22 @@ def row(path: str, n: int, seconds: float, **extra: Any) -> dict[str, Any]:
 LIBRARY_MODELS = {'default': None, 'fast': MODELS / 'symclf-fast.pt'}
 
 
+def _cpu_model() -> str:
+    """The CPU's model name (Linux's /proc/cpuinfo; elsewhere what ``platform`` knows)."""
+    cpuinfo = Path('/proc/cpuinfo')
+    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
+    names = [line.split(':', 1)[1].strip() for line in lines if line.startswith('model name')]
+    return names[0] if names else platform.processor()
+
+
 def machine_summary() -> dict[str, Any]:
     """What the figures were measured on: the CPU's vector instructions decide the fast paths."""
     import torch
 
     from aiida_symclf.hardware import native_bfloat16
 
-    model = next((line.split(':', 1)[1].strip() for line in Path('/proc/cpuinfo').read_text().splitlines()
-                  if line.startswith('model name')), platform.processor()) if Path('/proc/cpuinfo').exists() else ''  # fmt: skip
     return {
-        'cpus': os.cpu_count(), 'cpu': model, 'platform': platform.platform(),
+        'cpus': os.cpu_count(), 'cpu': _cpu_model(), 'platform': platform.platform(),
         'torch_cpu_capability': torch.backends.cpu.get_cpu_capability(), 'native_bfloat16': native_bfloat16('cpu'),
     }  # fmt: skip
 

@@ -239,9 +239,9 @@ def test_bfloat16_product_is_within_its_stated_bound_of_the_float32_one(prototyp
     from aiida_symclf import fingerprint
 
     structures = list(prototypes.values())
-    monkeypatch.setattr(fingerprint, '_bfloat16_product', lambda: True)
+    monkeypatch.setattr(fingerprint, 'native_bfloat16', lambda device: True)
     rounded = diffraction_fingerprints(structures)
-    monkeypatch.setattr(fingerprint, '_bfloat16_product', lambda: False)
+    monkeypatch.setattr(fingerprint, 'native_bfloat16', lambda device: False)
     exact = diffraction_fingerprints(structures)
     difference = np.abs(rounded - exact).max()
     assert 0.0 < difference < 0.02

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from aiida_symclf import hardware
+from aiida_symclf import model as model_module
 from aiida_symclf.classification import classify_structures
 from aiida_symclf.dataset import CLASSES
 from aiida_symclf.fingerprint import diffraction_fingerprints
@@ -83,6 +84,14 @@ def test_bfloat16_warns_where_the_cpu_would_emulate_it(monkeypatch, native):
     slow = [w for w in caught if issubclass(w.category, SlowPrecisionWarning)]
     assert len(slow) == (0 if native else 1)
     assert native or 'float32' in str(slow[0].message)
+
+
+def test_the_slow_precision_warning_names_what_the_device_lacks(monkeypatch):
+    monkeypatch.setattr(model_module, 'native_bfloat16', lambda device: False)
+    with pytest.warns(SlowPrecisionWarning, match=r'on this CPU \(no AVX-512 bf16 or AMX\)'):
+        model_module.warn_if_emulated('bfloat16', torch.device('cpu'))
+    with pytest.warns(SlowPrecisionWarning, match=r'on this CUDA \(no bf16 support\)'):
+        model_module.warn_if_emulated('bfloat16', torch.device('cuda'))
 
 
 def test_unknown_precision_is_refused():
