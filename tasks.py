@@ -5,6 +5,7 @@
     python3 tasks.py test    # run the test suite
     python3 tasks.py docs    # build the Sphinx documentation
     python3 tasks.py bench   # run the benchmarks (fingerprint speed, accuracy vs spglib)
+    python3 tasks.py lint    # the pre-commit hooks on every file (ruff check and format, whitespace, setup.json)
     python3 tasks.py verdi ARGS  # the environment's verdi, with AIIDA_PATH=./.aiida and the venv on PATH
 
 Creates ``.venv`` if it is missing, installs the CPU build of torch first (a bare ``torch``
@@ -55,12 +56,16 @@ def environment() -> dict[str, str]:
 
 def run() -> None:
     env = environment()
-    sh(PYTHON, '-m', 'aiida_symclf.profile', '--name', 'symclf', env=env)
+    sh(PYTHON, '-m', 'aiida_symclf.utils.profile', '--name', 'symclf', env=env)
     sh(BIN / 'verdi', '-p', 'symclf', 'run', ROOT / 'examples' / 'classify_examples.py', env=env)
 
 
 def test() -> None:
     sh(PYTHON, '-m', 'pytest', *sys.argv[2:], env=environment())
+
+
+def lint() -> None:
+    sh(BIN / 'pre-commit', 'run', '--all-files', '--show-diff-on-failure', env=environment())
 
 
 def docs() -> None:
@@ -79,7 +84,7 @@ def verdi() -> None:
     sh(BIN / 'verdi', *sys.argv[2:], env=environment())
 
 
-TASKS = {'run': run, 'test': test, 'docs': docs, 'bench': bench, 'verdi': verdi}
+TASKS = {'run': run, 'test': test, 'lint': lint, 'docs': docs, 'bench': bench, 'verdi': verdi}
 
 
 def main() -> int:

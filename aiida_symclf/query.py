@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from aiida import orm
 
-from .data import SymclfModelData
-from .workchain import EXTRA_PREFIX
+from aiida_symclf.data import SymclfModelData
+from aiida_symclf.workflows.classify import EXTRA_PREFIX
 
 __all__ = [
     'classification_results',
@@ -32,8 +32,8 @@ _CLASSIFIERS = ('aiida.calculations:symclf.classify_fingerprint', 'aiida.calcula
 
 def known_labels() -> list[str]:
     """Every label a result can have: the classes of the package and of the stored models, and ``unknown``."""
-    from .classification import UNKNOWN
-    from .dataset import class_names
+    from aiida_symclf.library.classification import UNKNOWN
+    from aiida_symclf.library.dataset import class_names
 
     labels = set(class_names()) | {UNKNOWN}
     for (names,) in orm.QueryBuilder().append(SymclfModelData, project='attributes.class_names').iterall():
@@ -43,7 +43,7 @@ def known_labels() -> list[str]:
 
 def known_prototypes() -> list[str]:
     """Every AFLOW prototype label a result can have (those of the package's class table)."""
-    from .dataset import CLASSES
+    from aiida_symclf.library.dataset import CLASSES
 
     return sorted({form.aflow_prototype for crystal_class in CLASSES for form in crystal_class.forms})
 

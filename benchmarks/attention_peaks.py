@@ -7,7 +7,7 @@ and on 2%-displaced inputs (real elements, primitive supercells), for every conv
 model given, and for two projection rules, so that the cause of diffuse maps can be told apart
 from the cure:
 
-- ``filter maps``: :func:`aiida_symclf.attention.project_top_filters` as shipped (Zeiler-Fergus
+- ``filter maps``: :func:`aiida_symclf.library.attention.project_top_filters` as shipped (Zeiler-Fergus
   projection through the forward pass's ReLU masks and max-pool switches, as in the paper's code);
 - ``deconvnet``: the same without the forward ReLU masks (the deconvnet rule alone, what the
   project shipped before 0.3.2): the projection then ignores which units were active.
@@ -26,11 +26,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from aiida_symclf.attention import conv_layer_positions, peak_concentration, project_top_filters
-from aiida_symclf.dataset import reference_structures
-from aiida_symclf.fingerprint import diffraction_fingerprints
-from aiida_symclf.model import default_model_path, load_model
-from aiida_symclf.user_inputs import LEVELS, perturbed, random_supercell
+from aiida_symclf.library.attention import conv_layer_positions, peak_concentration, project_top_filters
+from aiida_symclf.library.dataset import reference_structures
+from aiida_symclf.library.fingerprint import diffraction_fingerprints
+from aiida_symclf.library.model import default_model_path, load_model
+from aiida_symclf.testing.user_inputs import LEVELS, perturbed, random_supercell
 
 OUTPUT = Path(__file__).parent / 'results' / 'attention_peaks.json'
 TOP_K = 4

@@ -1,11 +1,11 @@
 """Library and bulk-mode throughput on user-like inputs: ``python benchmarks/bulk.py`` (``--quick``).
 
 Inputs: ~250-atom supercells along random matrices of real elements and compounds of every class,
-2% displaced, randomly rotated (:mod:`aiida_symclf.user_inputs`), the same for every row.
+2% displaced, randomly rotated (:mod:`aiida_symclf.testing.user_inputs`), the same for every row.
 
 Rows, all in one run:
 
-- ``library``: :func:`aiida_symclf.classification.classify_structures` with 1 and 2 worker
+- ``library``: :func:`aiida_symclf.library.classification.classify_structures` with 1 and 2 worker
   processes (one torch thread each), float32 and (where the CPU has it natively) bfloat16
   convolutions, for the shipped default model (the paper's network) and ``symclf-fast.pt``
   (``library-fast-...``); accuracy alongside;
@@ -15,7 +15,7 @@ Rows, all in one run:
   ``ovito`` is installed: ``pip install ovito``, an optional benchmark dependency), the majority
   structure type per structure; they know fcc, bcc, hcp, sc and diamond only, so their accuracy
   is over all inputs;
-- ``bulk-sqlite-<P>p``: :class:`aiida_symclf.bulk.BulkClassificationWorkChain` on an embedded
+- ``bulk-sqlite-<P>p``: :class:`aiida_symclf.workflows.bulk.BulkClassificationWorkChain` on an embedded
   ``core.sqlite_dos`` profile for structures already stored (storing them is not timed), for each
   ``--sizes``, with P = 1 and 2 worker processes per chunk (``workers``; their start-up timed);
 - ``bulk-psql-<W>w``: the same submitted to a daemon with W = 1 and 2 workers on PostgreSQL +
@@ -56,8 +56,8 @@ def user_structures(n: int, seed: int = SEED) -> tuple[list, list[str], list]:
     import spglib
     from ase import Atoms
 
-    from aiida_symclf.dataset import CLASSES
-    from aiida_symclf.user_inputs import COMPOUNDS, ELEMENTS, UserLevel, user_input
+    from aiida_symclf.library.dataset import CLASSES
+    from aiida_symclf.testing.user_inputs import COMPOUNDS, ELEMENTS, UserLevel, user_input
 
     rng = np.random.default_rng(seed)
     level = UserLevel('displacement 2%', displacement=0.02)
@@ -95,7 +95,7 @@ def machine_summary() -> dict[str, Any]:
     """What the figures were measured on: the CPU's vector instructions decide the fast paths."""
     import torch
 
-    from aiida_symclf.hardware import native_bfloat16
+    from aiida_symclf.library.hardware import native_bfloat16
 
     return {
         'cpus': os.cpu_count(), 'cpu': _cpu_model(), 'platform': platform.platform(),
@@ -106,7 +106,7 @@ def machine_summary() -> dict[str, Any]:
 def library_precisions() -> tuple[str, ...]:
     """Precisions of the library rows: bfloat16 only where this CPU has it natively (elsewhere torch
     emulates it, ~10x slower than float32, and nobody would run it)."""
-    from aiida_symclf.hardware import native_bfloat16
+    from aiida_symclf.library.hardware import native_bfloat16
 
     return ('float32', 'bfloat16') if native_bfloat16('cpu') else ('float32',)
 
@@ -114,8 +114,8 @@ def library_precisions() -> tuple[str, ...]:
 def library_rows(atoms: list, labels: list[str]) -> list[dict[str, Any]]:
     import torch
 
-    from aiida_symclf.classification import classify_structures
-    from aiida_symclf.model import load_model
+    from aiida_symclf.library.classification import classify_structures
+    from aiida_symclf.library.model import load_model
 
     torch.set_num_threads(1)
     rows = []
@@ -138,8 +138,8 @@ def library_rows(atoms: list, labels: list[str]) -> list[dict[str, Any]]:
 
 def spglib_rows(atoms: list, labels: list[str], cells: list) -> list[dict[str, Any]]:
     """spglib (0.1 A, 5 deg) one structure at a time; its class from the space group for one-species structures."""
-    from aiida_symclf.dataset import ELEMENT_CLASSES
-    from aiida_symclf.symmetry import SPGLIB_LOOSE, spglib_class
+    from aiida_symclf.library.dataset import ELEMENT_CLASSES
+    from aiida_symclf.library.symmetry import SPGLIB_LOOSE, spglib_class
 
     rows = []
     for name, structures in (('spglib-perturbed-supercell', atoms), ('spglib-conventional-cell', cells)):
@@ -207,8 +207,8 @@ def bulk_sqlite_rows(atoms: list, sizes: list[int], chunk_size: int) -> list[dic
     """The bulk mode on the embedded profile with 1 and 2 worker processes per chunk (``workers``)."""
     from aiida.engine import run_get_node
 
-    from aiida_symclf.bulk import BulkClassificationWorkChain
-    from aiida_symclf.parallel import shutdown_worker_pool
+    from aiida_symclf.library.parallel import shutdown_worker_pool
+    from aiida_symclf.workflows.bulk import BulkClassificationWorkChain
 
     rows = []
     for size in sizes:
@@ -245,7 +245,7 @@ def bulk_daemon_rows(atoms: list, size: int, chunk_size: int, timeout: float) ->
     from aiida.engine.daemon.client import get_daemon_client
     from throughput import psql_profile, wait_for
 
-    from aiida_symclf.bulk import BulkClassificationWorkChain
+    from aiida_symclf.workflows.bulk import BulkClassificationWorkChain
 
     rows = []
     for workers in (1, 2):

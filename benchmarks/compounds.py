@@ -1,19 +1,19 @@
 """Compound benchmark: ``python benchmarks/compounds.py`` (``--quick`` for a short run).
 
-Inputs are built the way users have them (:mod:`aiida_symclf.user_inputs`): *real* compounds of
-every compound class at their experimental structures (:data:`aiida_symclf.real_compounds.COMPOUNDS`,
+Inputs are built the way users have them (:mod:`aiida_symclf.testing.user_inputs`): *real* compounds of
+every compound class at their experimental structures (:data:`aiida_symclf.testing.real_compounds.COMPOUNDS`,
 +-2% strain; the training generator draws random chemistry instead), as primitive or conventional
 cells, made ~250-atom supercells along random non-diagonal matrices, perturbed *before* they enter
 the pipeline (displacements, vacancies, antisite disorder) and randomly rotated. All go through
-:func:`aiida_symclf.classification.classify_structures`, the library path of ``aiida-symclf
+:func:`aiida_symclf.library.classification.classify_structures`, the library path of ``aiida-symclf
 classify --library`` and of the CalcFunctions.
 
 Reported, in one run:
 
 - accuracy per compound class and level, and the confusion matrix (PNG);
 - the ``unknown`` rate on compounds of prototypes outside the class list
-  (:data:`aiida_symclf.real_compounds.OTHER_COMPOUNDS`), pristine and 2% displaced;
-- the elemental classes on the user path (:data:`aiida_symclf.user_inputs.LEVELS`) with the
+  (:data:`aiida_symclf.testing.real_compounds.OTHER_COMPOUNDS`), pristine and 2% displaced;
+- the elemental classes on the user path (:data:`aiida_symclf.testing.user_inputs.LEVELS`) with the
   shipped default model *and* the elemental model it replaced (``symclf-elements.pt``), on the
   same inputs: the no-loss check.
 
@@ -34,11 +34,11 @@ import numpy as np
 
 os.environ.setdefault('SPGLIB_WARNING', 'OFF')
 
-from aiida_symclf.classification import UNKNOWN, classify_structures  # noqa: E402
-from aiida_symclf.dataset import COMPOUND_CLASSES, ELEMENT_CLASSES  # noqa: E402
-from aiida_symclf.model import default_model_path, load_model  # noqa: E402
-from aiida_symclf.real_compounds import OTHER_COMPOUNDS  # noqa: E402
-from aiida_symclf.user_inputs import (  # noqa: E402
+from aiida_symclf.library.classification import UNKNOWN, classify_structures  # noqa: E402
+from aiida_symclf.library.dataset import COMPOUND_CLASSES, ELEMENT_CLASSES  # noqa: E402
+from aiida_symclf.library.model import default_model_path, load_model  # noqa: E402
+from aiida_symclf.testing.real_compounds import OTHER_COMPOUNDS  # noqa: E402
+from aiida_symclf.testing.user_inputs import (  # noqa: E402
     COMPOUND_LEVELS,
     LEVELS,
     UserLevel,

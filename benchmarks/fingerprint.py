@@ -3,9 +3,9 @@
 Measures fingerprints per second of ~250-atom blocks at 64 x 64 pixels, for several batch sizes
 (one call of the fingerprint function per batch), on the CPU and, when available, on CUDA:
 
-- ``kernel``: :func:`aiida_symclf.fingerprint.fingerprints_from_clusters` on clusters that are
+- ``kernel``: :func:`aiida_symclf.library.fingerprint.fingerprints_from_clusters` on clusters that are
   already scaled and centred (the diffraction alone);
-- ``blocks``: :func:`aiida_symclf.fingerprint.diffraction_fingerprints` on prepared blocks with
+- ``blocks``: :func:`aiida_symclf.library.fingerprint.diffraction_fingerprints` on prepared blocks with
   ``standardize=False`` (blocks already in the conventional frame: scaling, nearest neighbours, diffraction);
 - ``full``: the same function on randomly rotated conventional cells with the default
   parameters (lattice from the Bragg peaks, block in the conventional frame, scaling, diffraction;
@@ -37,8 +37,8 @@ import numpy as np
 import torch
 from ase import Atoms
 
-from aiida_symclf.dataset import defective_blocks, generate_structures
-from aiida_symclf.fingerprint import (
+from aiida_symclf.library.dataset import defective_blocks, generate_structures
+from aiida_symclf.library.fingerprint import (
     FingerprintParameters,
     diffraction_fingerprints,
     fingerprints_from_clusters,
@@ -46,7 +46,7 @@ from aiida_symclf.fingerprint import (
     scaled_cluster,
     scattering_factors,
 )
-from aiida_symclf.perturb import PerturbationLevel
+from aiida_symclf.library.perturb import PerturbationLevel
 
 PATHS = ('kernel', 'blocks', 'full', 'reference')
 DEFAULT_OUTPUT = Path(__file__).parent / 'results' / 'fingerprint.json'
@@ -70,7 +70,7 @@ class Inputs:
 
 def make_inputs(n: int, parameters: FingerprintParameters) -> Inputs:
     """``n`` structures cycling over all classes (bcc, fcc, diamond, sc, hcp/rh, bct139, bct141)."""
-    from aiida_symclf.dataset import CLASSES
+    from aiida_symclf.library.dataset import CLASSES
 
     per_class = -(-n // len(CLASSES))
     structures, labels = generate_structures(per_class, STRUCTURE_SEED)

@@ -101,7 +101,7 @@ def measure(n: int, batches: list[int]) -> list[dict[str, Any]]:
     from aiida.engine import run_get_node
 
     from aiida_symclf.data import SymclfModelData
-    from aiida_symclf.workchain import SymmetryClassificationWorkChain as Classify
+    from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain as Classify
 
     model = SymclfModelData.get_or_create(None)
     rows = []

@@ -5,14 +5,14 @@ and compounds of every class, 2% displaced, randomly rotated), one process, one 
 numpy and OpenMP (as in each worker process of ``classify_structures(..., workers=N)``). Each stage
 is timed on all inputs at once, best of ``--repeats``:
 
-- ``reduce``: the input on its Niggli-reduced cell (:func:`aiida_symclf.lattice.minkowski_reduced`);
-- ``lattice``: the Bragg-peak analysis (:func:`aiida_symclf.lattice.analyse_lattice`);
-- ``block``: the block of whole conventional cells (:func:`aiida_symclf.lattice.conventional_block`);
+- ``reduce``: the input on its Niggli-reduced cell (:func:`aiida_symclf.library.lattice.minkowski_reduced`);
+- ``lattice``: the Bragg-peak analysis (:func:`aiida_symclf.library.lattice.analyse_lattice`);
+- ``block``: the block of whole conventional cells (:func:`aiida_symclf.library.lattice.conventional_block`);
 - ``scaling``: nearest-neighbour scaling and scattering weights;
 - ``diffraction``: the fingerprints of the scaled clusters;
-- ``network + result``: :func:`aiida_symclf.classification.classify_fingerprint_images` (the
+- ``network + result``: :func:`aiida_symclf.library.classification.classify_fingerprint_images` (the
   convolutions, the MC-dropout head and the result records), per model and precision;
-- ``end to end``: :func:`aiida_symclf.classification.classify_structures` in one process.
+- ``end to end``: :func:`aiida_symclf.library.classification.classify_structures` in one process.
 
 Prints a table (ms per structure) and writes ``benchmarks/results/stages.json``. An older version
 is measured the same way with ``PYTHONPATH=<its checkout> python benchmarks/stages.py --models
@@ -53,8 +53,8 @@ def best_of(repeats: int, function: Callable[[], Any]) -> tuple[float, Any]:
 
 def preparation_stages(atoms: list, parameters, repeats: int) -> tuple[dict[str, float], Any]:
     """Seconds per stage for all ``atoms`` and what the network needs (images, lattice summaries)."""
-    from aiida_symclf.fingerprint import fingerprints_from_clusters, scaled_cluster, scattering_factors
-    from aiida_symclf.lattice import analyse_lattice, conventional_block, minkowski_reduced
+    from aiida_symclf.library.fingerprint import fingerprints_from_clusters, scaled_cluster, scattering_factors
+    from aiida_symclf.library.lattice import analyse_lattice, conventional_block, minkowski_reduced
 
     seconds = {}
     seconds['reduce'], reduced = best_of(repeats, lambda: [minkowski_reduced(a) for a in atoms])
@@ -85,8 +85,8 @@ def main() -> int:
     import torch
     from threadpoolctl import threadpool_limits
 
-    from aiida_symclf.classification import classify_fingerprint_images, classify_structures
-    from aiida_symclf.model import load_model
+    from aiida_symclf.library.classification import classify_fingerprint_images, classify_structures
+    from aiida_symclf.library.model import load_model
 
     torch.set_num_threads(1)
     threadpool_limits(1)

@@ -2,7 +2,7 @@
 
 Structures classified per second, from ase ``Atoms`` to a label, on three paths:
 
-- ``library``: :func:`aiida_symclf.fingerprint.diffraction_fingerprints` then
+- ``library``: :func:`aiida_symclf.library.fingerprint.diffraction_fingerprints` then
   :meth:`ClassifierModel.predict_proba` (no AiiDA); also on CUDA when ``torch.cuda.is_available()``.
 - ``workchain-sqlite``: ``SymmetryClassificationWorkChain`` run in this process, one WorkChain of
   ``batch`` structures after the other, on an embedded ``core.sqlite_dos`` profile (no services).
@@ -56,7 +56,7 @@ RABBITMQ = {'broker_protocol': 'amqp', 'broker_username': 'guest', 'broker_passw
 
 def structures(n: int) -> list:
     """``n`` randomly rotated pristine structures cycling over all classes."""
-    from aiida_symclf.dataset import generate_structures
+    from aiida_symclf.library.dataset import generate_structures
 
     atoms, _ = generate_structures(-(-n // 7), STRUCTURE_SEED)
     order = sorted(range(len(atoms)), key=lambda i: i % -(-n // 7))  # interleave the classes
@@ -85,8 +85,8 @@ def library(atoms: list, model_path: Path, device: str, progress: bool) -> dict[
     """Fingerprint and classify ``atoms`` with plain function calls on ``device``."""
     import torch
 
-    from aiida_symclf.fingerprint import diffraction_fingerprints
-    from aiida_symclf.model import load_model
+    from aiida_symclf.library.fingerprint import diffraction_fingerprints
+    from aiida_symclf.library.model import load_model
 
     model = load_model(model_path)
     network = model.network.to(device)
@@ -124,7 +124,7 @@ def sqlite_profile(name: str):
     """Create and load an embedded ``core.sqlite_dos`` profile in the temporary ``AIIDA_PATH``."""
     from aiida import load_profile
 
-    from aiida_symclf.profile import ensure_embedded_profile
+    from aiida_symclf.utils.profile import ensure_embedded_profile
 
     ensure_embedded_profile(name, load=False)
     quiet(name)
@@ -193,7 +193,7 @@ def workchain_in_process(atoms: list, batch: int, model_path: Path, compact: boo
     from tqdm import tqdm
 
     from aiida_symclf.data import SymclfModelData
-    from aiida_symclf.workchain import SymmetryClassificationWorkChain as Classify
+    from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain as Classify
 
     model = SymclfModelData.get_or_create(model_path)
     run_get_node(Classify, **workchain_inputs(atoms[:1], 0, model, compact))  # warm-up
@@ -245,7 +245,7 @@ def daemon_run(atoms: list, batch: int, model, compact: bool, workers: int, args
     from aiida.engine import submit
     from aiida.manage import get_config_option
 
-    from aiida_symclf.workchain import SymmetryClassificationWorkChain as Classify
+    from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain as Classify
 
     path = label(f'daemon-psql-{workers}w', compact)
     start = time.perf_counter()
@@ -269,7 +269,7 @@ def daemon(workers: int, model, timeout: float) -> Iterator[None]:
     from aiida.engine import submit
     from aiida.engine.daemon.client import get_daemon_client
 
-    from aiida_symclf.workchain import SymmetryClassificationWorkChain as Classify
+    from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain as Classify
 
     client = get_daemon_client()
     client.start_daemon(number_workers=workers, timeout=60)
@@ -292,7 +292,7 @@ def profile_workchain(atoms: list, model_path: Path, compact: bool, path: str) -
     from aiida.engine import run_get_node
 
     from aiida_symclf.data import SymclfModelData
-    from aiida_symclf.workchain import SymmetryClassificationWorkChain as Classify
+    from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain as Classify
 
     model = SymclfModelData.get_or_create(model_path)
     run_get_node(Classify, **workchain_inputs(atoms[:1], 0, model, compact))
@@ -506,7 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--append', action='store_true', help='merge into the JSON output instead of replacing it')
     args = parser.parse_args(argv)
 
-    from aiida_symclf.model import default_model_path
+    from aiida_symclf.library.model import default_model_path
 
     args.model = (args.model or default_model_path()).resolve()
     workdir = Path(tempfile.mkdtemp(prefix='symclf-throughput-'))

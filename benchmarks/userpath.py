@@ -1,6 +1,6 @@
 """User-path benchmark: ``python benchmarks/userpath.py`` (``--quick`` for a 1-2 minute run).
 
-Inputs are built the way users have them (:mod:`aiida_symclf.user_inputs`): real elements of
+Inputs are built the way users have them (:mod:`aiida_symclf.testing.user_inputs`): real elements of
 every class at their experimental lattice parameters (+-2% strain), as primitive or conventional
 cells, made ~250-atom supercells along random non-diagonal matrices, perturbed *before* they
 enter the pipeline (displacements 1-8% of the NN distance, vacancies 10-60%) and randomly
@@ -9,7 +9,7 @@ out-of-class set (amorphous and liquid-like boxes, compounds, low-symmetry and l
 
 All of them go through the public pipeline, the code users run:
 
-- the library path, :func:`aiida_symclf.classification.classify_structures` (what
+- the library path, :func:`aiida_symclf.library.classification.classify_structures` (what
   ``aiida-symclf classify --library`` calls; the CLI itself is run on a subset as files, and its
   labels must agree);
 - the WorkChain (``symclf.classify``, default per-structure mode) on a subset, in a temporary
@@ -39,10 +39,10 @@ import numpy as np
 
 os.environ.setdefault('SPGLIB_WARNING', 'OFF')
 
-from aiida_symclf.classification import UNKNOWN, classify_structures  # noqa: E402
-from aiida_symclf.dataset import ELEMENT_CLASSES  # noqa: E402
-from aiida_symclf.model import load_model  # noqa: E402
-from aiida_symclf.user_inputs import LEVELS, md_snapshots, out_of_class_structures, user_input  # noqa: E402
+from aiida_symclf.library.classification import UNKNOWN, classify_structures  # noqa: E402
+from aiida_symclf.library.dataset import ELEMENT_CLASSES  # noqa: E402
+from aiida_symclf.library.model import load_model  # noqa: E402
+from aiida_symclf.testing.user_inputs import LEVELS, md_snapshots, out_of_class_structures, user_input  # noqa: E402
 
 HERE = Path(__file__).parent
 DEFAULT_OUTPUT = HERE / 'results' / 'userpath.json'
@@ -118,8 +118,8 @@ def run_workchain(cases: list[dict[str, Any]], model_path: Path | None) -> dict[
         from aiida.engine import run_get_node
 
         from aiida_symclf.data import SymclfModelData
-        from aiida_symclf.profile import ensure_embedded_profile
-        from aiida_symclf.workchain import SymmetryClassificationWorkChain
+        from aiida_symclf.utils.profile import ensure_embedded_profile
+        from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain
 
         ensure_embedded_profile('userpath-benchmark')
         structures = {f's{index}': orm.StructureData(ase=case['atoms']) for index, case in enumerate(cases)}
@@ -141,7 +141,7 @@ def run_workchain(cases: list[dict[str, Any]], model_path: Path | None) -> dict[
 
 
 def spglib_loose(cases: list[dict[str, Any]]) -> None:
-    from aiida_symclf.symmetry import SPGLIB_LOOSE, spglib_class
+    from aiida_symclf.library.symmetry import SPGLIB_LOOSE, spglib_class
 
     for case in cases:
         case['spglib'] = spglib_class(case['atoms'], *SPGLIB_LOOSE) or UNKNOWN

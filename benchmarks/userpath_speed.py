@@ -28,8 +28,8 @@ PER_CLASS = 72
 
 
 def build(path: Path) -> None:
-    from aiida_symclf.dataset import ELEMENT_CLASSES
-    from aiida_symclf.user_inputs import LEVELS, user_input
+    from aiida_symclf.library.dataset import ELEMENT_CLASSES
+    from aiida_symclf.testing.user_inputs import LEVELS, user_input
 
     rng = np.random.default_rng(99)
     cases = [
@@ -47,10 +47,10 @@ def measure(path: Path, mode: str) -> dict:
     torch.set_num_threads(1)
     cases = pickle.loads(path.read_bytes())
     structures = [atoms for _, atoms in cases]
-    from aiida_symclf.model import load_model
+    from aiida_symclf.library.model import load_model
 
     if mode == 'old':
-        from aiida_symclf.fingerprint import (
+        from aiida_symclf.library.fingerprint import (
             fingerprints_from_clusters,
             prepare_block,
             scaled_cluster,
@@ -67,7 +67,7 @@ def measure(path: Path, mode: str) -> dict:
             images = fingerprints_from_clusters(clusters, weights, parameters)
             return [model.class_names[i] for i in model.predict_proba(images).argmax(axis=1)]
     else:
-        from aiida_symclf.classification import classify_structures
+        from aiida_symclf.library.classification import classify_structures
 
         model = load_model()
 

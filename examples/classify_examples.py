@@ -21,12 +21,12 @@ from aiida.engine import run_get_node
 from ase import Atoms
 from ase.build import bulk, make_supercell
 
-from aiida_symclf.dataset import reference_structures
-from aiida_symclf.perturb import PerturbationLevel, perturb_atoms
-from aiida_symclf.real_compounds import COMPOUNDS, OTHER_COMPOUNDS
-from aiida_symclf.symmetry import SPGLIB_LOOSE, SPGLIB_TIGHT, spglib_class, spglib_space_group
-from aiida_symclf.user_inputs import random_rotation
-from aiida_symclf.workchain import SymmetryClassificationWorkChain
+from aiida_symclf.library.dataset import reference_structures
+from aiida_symclf.library.perturb import PerturbationLevel, perturb_atoms
+from aiida_symclf.library.symmetry import SPGLIB_LOOSE, SPGLIB_TIGHT, spglib_class, spglib_space_group
+from aiida_symclf.testing.real_compounds import COMPOUNDS, OTHER_COMPOUNDS
+from aiida_symclf.testing.user_inputs import random_rotation
+from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain
 
 OUTPUT = Path.cwd() / 'symclf-output'  # under `verdi run`, __file__ is not the script's path
 

@@ -13,7 +13,7 @@ from aiida import orm
 from aiida.engine import run_get_node
 from ase.io import read
 
-from aiida_symclf.workchain import SymmetryClassificationWorkChain
+from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain
 
 
 def example_files() -> list[Path]:

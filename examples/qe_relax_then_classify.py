@@ -13,7 +13,7 @@ from aiida import orm
 from aiida.engine import run_get_node
 from ase.build import bulk
 
-from aiida_symclf.qe import PwRelaxAndClassifyWorkChain
+from aiida_symclf.workflows.pw_relax import PwRelaxAndClassifyWorkChain
 
 FAMILY = 'SSSP/1.3/PBEsol/efficiency'
 

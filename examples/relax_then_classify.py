@@ -12,7 +12,7 @@ from aiida import orm
 from aiida.engine import run_get_node
 from ase.build import bulk
 
-from aiida_symclf.relax import RelaxAndClassifyWorkChain
+from aiida_symclf.workflows.relax import RelaxAndClassifyWorkChain
 
 strained = bulk('Cu', 'fcc', a=3.9, cubic=True).repeat(2)
 strained.set_cell(strained.cell * [1.04, 0.97, 1.0], scale_atoms=True)

@@ -7,7 +7,7 @@
   the deconvolved top filters of the last conv layer.
 - ``docs/images/class_templates.png``: every class's fingerprint beside its class template (the
   summed last-layer filter maps of its top 4 filters), titled with the share of the template on
-  the peak pixels (:func:`aiida_symclf.attention.peak_concentration`);
+  the peak pixels (:func:`aiida_symclf.library.attention.peak_concentration`);
 - ``docs/images/class_templates_insight.png``: the same for the insight model
   (``symclf-insight.pt``), side by side with the default's in the docs.
 
@@ -21,11 +21,11 @@ from pathlib import Path
 
 from ase.build import bulk
 
-from aiida_symclf.attention import compute_attention, peak_concentration
-from aiida_symclf.dataset import CLASSES, generate_structures
-from aiida_symclf.fingerprint import diffraction_fingerprint, diffraction_fingerprints
-from aiida_symclf.model import ClassifierModel, default_model_path, load_model
-from aiida_symclf.plot import plot_attention, plot_class_templates, plot_fingerprint_grid
+from aiida_symclf.library.attention import compute_attention, peak_concentration
+from aiida_symclf.library.dataset import CLASSES, generate_structures
+from aiida_symclf.library.fingerprint import diffraction_fingerprint, diffraction_fingerprints
+from aiida_symclf.library.model import ClassifierModel, default_model_path, load_model
+from aiida_symclf.library.plot import plot_attention, plot_class_templates, plot_fingerprint_grid
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SEED = 2018  # structures of the fingerprint grid

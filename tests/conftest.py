@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from ase import Atoms
 
-from aiida_symclf.dataset import reference_structures
+from aiida_symclf.library.dataset import reference_structures
 
 pytest_plugins = ['aiida.tools.pytest_fixtures']
 
@@ -19,6 +19,6 @@ def prototypes() -> dict[str, Atoms]:
 
 @pytest.fixture(scope='session')
 def shipped_model():
-    from aiida_symclf.model import load_model
+    from aiida_symclf.library.model import load_model
 
     return load_model()

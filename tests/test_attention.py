@@ -1,4 +1,4 @@
-"""Attentive response maps (:mod:`aiida_symclf.attention`) and their figures (:mod:`aiida_symclf.plot`).
+"""Attentive response maps (:mod:`aiida_symclf.library.attention`) and their figures (:mod:`aiida_symclf.library.plot`).
 
 The maps are checked for what they claim: the deconvolution equals an independent autograd
 implementation of the Zeiler-Fergus rules, the class maps are faithful (deleting the pixels they
@@ -17,13 +17,19 @@ import pytest
 import torch
 from ase.build import bulk
 
-from aiida_symclf.attention import NO_CLASS, AttentionMaps, compute_attention, conv_layer_positions, deletion_drops
-from aiida_symclf.classification import allowed_classes
-from aiida_symclf.dataset import generate_dataset
-from aiida_symclf.fingerprint import diffraction_fingerprint
-from aiida_symclf.model import ClassifierModel, load_model
-from aiida_symclf.perturb import PerturbationLevel
-from aiida_symclf.plot import plot_attention, plot_fingerprint, plot_layer_maps
+from aiida_symclf.library.attention import (
+    NO_CLASS,
+    AttentionMaps,
+    compute_attention,
+    conv_layer_positions,
+    deletion_drops,
+)
+from aiida_symclf.library.classification import allowed_classes
+from aiida_symclf.library.dataset import generate_dataset
+from aiida_symclf.library.fingerprint import diffraction_fingerprint
+from aiida_symclf.library.model import ClassifierModel, load_model
+from aiida_symclf.library.perturb import PerturbationLevel
+from aiida_symclf.library.plot import plot_attention, plot_fingerprint, plot_layer_maps
 
 FRACTION = 0.05  # share of the pixels deleted (a) or counted as peaks (b)
 
@@ -206,8 +212,8 @@ PEAK_BOUND = 0.5
 @pytest.fixture(scope='module')
 def insight_pristine() -> tuple[ClassifierModel, np.ndarray]:
     """The insight model and pristine fingerprints of fcc Cu, bcc Fe, hcp Mg and diamond Si."""
-    from aiida_symclf.fingerprint import diffraction_fingerprints
-    from aiida_symclf.model import default_model_path
+    from aiida_symclf.library.fingerprint import diffraction_fingerprints
+    from aiida_symclf.library.model import default_model_path
 
     insight = load_model(default_model_path().with_name(INSIGHT_MODEL))
     structures = [
@@ -219,7 +225,7 @@ def insight_pristine() -> tuple[ClassifierModel, np.ndarray]:
 
 def test_last_layer_filter_maps_of_the_insight_model_sit_on_the_peaks(insight_pristine):
     """The paper's picture: the last conv layer's top filters, projected back, light up the peaks."""
-    from aiida_symclf.attention import peak_concentration
+    from aiida_symclf.library.attention import peak_concentration
 
     insight, fingerprints = insight_pristine
     maps = compute_attention(insight, fingerprints)
@@ -230,7 +236,7 @@ def test_last_layer_filter_maps_of_the_insight_model_sit_on_the_peaks(insight_pr
 
 def test_without_the_forward_relu_masks_the_maps_do_not_reach_the_bound(insight_pristine):
     """The bound tells the rules apart: the deconvnet rule alone (no forward masks) stays far below it."""
-    from aiida_symclf.attention import peak_concentration, project_top_filters
+    from aiida_symclf.library.attention import peak_concentration, project_top_filters
 
     insight, fingerprints = insight_pristine
     last = len(conv_layer_positions(insight.network.features)) - 1
@@ -330,7 +336,7 @@ def test_plot_attention_rejects_bad_index(model, perfect, perfect_maps, tmp_path
 def test_figure_colours_agree_and_the_dominant_panel_is_readable(perfect_maps):
     """The predicted class's bar has the colour the legend gives that class (it used to be red for
     every class), and the dominant-class panel is not a black square."""
-    from aiida_symclf.plot import _class_colours, _dominant_rgb, probability_bar_colours
+    from aiida_symclf.library.plot import _class_colours, _dominant_rgb, probability_bar_colours
 
     colours = _class_colours(7)
     for predicted in range(7):
@@ -345,8 +351,8 @@ def test_figure_colours_agree_and_the_dominant_panel_is_readable(perfect_maps):
 
 def test_attention_defaults_are_one_definition():
     """The CLI's defaults are AttentionParameters' (the CLI does not import torch to read them)."""
-    from aiida_symclf.attention import AttentionParameters
     from aiida_symclf.cli.cmd_attention import ATTENTION_DEFAULTS as _ATTENTION_DEFAULTS
+    from aiida_symclf.library.attention import AttentionParameters
 
     assert (_ATTENTION_DEFAULTS.layer, _ATTENTION_DEFAULTS.top_k) == (
         AttentionParameters().layer,

@@ -9,8 +9,8 @@ from aiida.engine import run_get_node
 from ase.build import bulk
 
 from aiida_symclf import query
-from aiida_symclf.bulk import BulkClassificationWorkChain, set_result_extras
-from aiida_symclf.calculations.functions.stored import atoms_from_attributes, load_stored_structures, plain_rows
+from aiida_symclf.utils.stored import atoms_from_attributes, load_stored_structures, plain_rows
+from aiida_symclf.workflows.bulk import BulkClassificationWorkChain, set_result_extras
 
 
 @pytest.fixture(scope='module')

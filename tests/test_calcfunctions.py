@@ -18,7 +18,7 @@ from aiida_symclf.calculations.functions import (
     perturb_structure,
 )
 from aiida_symclf.data import FingerprintData, SymclfModelData, fingerprint_from_node
-from aiida_symclf.fingerprint import diffraction_fingerprint, replication_for
+from aiida_symclf.library.fingerprint import diffraction_fingerprint, replication_for
 
 
 @pytest.fixture
@@ -189,7 +189,7 @@ def test_swapped_model_content_is_refused_when_stored(tmp_path):
     import dataclasses
     import io
 
-    from aiida_symclf.model import ModelFileError, load_model, save_model
+    from aiida_symclf.library.model import ModelFileError, load_model, save_model
 
     shipped = load_model()
     path = tmp_path / 'swapped.pt'
@@ -204,7 +204,7 @@ def test_swapped_model_content_is_refused_when_stored(tmp_path):
 def test_a_file_that_is_no_model_is_refused_by_the_node(tmp_path):
     path = tmp_path / 'not-a-model.pt'
     path.write_bytes(b'garbage')
-    from aiida_symclf.model import ModelFileError
+    from aiida_symclf.library.model import ModelFileError
 
     with pytest.raises(ModelFileError, match='cannot read model file not-a-model.pt'):
         SymclfModelData(file=path)

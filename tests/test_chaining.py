@@ -9,7 +9,7 @@ from aiida.engine import calcfunction, run_get_node
 from ase import Atoms
 from ase.build import bulk
 
-from aiida_symclf.relax import RelaxAndClassifyWorkChain, emt_relax
+from aiida_symclf.workflows.relax import RelaxAndClassifyWorkChain, emt_relax
 
 
 def strained_copper() -> orm.StructureData:
@@ -74,7 +74,7 @@ def pw_code(aiida_code_installed):
 
 
 def test_builder_from_protocol_with_aiida_pseudo_family(pw_code, pseudo_family):
-    from aiida_symclf.qe import PwRelaxAndClassifyWorkChain
+    from aiida_symclf.workflows.pw_relax import PwRelaxAndClassifyWorkChain
 
     structure = orm.StructureData(ase=bulk('Al', 'fcc', a=4.1))
     builder = PwRelaxAndClassifyWorkChain.get_builder_from_protocol(
@@ -94,7 +94,7 @@ def mock_pw_relax(structure: orm.StructureData):
 
 def test_classifies_the_relaxations_output_structure(pw_code, pseudo_family):
     """Only the relaxation is mocked (no DFT code here): the rest of the chain runs for real."""
-    from aiida_symclf.qe import PwRelaxAndClassifyWorkChain
+    from aiida_symclf.workflows.pw_relax import PwRelaxAndClassifyWorkChain
 
     class MockedRelaxAndClassify(PwRelaxAndClassifyWorkChain):
         def run_relax(self):
@@ -110,7 +110,7 @@ def test_classifies_the_relaxations_output_structure(pw_code, pseudo_family):
 
 def test_failed_relaxation_gives_exit_code_401(pw_code, pseudo_family):
     """With a `pw.x` that does nothing (/bin/true) the real PwRelaxWorkChain fails: reported, not raised."""
-    from aiida_symclf.qe import PwRelaxAndClassifyWorkChain
+    from aiida_symclf.workflows.pw_relax import PwRelaxAndClassifyWorkChain
 
     structure = orm.StructureData(ase=bulk('Al', 'fcc', a=4.1))
     builder = PwRelaxAndClassifyWorkChain.get_builder_from_protocol(

@@ -1,13 +1,13 @@
 """The rules that turn the network's answer and the Bragg-lattice facts into a label
-(:mod:`aiida_symclf.classification`)."""
+(:mod:`aiida_symclf.library.classification`)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from aiida_symclf.classification import MAX_UNCERTAINTY, UNKNOWN, classification_record
-from aiida_symclf.dataset import CLASSES, class_names
+from aiida_symclf.library.classification import MAX_UNCERTAINTY, UNKNOWN, classification_record
+from aiida_symclf.library.dataset import CLASSES, class_names
 
 NAMES = class_names()
 GROUPS = [c.space_groups for c in CLASSES]

@@ -18,9 +18,9 @@ from aiida import orm
 from ase.build import bulk, molecule
 from click.testing import CliRunner, Result
 
-from aiida_symclf import hardware
 from aiida_symclf.cli import activate_profile, cli, data_cli, needs_consent
-from aiida_symclf.model import default_model_path, file_sha256
+from aiida_symclf.library import hardware
+from aiida_symclf.library.model import default_model_path, file_sha256
 
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
 
@@ -185,8 +185,8 @@ def test_bad_model_file_is_one_error_line(files: dict[str, Path], tmp_path: Path
 
 
 def test_train_forwards_options_and_stores(monkeypatch: pytest.MonkeyPatch, model_file: Path, tmp_path: Path) -> None:
-    """``train`` hands its options to ``aiida_symclf.train.main`` (stubbed: real training takes minutes)."""
-    import aiida_symclf.train
+    """``train`` hands its options to ``aiida_symclf.library.train.main`` (stubbed: real training takes minutes)."""
+    import aiida_symclf.library.train
 
     calls = []
 
@@ -195,7 +195,7 @@ def test_train_forwards_options_and_stores(monkeypatch: pytest.MonkeyPatch, mode
         Path(argv[argv.index('--output') + 1]).write_bytes(model_file.read_bytes())
         return 0
 
-    monkeypatch.setattr(aiida_symclf.train, 'main', fake_main)
+    monkeypatch.setattr(aiida_symclf.library.train, 'main', fake_main)
     output = tmp_path / 'trained.pt'
     result = invoke('train', '-o', output, '--epochs', 1, '--levels', 'pristine', '--store')
     assert result.exit_code == 0, result.output
@@ -274,7 +274,7 @@ def test_partial_occupancies_are_refused_not_mangled(tmp_path: Path, model_file:
 
 def test_unknown_structures_are_shown_and_queryable(tmp_path: Path, model_file: Path) -> None:
     """Chalcopyrite (tI, 8 atoms per lattice point) is no class; its reason is printed under the table."""
-    from aiida_symclf.real_compounds import OTHER_COMPOUNDS
+    from aiida_symclf.testing.real_compounds import OTHER_COMPOUNDS
 
     path = tmp_path / 'CuFeS2.cif'
     ase.io.write(path, OTHER_COMPOUNDS['CuFeS2 (chalcopyrite E1_1, tI16)'](1.0))
@@ -336,7 +336,7 @@ def test_sigterm_stops_classify_and_leaves_no_running_process(tmp_path: Path) ->
 
     import numpy as np
 
-    from aiida_symclf.user_inputs import LEVELS, user_input
+    from aiida_symclf.testing.user_inputs import LEVELS, user_input
 
     rng = np.random.default_rng(0)
     paths = []

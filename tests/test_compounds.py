@@ -7,14 +7,14 @@ import pytest
 import spglib
 from ase.build import bulk
 
-from aiida_symclf.classification import UNKNOWN, allowed_classes, classification_record, classify_structures
-from aiida_symclf.dataset import CLASSES, COMPOUND_CLASSES, ELEMENT_CLASSES, class_by_name
-from aiida_symclf.fingerprint import scattering_factors, species_ranks
-from aiida_symclf.lattice import analyse_lattice, minkowski_reduced
-from aiida_symclf.model import load_model
-from aiida_symclf.perturb import PerturbationLevel, exchange_species, perturb_atoms
-from aiida_symclf.real_compounds import COMPOUNDS, OTHER_COMPOUNDS
-from aiida_symclf.user_inputs import COMPOUND_LEVELS, random_rotation, random_supercell, user_input
+from aiida_symclf.library.classification import UNKNOWN, allowed_classes, classification_record, classify_structures
+from aiida_symclf.library.dataset import CLASSES, COMPOUND_CLASSES, ELEMENT_CLASSES, class_by_name
+from aiida_symclf.library.fingerprint import scattering_factors, species_ranks
+from aiida_symclf.library.lattice import analyse_lattice, minkowski_reduced
+from aiida_symclf.library.model import load_model
+from aiida_symclf.library.perturb import PerturbationLevel, exchange_species, perturb_atoms
+from aiida_symclf.testing.real_compounds import COMPOUNDS, OTHER_COMPOUNDS
+from aiida_symclf.testing.user_inputs import COMPOUND_LEVELS, random_rotation, random_supercell, user_input
 
 NAMES = [c.name for c in CLASSES]
 GROUPS = [c.space_groups for c in CLASSES]
@@ -195,7 +195,7 @@ def test_workchain_stores_the_prototype_and_queries_find_it(aiida_profile):
     from aiida.engine import run_get_node
 
     from aiida_symclf import query
-    from aiida_symclf.workchain import SymmetryClassificationWorkChain
+    from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain
 
     inputs = {
         'nacl': orm.StructureData(ase=bulk('NaCl', 'rocksalt', a=5.64)),

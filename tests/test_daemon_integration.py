@@ -104,7 +104,7 @@ def psql_database() -> Iterator[dict[str, Any]]:
 
 def model_file() -> Path:
     """The classifier to use: ``$SYMCLF_MODEL`` or the shipped default model; skip if missing."""
-    from aiida_symclf.model import default_model_path
+    from aiida_symclf.library.model import default_model_path
 
     path = Path(os.environ.get('SYMCLF_MODEL') or default_model_path())
     if not path.is_file():
@@ -226,8 +226,8 @@ def submit_batch(batch: int, count: int, model, seed: int, expected: dict[str, s
     from aiida import orm
     from aiida.engine import submit
 
-    from aiida_symclf.dataset import class_names, generate_structures
-    from aiida_symclf.workchain import SymmetryClassificationWorkChain
+    from aiida_symclf.library.dataset import class_names, generate_structures
+    from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain
 
     structures, labels = generate_structures(-(-2 * count // 7), seed)  # all classes, randomly rotated
     pairs = [(atoms, class_names()[label]) for atoms, label in zip(structures, labels, strict=True)]
@@ -303,7 +303,7 @@ def scenario(arguments: dict[str, Any]) -> dict[str, Any]:
     from aiida.engine.daemon.client import get_daemon_client
 
     from aiida_symclf.data import SymclfModelData
-    from aiida_symclf.workchain import SymmetryClassificationWorkChain
+    from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain
 
     profile = create_profile(arguments['storage'], arguments['profile'])
     client = get_daemon_client(profile.name)

@@ -9,7 +9,7 @@ from aiida.engine import run_get_node
 from ase import Atoms
 from ase.build import bulk
 
-from aiida_symclf.workchain import SymmetryClassificationWorkChain
+from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain
 
 PERTURBATIONS = [{'displacement': 0.02, 'vacancy_fraction': 0.1, 'replicas': 1, 'seed': 1}]
 
@@ -60,8 +60,8 @@ def test_overlapping_atoms(compact, perturb):
 
 def test_classify_step(monkeypatch):
     """A fingerprint the model cannot use (here: made unusable on purpose) fails alone."""
-    import aiida_symclf.calculations.functions.classifying as classifying
-    from aiida_symclf.calculations.functions.exit_codes import StepError
+    import aiida_symclf.utils.classifying as classifying
+    from aiida_symclf.utils.exit_codes import StepError
 
     original = classifying.check_model_matches
 
@@ -78,7 +78,7 @@ def test_classify_step(monkeypatch):
 
 def test_attention_step(monkeypatch):
     """Attention maps that fail for one structure (the first one computed) fail that structure alone."""
-    import aiida_symclf.attention as attention
+    import aiida_symclf.library.attention as attention
 
     original, calls = attention.compute_attention, []
 

@@ -10,7 +10,7 @@ import torch
 from ase import Atoms
 from ase.build import bulk
 
-from aiida_symclf.fingerprint import (
+from aiida_symclf.library.fingerprint import (
     FingerprintParameters,
     StructureError,
     check_structure,
@@ -23,7 +23,7 @@ from aiida_symclf.fingerprint import (
     rotation_matrices,
     scaled_cluster,
 )
-from aiida_symclf.perturb import PerturbationLevel, perturb_atoms
+from aiida_symclf.library.perturb import PerturbationLevel, perturb_atoms
 
 PARAMETERS = FingerprintParameters()
 
@@ -153,7 +153,7 @@ def test_paraxial_factorisation_matches_exact_ewald_formula(displacement):
     rotation = rotation_matrices()[0]
     exact = exact_intensity(cluster @ rotation.T, weights, PARAMETERS)
     positions = torch.tensor(cluster[None], dtype=torch.float64)
-    from aiida_symclf.fingerprint import _intensity_batch, wave_matrices
+    from aiida_symclf.library.fingerprint import _intensity_batch, wave_matrices
 
     waves = wave_matrices(torch.tensor(PARAMETERS.q_axis()), PARAMETERS.wavenumber)
     fast = _intensity_batch(positions, torch.ones(1, len(cluster), dtype=torch.float64), waves)[0, 0].numpy()
@@ -218,7 +218,7 @@ def test_work_is_bounded_for_any_input():
     perturbed supercell is analysed from a sample of its atoms and classified as fcc."""
     from ase.build import make_supercell
 
-    from aiida_symclf.fingerprint import MAX_BLOCK_ATOMS, MAX_INPUT_ATOMS
+    from aiida_symclf.library.fingerprint import MAX_BLOCK_ATOMS, MAX_INPUT_ATOMS
 
     huge = Atoms(numbers=np.ones(MAX_INPUT_ATOMS + 1, dtype=int), positions=np.zeros((MAX_INPUT_ATOMS + 1, 3)),
                  cell=[1000, 1000, 1000], pbc=True)  # fmt: skip
@@ -236,7 +236,7 @@ def test_work_is_bounded_for_any_input():
 def test_bfloat16_product_is_within_its_stated_bound_of_the_float32_one(prototypes, monkeypatch):
     """On a CPU with bfloat16 instructions the plane-wave product runs in bfloat16 (float32
     accumulation); elsewhere in float32. Both give the same fingerprint to 0.02 of its [0, 1] range."""
-    from aiida_symclf import fingerprint
+    from aiida_symclf.library import fingerprint
 
     structures = list(prototypes.values())
     monkeypatch.setattr(fingerprint, 'native_bfloat16', lambda device: True)

@@ -1,4 +1,4 @@
-"""The crystal lattice from Bragg peaks (:mod:`aiida_symclf.lattice`): exact for every class in any
+"""The crystal lattice from Bragg peaks (:mod:`aiida_symclf.library.lattice`): exact for every class in any
 cell and frame, unchanged by displacements and vacancies, and honest about what is not a crystal."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from ase.build import bulk, make_supercell
 
-from aiida_symclf.lattice import analyse_lattice, conventional_block, integer_basis, minkowski_reduced
-from aiida_symclf.user_inputs import out_of_class_structures, random_rotation
+from aiida_symclf.library.lattice import analyse_lattice, conventional_block, integer_basis, minkowski_reduced
+from aiida_symclf.testing.user_inputs import out_of_class_structures, random_rotation
 
 #: Class -> (Bravais lattice, atoms per lattice point) of the pristine crystal.
 EXPECTED = {

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from aiida_symclf.dataset import CLASSES, ELEMENT_CLASSES, class_names
-from aiida_symclf.fingerprint import diffraction_fingerprints
-from aiida_symclf.model import (
+from aiida_symclf.library.dataset import CLASSES, ELEMENT_CLASSES, class_names
+from aiida_symclf.library.fingerprint import diffraction_fingerprints
+from aiida_symclf.library.model import (
     ModelFileError,
     ModelMetadata,
     SymmetryCNN,
@@ -21,7 +21,7 @@ from aiida_symclf.model import (
     load_model,
     save_model,
 )
-from aiida_symclf.perturb import PerturbationLevel
+from aiida_symclf.library.perturb import PerturbationLevel
 
 #: The paper's seven classes: the default SymmetryCNN() has seven outputs.
 ELEMENT_NAMES = tuple(c.name for c in ELEMENT_CLASSES)
@@ -185,7 +185,7 @@ def test_wrong_fingerprint_shape_is_a_clear_error(shipped_model):
 
 
 def test_training_is_deterministic_for_a_seed():
-    from aiida_symclf.train import TrainingConfig, train
+    from aiida_symclf.library.train import TrainingConfig, train
 
     config = TrainingConfig(
         n_per_class=2, n_validation_per_class=1, levels=PerturbationLevel.parse_list('0:0,0.02:0.1'), epochs=1, seed=3
@@ -195,13 +195,13 @@ def test_training_is_deterministic_for_a_seed():
     for name, tensor in first.state_dict().items():
         assert torch.equal(tensor, second.state_dict()[name]), name
     assert metadata.training['n_training'] == 2 * 7 * 2
-    assert metadata.training['command'].startswith('python -m aiida_symclf.train --seed 3')
+    assert metadata.training['command'].startswith('python -m aiida_symclf.library.train --seed 3')
 
 
 def test_nonpositive_conv_bias_keeps_every_conv_bias_at_or_below_zero():
     """``--nonpositive-conv-bias``: after training no conv unit fires on an all-zero input, and the
     option is in the recorded command (the insight model's reproduction depends on it)."""
-    from aiida_symclf.train import TrainingConfig, train
+    from aiida_symclf.library.train import TrainingConfig, train
 
     config = TrainingConfig(
         n_per_class=2, n_validation_per_class=1, levels=PerturbationLevel.parse_list('0:0'), epochs=1, seed=3,
@@ -218,7 +218,7 @@ def test_nonpositive_conv_bias_keeps_every_conv_bias_at_or_below_zero():
 def test_input_pool_runs_the_layers_on_a_pooled_image_and_is_recorded():
     """``--input-pool 2``: a 2x2 max-pool in front of the paper's layers, recorded in the metadata
     (``network``) and the command, and rebuilt from them."""
-    from aiida_symclf.train import TrainingConfig, train
+    from aiida_symclf.library.train import TrainingConfig, train
 
     config = TrainingConfig(
         n_per_class=2, n_validation_per_class=1, levels=PerturbationLevel.parse_list('0:0'), epochs=1, seed=3,
@@ -238,8 +238,8 @@ def test_input_pool_runs_the_layers_on_a_pooled_image_and_is_recorded():
 def test_distillation_learns_the_teachers_soft_targets(tmp_path):
     """``--distill-from``: the targets are half the label and half the teacher's softened probabilities
     within the label's group; a teacher of other classes is refused."""
-    from aiida_symclf.model import default_model_path
-    from aiida_symclf.train import TrainingConfig, distillation_targets, group_masks, soft_cross_entropy, train
+    from aiida_symclf.library.model import default_model_path
+    from aiida_symclf.library.train import TrainingConfig, distillation_targets, group_masks, soft_cross_entropy, train
 
     elements = str(default_model_path().with_name('symclf-elements.pt'))
     config = TrainingConfig(
@@ -263,7 +263,7 @@ def test_distillation_learns_the_teachers_soft_targets(tmp_path):
 
 
 def test_device_is_chosen_or_given():
-    from aiida_symclf.model import determine_device
+    from aiida_symclf.library.model import determine_device
 
     assert determine_device('cpu').type == 'cpu'
     assert determine_device(None).type == ('cuda' if torch.cuda.is_available() else 'cpu')

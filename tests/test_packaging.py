@@ -47,7 +47,7 @@ def test_calculation_entry_points_load(name):
 
 def test_workflow_and_data_entry_points_load():
     from aiida_symclf.data import SymclfModelData
-    from aiida_symclf.workchain import SymmetryClassificationWorkChain
+    from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain
 
     assert WorkflowFactory('symclf.classify') is SymmetryClassificationWorkChain
     assert DataFactory('symclf.model') is SymclfModelData

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from ase.build import bulk
 
-from aiida_symclf.fingerprint import nearest_neighbour_distance, prepare_block
-from aiida_symclf.perturb import PerturbationLevel, displace_atoms, perturb_atoms, remove_atoms
+from aiida_symclf.library.fingerprint import nearest_neighbour_distance, prepare_block
+from aiida_symclf.library.perturb import PerturbationLevel, displace_atoms, perturb_atoms, remove_atoms
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from aiida.engine.utils import instantiate_process
 from aiida.manage import get_manager
 from ase.build import bulk
 
-from aiida_symclf.workchain import SymmetryClassificationWorkChain
+from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain
 
 REGRESSION = Path(__file__).parent / 'regression' / 'protocols.json'
 

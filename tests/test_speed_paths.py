@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from aiida_symclf import hardware
-from aiida_symclf import model as model_module
-from aiida_symclf.classification import classify_structures
-from aiida_symclf.dataset import CLASSES
-from aiida_symclf.fingerprint import diffraction_fingerprints
-from aiida_symclf.model import SlowPrecisionWarning, load_model
-from aiida_symclf.user_inputs import UserLevel, user_input
+from aiida_symclf.library import hardware
+from aiida_symclf.library import model as model_module
+from aiida_symclf.library.classification import classify_structures
+from aiida_symclf.library.dataset import CLASSES
+from aiida_symclf.library.fingerprint import diffraction_fingerprints
+from aiida_symclf.library.model import SlowPrecisionWarning, load_model
+from aiida_symclf.testing.user_inputs import UserLevel, user_input
 
 
 @pytest.fixture(scope='module')
@@ -39,7 +39,7 @@ def test_the_worker_pool_is_kept_and_its_workers_run_one_thread_each(shipped_mod
     in every worker, two workers on two cores ran at half the speed)."""
     import threadpoolctl
 
-    from aiida_symclf.parallel import _worker_pool, shutdown_worker_pool
+    from aiida_symclf.library.parallel import _worker_pool, shutdown_worker_pool
 
     classify_structures(structures, shipped_model, workers=2)
     pool = _worker_pool(shipped_model, 2)
@@ -53,7 +53,7 @@ def test_the_worker_pool_is_kept_and_its_workers_run_one_thread_each(shipped_mod
     shutdown_worker_pool()
 
 
-@pytest.mark.filterwarnings('ignore::aiida_symclf.model.SlowPrecisionWarning')  # the answers, on any CPU
+@pytest.mark.filterwarnings('ignore::aiida_symclf.library.model.SlowPrecisionWarning')  # the answers, on any CPU
 def test_bfloat16_gives_the_same_labels_and_nearly_the_same_probabilities(structures):
     images = diffraction_fingerprints(structures[:20], load_model().metadata.fingerprint_parameters)
     exact = load_model().predict_proba(images)
@@ -104,7 +104,7 @@ def test_the_fast_model_pools_its_input_and_classifies_elements_and_compounds(pr
     max-pooled input (a quarter of the arithmetic), distilled from the default (recorded command)."""
     from ase.build import bulk
 
-    from aiida_symclf.model import default_model_path
+    from aiida_symclf.library.model import default_model_path
 
     fast = load_model(default_model_path().with_name('symclf-fast.pt'))
     default = load_model()

@@ -6,12 +6,17 @@ import numpy as np
 import pytest
 from ase import Atoms
 
-from aiida_symclf.classification import UNKNOWN, classification_record, classify_structures, stoichiometry_reason
-from aiida_symclf.dataset import CLASSES
-from aiida_symclf.lattice import analyse_lattice
-from aiida_symclf.real_compounds import COMPOUNDS, OTHER_COMPOUNDS
-from aiida_symclf.stoichiometry import MIN_FIT_PROBABILITY, fit_probability, site_counts, stoichiometry
-from aiida_symclf.user_inputs import random_supercell
+from aiida_symclf.library.classification import (
+    UNKNOWN,
+    classification_record,
+    classify_structures,
+    stoichiometry_reason,
+)
+from aiida_symclf.library.dataset import CLASSES
+from aiida_symclf.library.lattice import analyse_lattice
+from aiida_symclf.library.stoichiometry import MIN_FIT_PROBABILITY, fit_probability, site_counts, stoichiometry
+from aiida_symclf.testing.real_compounds import COMPOUNDS, OTHER_COMPOUNDS
+from aiida_symclf.testing.user_inputs import random_supercell
 
 NAMES = [c.name for c in CLASSES]
 GROUPS = [list(c.space_groups) for c in CLASSES]
@@ -67,8 +72,8 @@ def test_results_of_earlier_versions_without_composition_are_not_refused():
 
 def test_out_of_list_stoichiometries_come_out_unknown_on_the_user_path():
     """ReO3 and NaTl through the public API, as users have them (supercell, any frame)."""
-    from aiida_symclf.model import load_model
-    from aiida_symclf.user_inputs import random_rotation
+    from aiida_symclf.library.model import load_model
+    from aiida_symclf.testing.user_inputs import random_rotation
 
     rng = np.random.default_rng(5)
     structures = [

@@ -1,4 +1,4 @@
-"""Tests of :mod:`aiida_symclf.symmetry` (spglib space groups mapped onto the network classes)."""
+"""Tests of :mod:`aiida_symclf.library.symmetry` (spglib space groups mapped onto the network classes)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from ase import Atoms
 from ase.build import bulk
 from ase.spacegroup import crystal
 
-from aiida_symclf.dataset import CLASSES, generate_structures
-from aiida_symclf.fingerprint import FingerprintParameters, prepare_block
-from aiida_symclf.perturb import PerturbationLevel, perturb_atoms
-from aiida_symclf.symmetry import (
+from aiida_symclf.library.dataset import CLASSES, generate_structures
+from aiida_symclf.library.fingerprint import FingerprintParameters, prepare_block
+from aiida_symclf.library.perturb import PerturbationLevel, perturb_atoms
+from aiida_symclf.library.symmetry import (
     SPGLIB_LOOSE,
     SPGLIB_TIGHT,
     SPGLIB_TOLERANCES,

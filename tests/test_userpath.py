@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aiida_symclf.classification import UNKNOWN, classify_structures
-from aiida_symclf.dataset import ELEMENT_CLASSES
-from aiida_symclf.user_inputs import LEVELS, md_snapshots, out_of_class_structures, user_input
+from aiida_symclf.library.classification import UNKNOWN, classify_structures
+from aiida_symclf.library.dataset import ELEMENT_CLASSES
+from aiida_symclf.testing.user_inputs import LEVELS, md_snapshots, out_of_class_structures, user_input
 
 SEED = 8080  # not the benchmark's seed
 PER_CLASS = 3
@@ -66,7 +66,7 @@ def test_label_does_not_depend_on_frame_or_supercell(shipped_model, prototypes):
     """The same crystal in 6 frames and cells: one label, and the network's own answer agrees."""
     from ase.build import make_supercell
 
-    from aiida_symclf.user_inputs import random_rotation, random_supercell
+    from aiida_symclf.testing.user_inputs import random_rotation, random_supercell
 
     rng = np.random.default_rng(SEED + 1)
     for label, atoms in prototypes.items():

@@ -12,7 +12,7 @@ from ase.build import bulk
 
 from aiida_symclf import query
 from aiida_symclf.data import SymclfModelData
-from aiida_symclf.workchain import SymmetryClassificationWorkChain
+from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain
 
 PERTURBATIONS = [{'displacement': 0.02, 'vacancy_fraction': 0.1, 'replicas': 2, 'seed': 1}]
 #: A level no crystal survives: 30% displacements make a liquid-like box, labelled `unknown`.
@@ -156,10 +156,10 @@ def test_no_perturbations_classifies_as_given():
 def test_steps_run_in_batches_with_the_same_results(monkeypatch):
     """Big inputs are split into CalcFunction calls of STEP_BATCH_SIZE structures (one link costs
     more in a call with many links); each step's calls share its link label; results as one batch."""
-    from aiida_symclf import workchain
+    from aiida_symclf.workflows import classify
 
     inputs = {'fe': bulk('Fe', 'bcc', a=2.87), 'cu': bulk('Cu', 'fcc', a=3.61), 'mg': bulk('Mg', 'hcp', a=3.21, c=5.21)}
-    monkeypatch.setattr(workchain, 'STEP_BATCH_SIZE', 2)
+    monkeypatch.setattr(classify, 'STEP_BATCH_SIZE', 2)
     _, node = run_get_node(
         SymmetryClassificationWorkChain, structures=structures(**inputs), perturbations=orm.List(PERTURBATIONS)
     )
@@ -310,7 +310,7 @@ def test_a_failed_step_ends_with_its_own_exit_code():
 def test_exit_codes_follow_aiida_conventions_and_match_the_calcfunctions():
     """200-299 invalid input, 300-399 critical errors, 400+ the WorkChain's own; every CalcFunction
     code is declared by the WorkChain under the same name, number and message."""
-    from aiida_symclf.calculations.functions import EXIT_CODES
+    from aiida_symclf.utils.exit_codes import EXIT_CODES
 
     declared = {
         name: (code.status, code.message) for name, code in SymmetryClassificationWorkChain.spec().exit_codes.items()

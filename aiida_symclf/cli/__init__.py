@@ -24,8 +24,8 @@ options), one module per command (``cmd_classify``, ``cmd_attention``, ``cmd_que
 :mod:`.inputs`, :mod:`.interrupts`.
 """
 
-from .inputs import read_structures
-from .profiles import activate_profile, needs_consent
-from .root import cli, data_cli
+from aiida_symclf.cli.inputs import read_structures
+from aiida_symclf.cli.profiles import activate_profile, needs_consent
+from aiida_symclf.cli.root import cli, data_cli
 
 __all__ = ['activate_profile', 'cli', 'data_cli', 'needs_consent', 'read_structures']

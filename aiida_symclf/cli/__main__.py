@@ -1,5 +1,5 @@
 """``python -m aiida_symclf.cli``: the ``aiida-symclf`` command."""
 
-from .root import cli
+from aiida_symclf.cli.root import cli
 
 cli()

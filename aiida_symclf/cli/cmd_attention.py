@@ -9,12 +9,12 @@ from typing import Any
 
 import click
 
-from .errors import friendly_errors
-from .inputs import read_structures
-from .params.options import FORMAT, MODEL, profile_options
-from .profiles import activate_profile
+from aiida_symclf.cli.errors import friendly_errors
+from aiida_symclf.cli.inputs import read_structures
+from aiida_symclf.cli.params.options import FORMAT, MODEL, profile_options
+from aiida_symclf.cli.profiles import activate_profile
 
-#: Defaults of ``attention --layer/--top-k``: those of :class:`aiida_symclf.attention.AttentionParameters`
+#: Defaults of ``attention --layer/--top-k``: those of :class:`aiida_symclf.library.attention.AttentionParameters`
 #: (read without importing torch, which the CLI loads only when a command needs it).
 ATTENTION_DEFAULTS = dataclasses.make_dataclass('AttentionDefaults', [('layer', int, -1), ('top_k', int, 4)])()
 
@@ -23,10 +23,10 @@ def _attention_from_file(
     target: Path, file_format: str | None, model_path: Path | None, output: Path, layer: int, top_k: int
 ) -> str:
     """Attention maps of the first structure of a file, with library calls; returns the predicted class."""
-    from ..attention import compute_attention
-    from ..classification import allowed_classes, fingerprint_structures
-    from ..model import load_model
-    from ..plot import plot_attention
+    from aiida_symclf.library.attention import compute_attention
+    from aiida_symclf.library.classification import allowed_classes, fingerprint_structures
+    from aiida_symclf.library.model import load_model
+    from aiida_symclf.library.plot import plot_attention
 
     structures, errors = read_structures([target], file_format)
     if errors:
@@ -71,8 +71,8 @@ def _fingerprint_of(node: Any, model: Any):
     """The fingerprint ArrayData of ``node``: the node itself, or computed from a StructureData."""
     from aiida import orm
 
-    from ..calculations.functions import compute_fingerprint
-    from ..data import FINGERPRINT_ARRAY
+    from aiida_symclf.calculations.functions import compute_fingerprint
+    from aiida_symclf.data import FINGERPRINT_ARRAY
 
     if isinstance(node, orm.StructureData):
         parameters = orm.Dict(model.base.attributes.get('fingerprint_parameters'))
@@ -88,8 +88,8 @@ def _attention_from_node(identifier: str, model_path: Path | None, output: Path,
     """Attention maps of a stored node through the CalcFunctions (provenance kept); the maps node."""
     from aiida import orm
 
-    from ..calculations.functions import compute_attention_maps
-    from ..data import SymclfModelData
+    from aiida_symclf.calculations.functions import compute_attention_maps
+    from aiida_symclf.data import SymclfModelData
 
     node = _load_node(identifier)
     model = SymclfModelData.get_or_create(model_path)

@@ -14,12 +14,12 @@ from typing import Any
 
 import click
 
-from ..parallel import MAX_WORKERS
-from .errors import InputError, format_table, friendly_errors, one_line, report_errors
-from .inputs import InputStructure, read_structures
-from .interrupts import run_until_interrupted
-from .params.options import FORMAT, JSON, MODEL, profile_options
-from .profiles import activate_profile
+from aiida_symclf.cli.errors import InputError, format_table, friendly_errors, one_line, report_errors
+from aiida_symclf.cli.inputs import InputStructure, read_structures
+from aiida_symclf.cli.interrupts import run_until_interrupted
+from aiida_symclf.cli.params.options import FORMAT, JSON, MODEL, profile_options
+from aiida_symclf.cli.profiles import activate_profile
+from aiida_symclf.library.parallel import MAX_WORKERS
 
 
 def classify_library(
@@ -35,8 +35,8 @@ def classify_library(
     ``device``: where the diffraction and the network run (default: CUDA when available);
     ``workers``: processes on the CPU; ``precision``: of the convolutions.
     """
-    from ..classification import classify_structures
-    from ..model import SlowPrecisionWarning, file_sha256, load_model
+    from aiida_symclf.library.classification import classify_structures
+    from aiida_symclf.library.model import SlowPrecisionWarning, file_sha256, load_model
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always', SlowPrecisionWarning)
@@ -59,7 +59,7 @@ def classify_library(
 
 
 def _default_model_sha256() -> str:
-    from ..model import default_model_path, file_sha256
+    from aiida_symclf.library.model import default_model_path, file_sha256
 
     return file_sha256(default_model_path())
 
@@ -112,8 +112,8 @@ def classify_workchain(
     Returns name -> result (with the structure's ``pk``), failures, and the WorkChain node.
     The process reports are printed only if ``verbose``.
     """
-    from ..data import SymclfModelData
-    from ..workchain import SymmetryClassificationWorkChain
+    from aiida_symclf.data import SymclfModelData
+    from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain
 
     model = SymclfModelData.get_or_create(model_path)
     nodes = {f'structure_{index}': _structure_node(item) for index, item in enumerate(structures)}
@@ -138,7 +138,7 @@ def classify_workchain(
 
 def spglib_summary(atoms: Any) -> dict[str, dict[str, Any]]:
     """spglib's space group and class at the loose and the tight tolerance."""
-    from ..symmetry import spglib_labels
+    from aiida_symclf.library.symmetry import spglib_labels
 
     return {
         name: {k: v for k, v in value.items() if k in ('space_group', 'class')}
@@ -157,7 +157,7 @@ def _classify_rows(
     structures: Sequence[InputStructure], results: dict[str, dict], compare_spglib: bool
 ) -> list[dict[str, Any]]:
     """One JSON-ready record per classified structure, in input order."""
-    from ..classification import RESULT_FIELDS
+    from aiida_symclf.library.classification import RESULT_FIELDS
 
     rows = []
     for item in structures:

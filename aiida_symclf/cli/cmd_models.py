@@ -6,9 +6,9 @@ import json
 
 import click
 
-from .errors import format_table, friendly_errors
-from .params.options import JSON, profile_options
-from .profiles import activate_profile
+from aiida_symclf.cli.errors import format_table, friendly_errors
+from aiida_symclf.cli.params.options import JSON, profile_options
+from aiida_symclf.cli.profiles import activate_profile
 
 
 def _classes_cell(names: list[str], shown: int = 7) -> str:
@@ -26,7 +26,7 @@ def models_command(as_json: bool, profile_name: str | None, yes: bool) -> None:
     These are the SymclfModelData nodes: pk, sha256, file name, classes and the validation
     accuracy recorded at training time.
     """
-    from ..query import stored_models
+    from aiida_symclf.query import stored_models
 
     activate_profile(profile_name, yes, create=False)
     rows = [

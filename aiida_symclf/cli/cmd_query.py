@@ -6,9 +6,9 @@ import json
 
 import click
 
-from .errors import format_table, friendly_errors
-from .params.options import JSON, profile_options
-from .profiles import activate_profile
+from aiida_symclf.cli.errors import format_table, friendly_errors
+from aiida_symclf.cli.params.options import JSON, profile_options
+from aiida_symclf.cli.profiles import activate_profile
 
 
 @click.command('query')
@@ -37,8 +37,8 @@ def query_command(
     Uses the extras that the WorkChain sets on every structure it classified
     (aiida_symclf.query.classified_structures).
     """
-    from ..query import classified_structures
-    from ..workchain import EXTRA_PREFIX
+    from aiida_symclf.query import classified_structures
+    from aiida_symclf.workflows.classify import EXTRA_PREFIX
 
     activate_profile(profile_name, yes, create=False)
     rows = [

@@ -1,4 +1,4 @@
-"""``train``: train a model with ``python -m aiida_symclf.train`` and optionally store it."""
+"""``train``: train a model with ``python -m aiida_symclf.library.train`` and optionally store it."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from .errors import friendly_errors
-from .params.options import profile_options
-from .profiles import activate_profile
+from aiida_symclf.cli.errors import friendly_errors
+from aiida_symclf.cli.params.options import profile_options
+from aiida_symclf.cli.profiles import activate_profile
 
 
 def _check_levels(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    """Validate ``--levels`` with :meth:`aiida_symclf.perturb.PerturbationLevel.parse_list`."""
-    from ..perturb import PerturbationLevel
+    """Validate ``--levels`` with :meth:`aiida_symclf.library.perturb.PerturbationLevel.parse_list`."""
+    from aiida_symclf.library.perturb import PerturbationLevel
 
     if value is None:
         return None
@@ -65,10 +65,10 @@ def train_command(
 ) -> None:  # fmt: skip
     """Train a classifier and write a model file.
 
-    Wraps `python -m aiida_symclf.train`, with the same options. The command that reproduces a
+    Wraps `python -m aiida_symclf.library.train`, with the same options. The command that reproduces a
     shipped model is recorded in its metadata (`aiida-symclf models`).
     """
-    from ..train import main as train_main
+    from aiida_symclf.library.train import main as train_main
 
     argv = ['--output', str(output), '--seed', str(seed)]
     for flag, value in (
@@ -90,7 +90,7 @@ def train_command(
     if status:
         raise click.exceptions.Exit(status)
     if store:
-        from ..data import SymclfModelData
+        from aiida_symclf.data import SymclfModelData
 
         activate_profile(profile_name, yes)
         node = SymclfModelData.get_or_create(output)

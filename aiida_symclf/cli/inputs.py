@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, one_line
+from aiida_symclf.cli.errors import InputError, one_line
 
 
 @dataclasses.dataclass
@@ -61,10 +61,10 @@ def read_structures(
     """Structures of ``paths`` that can be fingerprinted, and one error per file or frame that cannot.
 
     A structure must be periodic in 3D with a finite, non-degenerate cell
-    (:func:`aiida_symclf.fingerprint.check_structure`): a molecule without a cell is refused here,
+    (:func:`aiida_symclf.library.fingerprint.check_structure`): a molecule without a cell is refused here,
     before anything is stored.
     """
-    from ..fingerprint import StructureError, check_structure
+    from aiida_symclf.library.fingerprint import StructureError, check_structure
 
     structures, errors = [], []
     for path in paths:

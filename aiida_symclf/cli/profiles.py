@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..profile import DEFAULT_PROFILE_NAME
+from aiida_symclf.utils.profile import DEFAULT_PROFILE_NAME
 
 
 def needs_consent(aiida_path_set: bool, profile_exists: bool) -> bool:
@@ -81,6 +81,6 @@ def activate_profile(name: str | None = None, yes: bool = False, create: bool = 
         )
     if needs_consent(aiida_path_set=bool(os.environ.get('AIIDA_PATH')), profile_exists=False):
         _ask_consent(target, yes)  # an empty AIIDA_PATH counts as unset, as it does for AiiDA
-    from ..profile import ensure_embedded_profile
+    from aiida_symclf.utils.profile import ensure_embedded_profile
 
     return ensure_embedded_profile(target)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from .. import __version__
-from ..profile import DEFAULT_PROFILE_NAME
-from .cmd_attention import attention_command
-from .cmd_classify import classify_command
-from .cmd_models import models_command
-from .cmd_query import query_command
-from .cmd_train import train_command
+from aiida_symclf import __version__
+from aiida_symclf.cli.cmd_attention import attention_command
+from aiida_symclf.cli.cmd_classify import classify_command
+from aiida_symclf.cli.cmd_models import models_command
+from aiida_symclf.cli.cmd_query import query_command
+from aiida_symclf.cli.cmd_train import train_command
+from aiida_symclf.utils.profile import DEFAULT_PROFILE_NAME
 
 __all__ = ['cli', 'data_cli']
 

@@ -34,5 +34,8 @@ compact = {
     'amorphous': orm.StructureData(ase=bulk('Si', 'diamond', a=5.43).repeat(1)),
 }
 run_get_node(SymmetryClassificationWorkChain, structures=compact, store_per_structure=orm.Bool(False))
-stored = [orm.StructureData(ase=bulk('Fe', 'bcc', a=2.87)).store(), orm.StructureData(ase=bulk('W', 'bcc', a=3.16)).store()]
+stored = [
+    orm.StructureData(ase=bulk('Fe', 'bcc', a=2.87)).store(),
+    orm.StructureData(ase=bulk('W', 'bcc', a=3.16)).store(),
+]
 run_get_node(BulkClassificationWorkChain, uuids=orm.List([node.uuid for node in stored]))

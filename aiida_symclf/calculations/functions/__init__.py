@@ -15,35 +15,38 @@ WorkChain because the cost of a process node dominates for large sets:
 - :func:`perturb_structures`, :func:`compute_fingerprints`, :func:`classify_fingerprints`,
   :func:`collect_results`, and :func:`classify_batch` (the whole pipeline with three output nodes).
 
-Bad input ends the process with one of the exit codes in :data:`EXIT_CODES` (a failed
-process, no outputs), never with an exception. A batched function reports a structure it
-cannot handle in its ``failures`` output and goes on with the others. The helpers shared by
-the functions live in :mod:`.exit_codes`, :mod:`.inputs`, :mod:`.replicas`,
-:mod:`.fingerprinting`, :mod:`.classifying` and :mod:`.results`.
+Bulk mode: :func:`classify_stored` classifies stored structures by UUID and sets extras on them.
+Chaining: :func:`emt_relax` is a real, cheap relaxation (ASE's EMT) for examples and tests.
+
+Bad input ends the process with one of the exit codes in
+:data:`aiida_symclf.utils.exit_codes.EXIT_CODES` (a failed process, no outputs), never with an
+exception. A batched function reports a structure it cannot handle in its ``failures`` output and
+goes on with the others. This folder holds only the process functions; the helpers they share
+live in :mod:`aiida_symclf.utils`.
 """
 
-from .classify_batch import classify_batch
-from .classify_fingerprint import classify_fingerprint
-from .classify_fingerprints import classify_fingerprints
-from .collect_results import collect_results
-from .compute_attention_maps import compute_attention_maps
-from .compute_fingerprint import compute_fingerprint
-from .compute_fingerprints import compute_fingerprints
-from .exit_codes import EXIT_CODES
-from .perturb_structure import perturb_structure
-from .perturb_structures import perturb_structures
-from .replicas import perturbed_key
+from aiida_symclf.calculations.functions.classify_batch import classify_batch
+from aiida_symclf.calculations.functions.classify_fingerprint import classify_fingerprint
+from aiida_symclf.calculations.functions.classify_fingerprints import classify_fingerprints
+from aiida_symclf.calculations.functions.classify_stored import classify_stored
+from aiida_symclf.calculations.functions.collect_results import collect_results
+from aiida_symclf.calculations.functions.compute_attention_maps import compute_attention_maps
+from aiida_symclf.calculations.functions.compute_fingerprint import compute_fingerprint
+from aiida_symclf.calculations.functions.compute_fingerprints import compute_fingerprints
+from aiida_symclf.calculations.functions.emt_relax import emt_relax
+from aiida_symclf.calculations.functions.perturb_structure import perturb_structure
+from aiida_symclf.calculations.functions.perturb_structures import perturb_structures
 
 __all__ = [
-    'EXIT_CODES',
     'classify_batch',
     'classify_fingerprint',
     'classify_fingerprints',
+    'classify_stored',
     'collect_results',
     'compute_attention_maps',
     'compute_fingerprint',
     'compute_fingerprints',
+    'emt_relax',
     'perturb_structure',
     'perturb_structures',
-    'perturbed_key',
 ]

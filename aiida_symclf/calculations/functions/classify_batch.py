@@ -6,18 +6,18 @@ import numpy as np
 from aiida import orm
 from aiida.engine import calcfunction
 
-from ...data import FingerprintData, SymclfModelData
-from .classifying import records_of
-from .exit_codes import with_exit_codes
-from .fingerprinting import fingerprint_atoms
-from .inputs import (
+from aiida_symclf.data import FingerprintData, SymclfModelData
+from aiida_symclf.utils.classifying import records_of
+from aiida_symclf.utils.exit_codes import with_exit_codes
+from aiida_symclf.utils.fingerprinting import fingerprint_atoms
+from aiida_symclf.utils.inputs import (
     loaded_model,
     parse_fingerprint_parameters,
     parse_levels,
     valid_atoms,
 )
-from .replicas import perturbed_key, replica_structures
-from .results import robustness_levels, summary
+from aiida_symclf.utils.replicas import perturbed_key, replica_structures
+from aiida_symclf.utils.results import robustness_levels, summary
 
 
 @calcfunction

@@ -5,13 +5,10 @@ from __future__ import annotations
 from aiida import orm
 from aiida.engine import calcfunction
 
-from ...data import SymclfModelData
-from .classifying import classify_nodes
-from .exit_codes import StepError, with_exit_codes
-from .inputs import (
-    check_model_matches,
-    loaded_model,
-)
+from aiida_symclf.data import SymclfModelData
+from aiida_symclf.utils.classifying import classify_nodes
+from aiida_symclf.utils.exit_codes import StepError, with_exit_codes
+from aiida_symclf.utils.inputs import check_model_matches, loaded_model
 
 
 @calcfunction

@@ -7,9 +7,9 @@ from typing import Any
 from aiida import orm
 from aiida.engine import calcfunction
 
-from ...data import SymclfModelData
-from .classifying import classify_nodes
-from .exit_codes import with_exit_codes
+from aiida_symclf.data import SymclfModelData
+from aiida_symclf.utils.classifying import classify_nodes
+from aiida_symclf.utils.exit_codes import with_exit_codes
 
 
 @calcfunction

@@ -6,12 +6,12 @@ import numpy as np
 from aiida import orm
 from aiida.engine import calcfunction
 
-from ...classification import classify_structures
-from ...data import SymclfModelData
-from ...parallel import workers_error
-from .exit_codes import StepError, with_exit_codes
-from .inputs import loaded_model
-from .stored import load_stored_structures
+from aiida_symclf.data import SymclfModelData
+from aiida_symclf.library.classification import classify_structures
+from aiida_symclf.library.parallel import workers_error
+from aiida_symclf.utils.exit_codes import StepError, with_exit_codes
+from aiida_symclf.utils.inputs import loaded_model
+from aiida_symclf.utils.stored import load_stored_structures
 
 #: Fields of a result in the bulk mode's ``results`` Dict (the probabilities are in the ArrayData).
 BULK_FIELDS = (
@@ -53,7 +53,7 @@ def classify_stored(
     (Dict: UUID -> ``status`` and the fields of :data:`BULK_FIELDS`, or ``status: failed`` and
     ``reason``) and ``probabilities`` (ArrayData ``probabilities`` (N, C), attributes ``uuids``
     (row order) and ``class_names``). The calling WorkChain sets the extras. ``workers``: processes
-    that classify the chunk (:func:`~aiida_symclf.classification.classify_structures`; default 1),
+    that classify the chunk (:func:`~aiida_symclf.library.classification.classify_structures`; default 1),
     the results are the same.
     """
     chunk = _chunk(uuids, start, stop)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiida import orm
 from aiida.engine import calcfunction
 
-from .results import structure_result, summary
+from aiida_symclf.utils.results import structure_result, summary
 
 
 @calcfunction

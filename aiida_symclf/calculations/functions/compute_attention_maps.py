@@ -6,12 +6,9 @@ import numpy as np
 from aiida import orm
 from aiida.engine import calcfunction
 
-from ...data import SymclfModelData, attach_file, fingerprint_from_node, png_bytes
-from .exit_codes import StepError, with_exit_codes
-from .inputs import (
-    check_model_matches,
-    loaded_model,
-)
+from aiida_symclf.data import SymclfModelData, attach_file, fingerprint_from_node, png_bytes
+from aiida_symclf.utils.exit_codes import StepError, with_exit_codes
+from aiida_symclf.utils.inputs import check_model_matches, loaded_model
 
 
 @calcfunction
@@ -19,16 +16,16 @@ from .inputs import (
 def compute_attention_maps(
     fingerprint: orm.ArrayData, model: SymclfModelData, parameters: orm.Dict | None = None
 ) -> orm.ArrayData:
-    """Attentive response maps of one fingerprint (see :mod:`aiida_symclf.attention`).
+    """Attentive response maps of one fingerprint (see :mod:`aiida_symclf.library.attention`).
 
     ``parameters``: ``layer`` (conv layer index, default -1 = last) and ``top_k`` (default 4).
     Arrays: ``filter_maps`` (k, 3, H, W), ``filter_indices``, ``class_template``, ``class_maps``
     (C, H, W), ``dominant_class``, ``dominant_strength``, ``predicted_class``; the repository also
     holds ``attention.png``, viewable with ``verdi node repo cat <PK> attention.png > map.png``.
     """
-    from ...attention import AttentionParameters, compute_attention
-    from ...classification import allowed_classes
-    from ...plot import plot_attention
+    from aiida_symclf.library.attention import AttentionParameters, compute_attention
+    from aiida_symclf.library.classification import allowed_classes
+    from aiida_symclf.library.plot import plot_attention
 
     try:
         settings = AttentionParameters.from_dict(parameters.get_dict() if parameters is not None else None)

@@ -7,11 +7,9 @@ from typing import Any
 from aiida import orm
 from aiida.engine import calcfunction
 
-from .exit_codes import with_exit_codes
-from .fingerprinting import fingerprint_nodes
-from .inputs import (
-    parse_fingerprint_parameters,
-)
+from aiida_symclf.utils.exit_codes import with_exit_codes
+from aiida_symclf.utils.fingerprinting import fingerprint_nodes
+from aiida_symclf.utils.inputs import parse_fingerprint_parameters
 
 
 @calcfunction

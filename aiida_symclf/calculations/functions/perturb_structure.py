@@ -5,12 +5,9 @@ from __future__ import annotations
 from aiida import orm
 from aiida.engine import calcfunction
 
-from .exit_codes import with_exit_codes
-from .inputs import (
-    parse_fingerprint_parameters,
-    parse_perturbation,
-)
-from .replicas import perturbed_structure
+from aiida_symclf.utils.exit_codes import with_exit_codes
+from aiida_symclf.utils.inputs import parse_fingerprint_parameters, parse_perturbation
+from aiida_symclf.utils.replicas import perturbed_structure
 
 
 @calcfunction

@@ -7,14 +7,14 @@ from typing import Any
 from aiida import orm
 from aiida.engine import calcfunction
 
-from .exit_codes import with_exit_codes
-from .inputs import (
+from aiida_symclf.utils.exit_codes import with_exit_codes
+from aiida_symclf.utils.inputs import (
     parse_fingerprint_parameters,
     parse_levels,
     structure_from_atoms,
     valid_atoms,
 )
-from .replicas import replica_structures
+from aiida_symclf.utils.replicas import replica_structures
 
 
 @calcfunction

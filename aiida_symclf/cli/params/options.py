@@ -9,7 +9,7 @@ from typing import Any
 import click
 from aiida.cmdline.params.options.overridable import OverridableOption
 
-from ...profile import DEFAULT_PROFILE_NAME
+from aiida_symclf.utils.profile import DEFAULT_PROFILE_NAME
 
 __all__ = ['FORMAT', 'JSON', 'MODEL', 'PROFILE', 'YES', 'profile_options']
 

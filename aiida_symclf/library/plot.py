@@ -1,0 +1,316 @@
+"""PNG figures of fingerprints and attentive response maps (matplotlib, Agg canvas).
+
+Figures are built on :class:`matplotlib.figure.Figure` with an explicit Agg canvas, never through
+``pyplot``: nothing is registered globally, the backend is not switched, and no figure outlives
+the call, so the functions are safe to use inside AiiDA daemon workers and tests.
+
+Fingerprints are shown with intensities raised to ``DISPLAY_GAMMA`` (square root), as diffraction
+patterns usually are, so that weak peaks remain visible. The deconvolved filter maps are signed; they are shown as the RGB image of their positive part
+(each map scaled to its own maximum), as the paper shows them: bright where the filter's
+projection reinforces the input, black elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from aiida_symclf.library.attention import NO_CLASS, AttentionMaps, conv_layer_positions, project_top_filters
+from aiida_symclf.library.fingerprint import CHANNEL_AXES
+from aiida_symclf.library.model import ClassifierModel
+
+__all__ = ['plot_attention', 'plot_class_templates', 'plot_fingerprint', 'plot_fingerprint_grid', 'plot_layer_maps']
+
+_PANEL = 2.6  # inches per image panel
+#: Fingerprints are displayed as intensity ** DISPLAY_GAMMA, so that weak peaks stay visible next to strong ones.
+DISPLAY_GAMMA = 0.5
+
+
+def _check_image(image: np.ndarray, name: str) -> np.ndarray:
+    """``image`` as a finite float (3, H, W) array; ValueError otherwise."""
+    array = np.asarray(image, dtype=np.float64)
+    if array.ndim != 3 or array.shape[0] != 3:
+        raise ValueError(f'{name} must have shape (3, H, W), got {array.shape}')
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f'{name} contains non-finite values')
+    return array
+
+
+def _rgb(image: np.ndarray) -> np.ndarray:
+    """(H, W, 3) image for ``imshow`` of a (3, H, W) map in [0, 1]."""
+    return np.clip(np.moveaxis(image, 0, -1), 0.0, 1.0)
+
+
+def _fingerprint_rgb(image: np.ndarray) -> np.ndarray:
+    """(H, W, 3) image of a fingerprint with intensities raised to ``DISPLAY_GAMMA`` (weak peaks visible)."""
+    return _rgb(np.clip(image, 0.0, 1.0) ** DISPLAY_GAMMA)
+
+
+def _positive_rgb(signed: np.ndarray) -> np.ndarray:
+    """(H, W, 3) image of the positive part of a signed (3, H, W) map, scaled to its maximum."""
+    positive = np.clip(signed, 0.0, None)
+    peak = positive.max()
+    return _rgb(positive / peak if peak > 0 else positive)
+
+
+def _template_on_peaks(template: np.ndarray, fingerprint: np.ndarray) -> np.ndarray:
+    """(H, W, 3) image of a class template (positive part, full colour) over the fingerprint's peaks
+    in dim grey, so that one sees *which* peaks the template picks."""
+    grey = 0.3 * np.clip(fingerprint, 0.0, 1.0).max(axis=0) ** DISPLAY_GAMMA
+    return np.clip(grey[..., None] + _positive_rgb(template) ** DISPLAY_GAMMA, 0.0, 1.0)
+
+
+def _save(figure: Figure, path: Path | str) -> Path:
+    """Write ``figure`` as PNG to ``path`` (parents created) and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    FigureCanvasAgg(figure)
+    figure.savefig(path, format='png', dpi=110)
+    return path
+
+
+def _image_axis(axis: Axes, image: np.ndarray, title: str, **kwargs: object) -> None:
+    axis.imshow(image, interpolation='nearest', **kwargs)
+    axis.set_title(title, fontsize=9)
+    axis.set_xticks([])
+    axis.set_yticks([])
+
+
+def plot_fingerprint(fingerprint: np.ndarray, path: Path | str, title: str | None = None) -> Path:
+    """PNG of a (3, H, W) fingerprint: the RGB image and its three channels side by side."""
+    image = _check_image(fingerprint, 'fingerprint')
+    figure = Figure(figsize=(4 * _PANEL, _PANEL + 0.4), layout='constrained')
+    axes = figure.subplots(1, 4)
+    _image_axis(axes[0], _fingerprint_rgb(image), 'RGB (sqrt intensity)')
+    for channel, axis in enumerate(axes[1:]):
+        only = np.zeros_like(image)
+        only[channel] = image[channel]
+        _image_axis(
+            axis,
+            _fingerprint_rgb(only),
+            f'channel {channel} ({"RGB"[channel]}): rotations about {CHANNEL_AXES[channel]}',
+        )
+    if title:
+        figure.suptitle(title)
+    return _save(figure, path)
+
+
+def plot_fingerprint_grid(
+    fingerprints: np.ndarray, titles: Sequence[str], path: Path | str, columns: int = 4, title: str | None = None
+) -> Path:
+    """PNG of several (3, H, W) fingerprints as RGB images in a grid, one title each (e.g. one per class)."""
+    images = [_check_image(image, f'fingerprints[{index}]') for index, image in enumerate(fingerprints)]
+    if not images or len(titles) != len(images):
+        raise ValueError(
+            f'need one title per fingerprint and at least one fingerprint, got {len(titles)} and {len(images)}'
+        )
+    columns = max(1, min(columns, len(images)))
+    rows = -(-len(images) // columns)
+    figure = Figure(figsize=(columns * _PANEL * 0.85, rows * _PANEL * 0.85 + 0.4), layout='constrained')
+    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    for axis, image, label in zip(axes, images, titles, strict=False):
+        _image_axis(axis, _fingerprint_rgb(image), label)
+    for axis in axes[len(images) :]:
+        axis.set_axis_off()
+    if title:
+        figure.suptitle(title, fontsize=11)
+    return _save(figure, path)
+
+
+def _overlay_axis(axis: Axes, image: np.ndarray, heat: np.ndarray, title: str) -> None:
+    """Dimmed grey fingerprint with ``heat`` (H, W) on top, in 'hot' colours where it exceeds 2% of its maximum.
+
+    The heat is shown as ``(heat / max) ** DISPLAY_GAMMA`` like the fingerprint, so weaker evidence stays visible.
+    """
+    background = 0.45 * np.clip(image.mean(axis=0), 0, 1) ** DISPLAY_GAMMA
+    _image_axis(axis, background, title, cmap='gray', vmin=0, vmax=1)
+    peak = heat.max()
+    if peak > 0:
+        shown = np.ma.masked_less(heat / peak, 0.02) ** DISPLAY_GAMMA
+        axis.imshow(shown, cmap='hot', vmin=0, vmax=1, interpolation='nearest')
+
+
+#: Probability bars shown at most (the largest ones), so that 33 classes stay readable.
+MAX_BARS = 10
+
+
+def _class_colours(n_classes: int) -> np.ndarray:
+    """One distinct RGB colour per class: tab10 up to ten classes, else tab20, tab20b and tab20c (60)."""
+    if n_classes <= 10:
+        palette = [colormaps['tab10'](index)[:3] for index in range(10)]
+    else:
+        palette = [colormaps[name](index)[:3] for name in ('tab20', 'tab20b', 'tab20c') for index in range(20)]
+    return np.array([palette[index % len(palette)] for index in range(n_classes)])
+
+
+def _dominant_rgb(dominant: np.ndarray, strength: np.ndarray, colours: np.ndarray) -> np.ndarray:
+    """(H, W, 3) image: each pixel in its dominant class's colour on white, faded where the response is weak.
+
+    The opacity is ``(strength / max) ** 0.4``: the responses are concentrated on few pixels, and a
+    linear or square-root scale left the panel nearly black; white where no class responds.
+    """
+    peak = strength.max()
+    opacity = (np.clip(strength, 0.0, None) / peak) ** 0.4 if peak > 0 else np.zeros_like(strength)
+    opacity[dominant == NO_CLASS] = 0.0
+    colour = colours[np.clip(dominant, 0, None)]
+    return np.clip(1.0 - (1.0 - colour) * opacity[..., None], 0.0, 1.0)
+
+
+def probability_bar_colours(n_classes: int, predicted: int) -> list[tuple[float, float, float, float]]:
+    """RGBA per bar: every class in its legend colour (:func:`_class_colours`), the others faded."""
+    colours = _class_colours(n_classes)
+    return [(*colours[c], 1.0 if c == predicted else 0.3) for c in range(n_classes)]
+
+
+def _dominant_axis(axis: Axes, maps: AttentionMaps, index: int, class_names: Sequence[str]) -> None:
+    """Dominant-class map with a legend of the classes it shows and the predicted one (same colours in every figure)."""
+    colours = _class_colours(len(class_names))
+    dominant = maps.dominant_class[index]
+    _image_axis(axis, _dominant_rgb(dominant, maps.dominant_strength[index], colours), 'dominant class per pixel')
+    shown = sorted({int(c) for c in np.unique(dominant) if c != NO_CLASS} | {int(maps.predicted_class[index])})
+    handles = [Patch(color=colours[c], label=class_names[c]) for c in shown]
+    axis.legend(
+        handles=handles,
+        loc='upper center',
+        bbox_to_anchor=(0.5, -0.02),
+        ncol=min(len(handles), 3),
+        fontsize=8,
+        frameon=False,
+    )
+
+
+def _probability_axis(axis: Axes, probabilities: np.ndarray, class_names: Sequence[str], predicted: int) -> None:
+    """Bars of the :data:`MAX_BARS` largest class probabilities (in class order) in the legend's
+    class colours, the predicted class opaque."""
+    shown = sorted(np.argsort(probabilities)[::-1][:MAX_BARS].tolist())
+    colours = probability_bar_colours(len(class_names), predicted)
+    positions = np.arange(len(shown))
+    axis.barh(positions, probabilities[shown], color=[colours[c] for c in shown])
+    for position, probability in zip(positions, probabilities[shown], strict=True):
+        axis.text(min(probability, 0.8) + 0.02, position, f'{probability:.3f}', va='center', fontsize=7)
+    axis.set_yticks(positions, labels=[class_names[c] for c in shown], fontsize=8)
+    axis.invert_yaxis()
+    axis.set_xlim(0, 1)
+    axis.set_xlabel('probability', fontsize=8)
+    axis.tick_params(axis='x', labelsize=8)
+    axis.set_title(
+        'class probabilities' + (f' (largest {MAX_BARS})' if len(shown) < len(class_names) else ''), fontsize=9
+    )
+
+
+def _check_attention_inputs(
+    maps: AttentionMaps, index: int, class_names: Sequence[str], probabilities: np.ndarray | None
+) -> None:
+    batch, n_classes = maps.class_maps.shape[:2]
+    if not -batch <= index < batch:
+        raise ValueError(f'index must be in [{-batch}, {batch - 1}] for {batch} maps, got {index}')
+    if len(class_names) != n_classes:
+        raise ValueError(f'{len(class_names)} class names for maps of {n_classes} classes')
+    if probabilities is not None and np.shape(probabilities) != (n_classes,):
+        raise ValueError(f'probabilities must have shape ({n_classes},), got {np.shape(probabilities)}')
+
+
+def plot_attention(
+    fingerprint: np.ndarray,
+    maps: AttentionMaps,
+    index: int,
+    class_names: Sequence[str],
+    path: Path | str,
+    probabilities: np.ndarray | None = None,
+) -> Path:
+    """PNG of the attentive response maps of fingerprint ``index`` of ``maps`` (cf. the paper's Fig. 5).
+
+    Top row: the fingerprint, the predicted class's map over it, the class template (last conv
+    layer), the dominant-class map with a legend and, if ``probabilities`` (C,) is given, a bar
+    chart of them. Bottom row: the deconvolved maps of the top filters of ``maps.layer``.
+    """
+    image = _check_image(fingerprint, 'fingerprint')
+    _check_attention_inputs(maps, index, class_names, probabilities)
+    predicted = int(maps.predicted_class[index])
+    top = 5 if probabilities is not None else 4
+    k = maps.filter_maps.shape[1]
+    columns = max(top, k)
+    figure = Figure(figsize=(columns * _PANEL, 2 * _PANEL + 1.3), layout='constrained')
+    grid = figure.add_gridspec(2, columns)
+    _image_axis(figure.add_subplot(grid[0, 0]), _fingerprint_rgb(image), 'fingerprint (sqrt intensity)')
+    _overlay_axis(
+        figure.add_subplot(grid[0, 1]),
+        image,
+        maps.class_maps[index, predicted],
+        f'map of predicted class {class_names[predicted]!r}',
+    )
+    _image_axis(
+        figure.add_subplot(grid[0, 2]), _positive_rgb(maps.class_template[index]), 'class template (last conv layer)'
+    )
+    _dominant_axis(figure.add_subplot(grid[0, 3]), maps, index, class_names)
+    if probabilities is not None:
+        _probability_axis(
+            figure.add_subplot(grid[0, 4]), np.asarray(probabilities, dtype=float), class_names, predicted
+        )
+    for column in range(k):
+        title = f'conv {maps.layer}, filter {maps.filter_indices[index, column]}'
+        _image_axis(figure.add_subplot(grid[1, column]), _positive_rgb(maps.filter_maps[index, column]), title)
+    figure.suptitle(f'Attentive response maps: predicted {class_names[predicted]}', fontsize=11)
+    return _save(figure, path)
+
+
+def plot_layer_maps(model: ClassifierModel, fingerprint: np.ndarray, path: Path | str, top_k: int = 4) -> Path:
+    """PNG with one row per conv layer: the deconvolved maps of its ``top_k`` strongest filters and their sum."""
+    image = _check_image(fingerprint, 'fingerprint').astype(np.float32)
+    model.check_fingerprints(image[None])
+    network = model.network
+    convs = [network.features[position] for position in conv_layer_positions(network.features)]
+    figure = Figure(figsize=((top_k + 2) * _PANEL * 0.8, len(convs) * _PANEL * 0.8 + 0.6), layout='constrained')
+    axes = figure.subplots(len(convs), top_k + 2, squeeze=False)
+    for layer, conv in enumerate(convs):
+        k = min(top_k, conv.out_channels)
+        filters, maps = project_top_filters(network, torch.from_numpy(image[None]), layer, k)
+        _image_axis(axes[layer, 0], _fingerprint_rgb(image), 'fingerprint' if layer == 0 else '')
+        axes[layer, 0].set_ylabel(f'conv {layer} ({conv.out_channels} filters)', fontsize=9)
+        for column in range(top_k):
+            axis = axes[layer, column + 1]
+            if column < k:
+                _image_axis(axis, _positive_rgb(maps[0, column].numpy()), f'filter {int(filters[0, column])}')
+            else:
+                axis.set_axis_off()
+        _image_axis(axes[layer, -1], _positive_rgb(maps[0].sum(dim=0).numpy()), 'sum')
+    figure.suptitle('Deconvolved top filters of every conv layer', fontsize=11)
+    return _save(figure, path)
+
+
+def plot_class_templates(
+    fingerprints: np.ndarray, templates: np.ndarray, titles: Sequence[str], path: Path | str, columns: int = 4,
+    title: str | None = None,
+) -> Path:  # fmt: skip
+    """PNG of fingerprints beside their class templates (summed last-layer filter maps, drawn over
+    the fingerprint's peaks in grey), as in the paper's Fig. 5: one pair of panels per fingerprint,
+    ``columns`` pairs per row."""
+    images = [_check_image(image, f'fingerprints[{index}]') for index, image in enumerate(fingerprints)]
+    maps = [_check_image(image, f'templates[{index}]') for index, image in enumerate(templates)]
+    if not images or not len(images) == len(maps) == len(titles):
+        raise ValueError(
+            f'need as many fingerprints, templates and titles, got {len(images)}, {len(maps)}, {len(titles)}'
+        )
+    columns = max(1, min(columns, len(images)))
+    rows = -(-len(images) // columns)
+    figure = Figure(figsize=(2 * columns * _PANEL * 0.6, rows * _PANEL * 0.66 + 0.5), layout='constrained')
+    axes = figure.subplots(rows, 2 * columns, squeeze=False)
+    for index in range(rows * columns):
+        left, right = axes[index // columns, 2 * (index % columns)], axes[index // columns, 2 * (index % columns) + 1]
+        if index >= len(images):
+            left.set_axis_off()
+            right.set_axis_off()
+            continue
+        _image_axis(left, _fingerprint_rgb(images[index]), titles[index])
+        _image_axis(right, _template_on_peaks(maps[index], images[index]), 'template (peaks in grey)')
+    if title:
+        figure.suptitle(title, fontsize=11)
+    return _save(figure, path)
