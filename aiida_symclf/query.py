@@ -16,6 +16,8 @@ from __future__ import annotations
 from aiida import orm
 
 from aiida_symclf.data import SymclfModelData
+from aiida_symclf.library.catalogue import CLASSES, class_names
+from aiida_symclf.library.classification import UNKNOWN
 from aiida_symclf.workflows.classify import EXTRA_PREFIX
 
 __all__ = [
@@ -32,9 +34,6 @@ _CLASSIFIERS = ('aiida.calculations:symclf.classify_fingerprint', 'aiida.calcula
 
 def known_labels() -> list[str]:
     """Every label a result can have: the classes of the package and of the stored models, and ``unknown``."""
-    from aiida_symclf.library.classification import UNKNOWN
-    from aiida_symclf.library.dataset import class_names
-
     labels = set(class_names()) | {UNKNOWN}
     for (names,) in orm.QueryBuilder().append(SymclfModelData, project='attributes.class_names').iterall():
         labels.update(names or [])
@@ -43,8 +42,6 @@ def known_labels() -> list[str]:
 
 def known_prototypes() -> list[str]:
     """Every AFLOW prototype label a result can have (those of the package's class table)."""
-    from aiida_symclf.library.dataset import CLASSES
-
     return sorted({form.aflow_prototype for crystal_class in CLASSES for form in crystal_class.forms})
 
 

@@ -10,7 +10,7 @@ distance; vacancy fractions eta = 1 ... 60%) the accuracy of
 - spglib at a loose (symprec 0.1 A, 5 deg) and a tight (symprec 1e-4 A, 1 deg) tolerance,
 
 all on the same defective ~250-atom blocks. spglib is right when the space group it finds is
-one of the true class's space groups (:func:`aiida_symclf.library.dataset.space_group_to_class`).
+one of the true class's space groups (:func:`aiida_symclf.library.catalogue.space_group_to_class`).
 
 Also the paper's bcc -> sc transition: a bcc block from which a growing fraction of the
 body-centre atoms is removed, classified by both networks (P(bcc) and P(sc) averaged over seeds).
@@ -49,7 +49,8 @@ from ase.build import bulk
 # spglib prints 'Primitive lattice cleaning is incomplete' to stderr for many displaced blocks.
 os.environ.setdefault('SPGLIB_WARNING', 'OFF')
 
-from aiida_symclf.library.dataset import ELEMENT_CLASSES, defective_blocks, generate_structures  # noqa: E402
+from aiida_symclf.library.catalogue import ELEMENT_CLASSES  # noqa: E402
+from aiida_symclf.library.dataset import defective_blocks, generate_structures  # noqa: E402
 from aiida_symclf.library.fingerprint import FingerprintParameters, diffraction_fingerprints, prepare_block  # noqa: E402
 from aiida_symclf.library.model import ClassifierModel, load_model  # noqa: E402
 from aiida_symclf.library.perturb import PerturbationLevel  # noqa: E402
@@ -132,7 +133,7 @@ def spglib_space_groups(
 
 def spglib_predictions(space_groups: Sequence[int | None], names: Sequence[str]) -> np.ndarray:
     """Class index of each space group (-1 where spglib failed or the group is in no class)."""
-    from aiida_symclf.library.dataset import space_group_to_class
+    from aiida_symclf.library.catalogue import space_group_to_class
 
     mapping = space_group_to_class()
     return np.array([names.index(mapping[g]) if g in mapping else -1 for g in space_groups], dtype=np.int64)

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from aiida_symclf.library.attention import conv_layer_positions, peak_concentration, project_top_filters
-from aiida_symclf.library.dataset import reference_structures
+from aiida_symclf.library.catalogue import reference_structures
 from aiida_symclf.library.fingerprint import diffraction_fingerprints
 from aiida_symclf.library.model import default_model_path, load_model
 from aiida_symclf.testing.user_inputs import LEVELS, perturbed, random_supercell

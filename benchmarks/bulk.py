@@ -56,7 +56,7 @@ def user_structures(n: int, seed: int = SEED) -> tuple[list, list[str], list]:
     import spglib
     from ase import Atoms
 
-    from aiida_symclf.library.dataset import CLASSES
+    from aiida_symclf.library.catalogue import CLASSES
     from aiida_symclf.testing.user_inputs import COMPOUNDS, ELEMENTS, UserLevel, user_input
 
     rng = np.random.default_rng(seed)
@@ -138,7 +138,7 @@ def library_rows(atoms: list, labels: list[str]) -> list[dict[str, Any]]:
 
 def spglib_rows(atoms: list, labels: list[str], cells: list) -> list[dict[str, Any]]:
     """spglib (0.1 A, 5 deg) one structure at a time; its class from the space group for one-species structures."""
-    from aiida_symclf.library.dataset import ELEMENT_CLASSES
+    from aiida_symclf.library.catalogue import ELEMENT_CLASSES
     from aiida_symclf.library.symmetry import SPGLIB_LOOSE, spglib_class
 
     rows = []

@@ -34,8 +34,8 @@ import numpy as np
 
 os.environ.setdefault('SPGLIB_WARNING', 'OFF')
 
+from aiida_symclf.library.catalogue import COMPOUND_CLASSES, ELEMENT_CLASSES  # noqa: E402
 from aiida_symclf.library.classification import UNKNOWN, classify_structures  # noqa: E402
-from aiida_symclf.library.dataset import COMPOUND_CLASSES, ELEMENT_CLASSES  # noqa: E402
 from aiida_symclf.library.model import default_model_path, load_model  # noqa: E402
 from aiida_symclf.testing.real_compounds import OTHER_COMPOUNDS  # noqa: E402
 from aiida_symclf.testing.user_inputs import (  # noqa: E402

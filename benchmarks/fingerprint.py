@@ -70,7 +70,7 @@ class Inputs:
 
 def make_inputs(n: int, parameters: FingerprintParameters) -> Inputs:
     """``n`` structures cycling over all classes (bcc, fcc, diamond, sc, hcp/rh, bct139, bct141)."""
-    from aiida_symclf.library.dataset import CLASSES
+    from aiida_symclf.library.catalogue import CLASSES
 
     per_class = -(-n // len(CLASSES))
     structures, labels = generate_structures(per_class, STRUCTURE_SEED)

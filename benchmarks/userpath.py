@@ -39,8 +39,8 @@ import numpy as np
 
 os.environ.setdefault('SPGLIB_WARNING', 'OFF')
 
+from aiida_symclf.library.catalogue import ELEMENT_CLASSES  # noqa: E402
 from aiida_symclf.library.classification import UNKNOWN, classify_structures  # noqa: E402
-from aiida_symclf.library.dataset import ELEMENT_CLASSES  # noqa: E402
 from aiida_symclf.library.model import load_model  # noqa: E402
 from aiida_symclf.testing.user_inputs import LEVELS, md_snapshots, out_of_class_structures, user_input  # noqa: E402
 

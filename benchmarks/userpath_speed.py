@@ -28,7 +28,7 @@ PER_CLASS = 72
 
 
 def build(path: Path) -> None:
-    from aiida_symclf.library.dataset import ELEMENT_CLASSES
+    from aiida_symclf.library.catalogue import ELEMENT_CLASSES
     from aiida_symclf.testing.user_inputs import LEVELS, user_input
 
     rng = np.random.default_rng(99)

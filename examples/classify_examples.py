@@ -21,7 +21,7 @@ from aiida.engine import run_get_node
 from ase import Atoms
 from ase.build import bulk, make_supercell
 
-from aiida_symclf.library.dataset import reference_structures
+from aiida_symclf.library.catalogue import reference_structures
 from aiida_symclf.library.perturb import PerturbationLevel, perturb_atoms
 from aiida_symclf.library.symmetry import SPGLIB_LOOSE, SPGLIB_TIGHT, spglib_class, spglib_space_group
 from aiida_symclf.testing.real_compounds import COMPOUNDS, OTHER_COMPOUNDS

@@ -22,7 +22,8 @@ from pathlib import Path
 from ase.build import bulk
 
 from aiida_symclf.library.attention import compute_attention, peak_concentration
-from aiida_symclf.library.dataset import CLASSES, generate_structures
+from aiida_symclf.library.catalogue import CLASSES
+from aiida_symclf.library.dataset import generate_structures
 from aiida_symclf.library.fingerprint import diffraction_fingerprint, diffraction_fingerprints
 from aiida_symclf.library.model import ClassifierModel, default_model_path, load_model
 from aiida_symclf.library.plot import plot_attention, plot_class_templates, plot_fingerprint_grid

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from ase import Atoms
 
-from aiida_symclf.library.dataset import reference_structures
+from aiida_symclf.library.catalogue import reference_structures
 
 pytest_plugins = ['aiida.tools.pytest_fixtures']
 

@@ -13,7 +13,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from aiida_symclf.library.dataset import ELEMENT_CLASSES, defective_blocks, generate_structures
+from aiida_symclf.library.catalogue import ELEMENT_CLASSES
+from aiida_symclf.library.dataset import defective_blocks, generate_structures
 from aiida_symclf.library.fingerprint import FingerprintParameters, diffraction_fingerprints
 from aiida_symclf.library.model import load_model
 from aiida_symclf.library.perturb import PerturbationLevel
@@ -51,7 +52,7 @@ def describe_errors(labels: np.ndarray, predicted: np.ndarray) -> str:
 
 
 def test_model_classes_match_the_dataset(model):
-    from aiida_symclf.library.dataset import CLASSES
+    from aiida_symclf.library.catalogue import CLASSES
 
     assert list(model.class_names) == [c.name for c in CLASSES]
     expected = dataclasses.replace(FingerprintParameters(), scattering='species_rank')

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from aiida_symclf.library.catalogue import CLASSES, class_names
 from aiida_symclf.library.classification import MAX_UNCERTAINTY, UNKNOWN, classification_record
-from aiida_symclf.library.dataset import CLASSES, class_names
 
 NAMES = class_names()
 GROUPS = [c.space_groups for c in CLASSES]

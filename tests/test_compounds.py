@@ -7,8 +7,8 @@ import pytest
 import spglib
 from ase.build import bulk
 
+from aiida_symclf.library.catalogue import CLASSES, COMPOUND_CLASSES, ELEMENT_CLASSES, class_by_name
 from aiida_symclf.library.classification import UNKNOWN, allowed_classes, classification_record, classify_structures
-from aiida_symclf.library.dataset import CLASSES, COMPOUND_CLASSES, ELEMENT_CLASSES, class_by_name
 from aiida_symclf.library.fingerprint import scattering_factors, species_ranks
 from aiida_symclf.library.lattice import analyse_lattice, minkowski_reduced
 from aiida_symclf.library.model import load_model

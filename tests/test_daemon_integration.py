@@ -226,7 +226,8 @@ def submit_batch(batch: int, count: int, model, seed: int, expected: dict[str, s
     from aiida import orm
     from aiida.engine import submit
 
-    from aiida_symclf.library.dataset import class_names, generate_structures
+    from aiida_symclf.library.catalogue import class_names
+    from aiida_symclf.library.dataset import generate_structures
     from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain
 
     structures, labels = generate_structures(-(-2 * count // 7), seed)  # all classes, randomly rotated

@@ -10,9 +10,9 @@ import torch
 from ase import Atoms
 from ase.build import bulk
 
+from aiida_symclf.library.errors import StructureError
 from aiida_symclf.library.fingerprint import (
     FingerprintParameters,
-    StructureError,
     check_structure,
     diffraction_fingerprint,
     diffraction_fingerprints,

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from aiida_symclf.library.dataset import CLASSES, ELEMENT_CLASSES, class_names
+from aiida_symclf.library.catalogue import CLASSES, ELEMENT_CLASSES, class_names
 from aiida_symclf.library.fingerprint import diffraction_fingerprints
 from aiida_symclf.library.model import (
     ModelFileError,

@@ -10,8 +10,8 @@ import torch
 
 from aiida_symclf.library import hardware
 from aiida_symclf.library import model as model_module
+from aiida_symclf.library.catalogue import CLASSES
 from aiida_symclf.library.classification import classify_structures
-from aiida_symclf.library.dataset import CLASSES
 from aiida_symclf.library.fingerprint import diffraction_fingerprints
 from aiida_symclf.library.model import SlowPrecisionWarning, load_model
 from aiida_symclf.testing.user_inputs import UserLevel, user_input

@@ -8,7 +8,8 @@ from ase import Atoms
 from ase.build import bulk
 from ase.spacegroup import crystal
 
-from aiida_symclf.library.dataset import CLASSES, generate_structures
+from aiida_symclf.library.catalogue import CLASSES
+from aiida_symclf.library.dataset import generate_structures
 from aiida_symclf.library.fingerprint import FingerprintParameters, prepare_block
 from aiida_symclf.library.perturb import PerturbationLevel, perturb_atoms
 from aiida_symclf.library.symmetry import (

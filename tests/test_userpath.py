@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from aiida_symclf.library.catalogue import ELEMENT_CLASSES
 from aiida_symclf.library.classification import UNKNOWN, classify_structures
-from aiida_symclf.library.dataset import ELEMENT_CLASSES
 from aiida_symclf.testing.user_inputs import LEVELS, md_snapshots, out_of_class_structures, user_input
 
 SEED = 8080  # not the benchmark's seed

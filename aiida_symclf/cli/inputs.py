@@ -64,7 +64,8 @@ def read_structures(
     (:func:`aiida_symclf.library.fingerprint.check_structure`): a molecule without a cell is refused here,
     before anything is stored.
     """
-    from aiida_symclf.library.fingerprint import StructureError, check_structure
+    from aiida_symclf.library.errors import StructureError
+    from aiida_symclf.library.fingerprint import check_structure
 
     structures, errors = [], []
     for path in paths:

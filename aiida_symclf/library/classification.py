@@ -9,7 +9,7 @@ same shape.
 class: a random fcc CuAu is fcc) is a fact of the Bragg peaks, not a guess of the network; so
 are the Bravais lattice and the atoms per lattice point. They give the classes a structure can
 have (:func:`allowed_classes`): those of its group (``kind`` ``element`` or ``compound`` in
-:data:`aiida_symclf.library.dataset.CLASSES`), and among the elemental classes only those with its
+:data:`aiida_symclf.library.catalogue.CLASSES`), and among the elemental classes only those with its
 lattice and room for its atoms. The network's probabilities are renormalised over them:
 ``probabilities`` are those of the classes *given* the facts (a 60%-vacancy hcp Zn whose network
 answer is bct139 0.6, hcp 0.4 is hcp). Where no class of the group has the lattice, the whole
@@ -40,7 +40,10 @@ from typing import Any
 
 import numpy as np
 
-from aiida_symclf.library.dataset import class_by_name, class_lattices
+from aiida_symclf.library.catalogue import class_by_name, class_lattices
+from aiida_symclf.library.errors import StructureError
+from aiida_symclf.library.fingerprint import fingerprints_from_clusters, prepare, scaled_cluster, scattering_factors
+from aiida_symclf.library.parallel import classify_in_processes
 from aiida_symclf.library.stoichiometry import MIN_FIT_PROBABILITY, fit_probability, site_counts, stoichiometry
 
 __all__ = [
@@ -81,7 +84,7 @@ def class_kind(name: str) -> str:
 
 def _lattice_reason(label: str, lattice: Mapping[str, Any], lattices: Mapping[str, Mapping[str, int]]) -> str:
     """Why class ``label`` cannot have the Bravais lattice and atoms per lattice point of ``lattice``;
-    '' if it can (and for classes no table knows). ``lattices``: :func:`~aiida_symclf.library.dataset.class_lattices`."""
+    '' if it can (and for classes no table knows). ``lattices``: :func:`~aiida_symclf.library.catalogue.class_lattices`."""
     allowed = lattices.get(label)
     if not allowed:
         return ''
@@ -218,14 +221,6 @@ def fingerprint_structures(
     ``progress(done, total)`` is called every :data:`PROGRESS_STEP` structures and at the end;
     the diffraction runs on ``device`` (the lattice analysis on the CPU).
     """
-    from aiida_symclf.library.fingerprint import (
-        StructureError,
-        fingerprints_from_clusters,
-        prepare,
-        scaled_cluster,
-        scattering_factors,
-    )
-
     indices, clusters, weights, lattices, errors = [], [], [], [], {}
     for index, atoms in enumerate(structures):
         if progress is not None and index and index % PROGRESS_STEP == 0:
@@ -275,9 +270,7 @@ def classify_structures(
     each (:mod:`aiida_symclf.library.parallel`; CPU models only); the results are the same.
     """
     if workers > 1 and model.device.type == 'cpu' and len(structures) > batch_size // 4:
-        from aiida_symclf.library.parallel import classify_in_processes
-
-        return classify_in_processes(structures, model, workers)
+        return classify_in_processes(classify_structures, structures, model, workers)
     parameters = model.metadata.fingerprint_parameters
     records: list[dict[str, Any] | None] = [None] * len(structures)
     errors: list[str | None] = [None] * len(structures)

@@ -40,9 +40,17 @@ from typing import Any
 import numpy as np
 import torch
 from ase import Atoms
+from scipy.spatial import cKDTree
 
+from aiida_symclf.library.errors import StructureError
 from aiida_symclf.library.hardware import native_bfloat16
-from aiida_symclf.library.lattice import BraggLattice
+from aiida_symclf.library.lattice import (
+    BraggLattice,
+    analyse_lattice,
+    conventional_block,
+    minkowski_reduced,
+    replication_for_cell,
+)
 from aiida_symclf.library.parameters import from_known_keys
 
 __all__ = [
@@ -82,10 +90,6 @@ SPECIES_CONTRAST = 0.5
 EQUAL_ABUNDANCE = 0.15
 _CHUNK = 2  # structures per diffraction kernel call on the CPU: 0.66 ms per structure (8: 0.97, 32: 2.4), the plane waves stay in cache
 _GPU_CHUNK = 256
-
-
-class StructureError(ValueError):
-    """The structure cannot be fingerprinted (empty, not periodic, non-finite positions, ...)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -225,8 +229,6 @@ def nearest_neighbour_distance(positions: np.ndarray) -> float:
     The fingerprint treats the block as a finite cluster, so no periodic images are used: an
     atom alone (or a block of one atom) has no neighbour and is an error.
     """
-    from scipy.spatial import cKDTree
-
     positions = np.asarray(positions, dtype=float)
     if len(positions) < 2:
         raise StructureError('a single atom has no neighbour: the nearest-neighbour distance is undefined')
@@ -243,8 +245,6 @@ def replication_for(atoms: Atoms, target_atoms: int) -> tuple[int, int, int]:
     A block that already holds about ``target_atoms`` (for example a perturbed block of a
     previous step, even with up to ~70% vacancies) is not replicated again.
     """
-    from aiida_symclf.library.lattice import replication_for_cell
-
     repeats = replication_for_cell(np.asarray(atoms.cell), len(atoms), target_atoms)
     return tuple(int(n) for n in repeats)  # type: ignore[return-value]
 
@@ -265,8 +265,6 @@ def prepare(atoms: Atoms, parameters: FingerprintParameters | None = None) -> Pr
     cut out in the standard orientation (:mod:`aiida_symclf.library.lattice`). ``standardize=False``:
     the cell is replicated as it is.
     """
-    from aiida_symclf.library.lattice import analyse_lattice, conventional_block, minkowski_reduced
-
     parameters = parameters or FingerprintParameters()
     check_structure(atoms)
     if not parameters.standardize:

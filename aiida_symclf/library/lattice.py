@@ -39,7 +39,10 @@ import math
 from typing import Any
 
 import numpy as np
+import spglib
 from ase import Atoms
+
+from aiida_symclf.library.errors import StructureError
 
 __all__ = [
     'LATTICE_TOLERANCE',
@@ -319,8 +322,6 @@ def _conventional_of_metric(metric: tuple[float, ...]) -> tuple[np.ndarray, str]
     Keyed on the (rounded, scale-free) metric of a Minkowski-reduced basis: spglib's lattice
     search costs up to ~10 ms for a cubic lattice, and a few metrics cover almost all inputs.
     """
-    import spglib
-
     reduced = np.linalg.cholesky(np.array(metric).reshape(3, 3))  # rows: a basis with this metric
     dataset = spglib.get_symmetry_dataset((reduced, [[0.0, 0.0, 0.0]], [1]), symprec=LATTICE_TOLERANCE)
     if dataset is None:  # spglib does not fail on a one-point lattice; be explicit anyway
@@ -351,8 +352,6 @@ def _reduced_basis(cell: np.ndarray) -> np.ndarray:
     which in three dimensions is a Minkowski-reduced basis; ase's pure-Python Minkowski reduction
     (~130 us) is the fallback where spglib gives up.
     """
-    import spglib
-
     reduced = spglib.niggli_reduce(cell)
     if reduced is None:
         from ase.geometry import minkowski_reduce
@@ -447,8 +446,6 @@ def conventional_block(atoms: Atoms, lattice: BraggLattice, target_atoms: int) -
     The block holds the input's own atoms (displaced or missing as they are). Its number of
     *sites* is about ``target_atoms``: with vacancies it holds fewer atoms, as the training blocks.
     """
-    from aiida_symclf.library.fingerprint import StructureError
-
     cell = np.asarray(atoms.cell, dtype=float)
     conventional = lattice.conventional_cell
     sites = math.ceil(lattice.atoms_per_lattice_point - 1e-6) * lattice.lattice_points_per_conventional_cell

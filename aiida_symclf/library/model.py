@@ -110,7 +110,7 @@ class ModelMetadata:
     fingerprint: dict[str, Any]
     package_version: str
     training: dict[str, Any] = dataclasses.field(default_factory=dict)
-    #: The class table (:func:`aiida_symclf.library.dataset.class_table`: kind, AFLOW labels, lattices);
+    #: The class table (:func:`aiida_symclf.library.catalogue.class_table`: kind, AFLOW labels, lattices);
     #: empty in files written before the compound classes.
     classes: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     #: Keyword arguments of :class:`SymmetryCNN` beyond the classes and image size (``kernel_size``,

@@ -15,11 +15,14 @@ from __future__ import annotations
 import atexit
 import concurrent.futures
 import concurrent.futures.process
+import functools
 import multiprocessing
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+
+from aiida_symclf.library.model import ClassifierModel, ModelMetadata, SlowPrecisionWarning, tensors_sha256
 
 __all__ = ['MAX_WORKERS', 'classify_in_processes', 'shutdown_worker_pool', 'workers_error']
 
@@ -37,6 +40,7 @@ def workers_error(workers: Any) -> str | None:
 
 _THREAD_VARIABLES = ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS')
 _WORKER_MODEL = None  # in a worker: its model
+ClassifyFunction = Callable[[Sequence[Any], Any], tuple[list, list]]
 _POOL: tuple[tuple, concurrent.futures.ProcessPoolExecutor] | None = None  # in the parent: the kept pool and its key
 
 
@@ -47,8 +51,6 @@ def _start_worker(state: dict[str, Any], metadata_json: str, precision: str) -> 
     import torch
     from threadpoolctl import threadpool_limits
 
-    from aiida_symclf.library.model import ClassifierModel, ModelMetadata, SlowPrecisionWarning
-
     warnings.simplefilter('ignore', SlowPrecisionWarning)  # the parent process has said it once
     torch.set_num_threads(1)
     threadpool_limits(1)  # for those already loaded (numpy's OpenBLAS, torch's OpenMP), which read no variable again
@@ -58,17 +60,14 @@ def _start_worker(state: dict[str, Any], metadata_json: str, precision: str) -> 
     _WORKER_MODEL = ClassifierModel(network.eval(), metadata, precision)
 
 
-def _classify_chunk(structures: Sequence[Any]) -> tuple[list, list]:
-    from aiida_symclf.library.classification import classify_structures
-
-    return classify_structures(structures, _WORKER_MODEL)
+def _classify_chunk(classify: ClassifyFunction, structures: Sequence[Any]) -> tuple[list, list]:
+    """``classify(structures, model)`` with the worker's own model (``classify`` arrives pickled by name)."""
+    return classify(structures, _WORKER_MODEL)
 
 
 def _worker_pool(model: Any, workers: int) -> concurrent.futures.ProcessPoolExecutor:
     """A pool of ``workers`` processes that hold ``model``; kept for the next call with the same model,
     precision and count, since starting one costs ~1.5 s (a bulk run calls once per chunk)."""
-    from aiida_symclf.library.model import tensors_sha256
-
     global _POOL
     state = {name: tensor.detach().cpu().contiguous() for name, tensor in model.network.state_dict().items()}
     key = (tensors_sha256(state), model.metadata.to_json(), model.precision, workers)
@@ -97,15 +96,19 @@ atexit.register(shutdown_worker_pool)
 
 
 def classify_in_processes(
-    structures: Sequence[Any], model: Any, workers: int, chunk_size: int = 64
+    classify: ClassifyFunction, structures: Sequence[Any], model: Any, workers: int, chunk_size: int = 64
 ) -> tuple[list[dict[str, Any] | None], list[str | None]]:
-    """:func:`~aiida_symclf.library.classification.classify_structures` spread over ``workers`` processes (CPU only)."""
+    """``classify(chunk, model)`` on chunks of ``structures``, spread over ``workers`` processes (CPU only).
+
+    ``classify`` is :func:`~aiida_symclf.library.classification.classify_structures`, passed in by
+    its caller so that this module does not import it back (a module-level function, pickled by name).
+    """
     pool = _worker_pool(model, workers)
     chunks = [structures[start : start + chunk_size] for start in range(0, len(structures), chunk_size)]
     records: list[dict[str, Any] | None] = []
     errors: list[str | None] = []
     try:
-        for chunk_records, chunk_errors in pool.map(_classify_chunk, chunks):
+        for chunk_records, chunk_errors in pool.map(functools.partial(_classify_chunk, classify), chunks):
             records.extend(chunk_records)
             errors.extend(chunk_errors)
     except concurrent.futures.process.BrokenProcessPool:

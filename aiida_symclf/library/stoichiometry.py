@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 import numpy as np
+from scipy.special import gammaln
 
 __all__ = ['MIN_FIT_PROBABILITY', 'fit_probability', 'site_counts', 'stoichiometry']
 
@@ -74,8 +75,6 @@ def _placements(n_species: int, n_site_sets: int) -> Iterator[tuple[list[list[in
 def _hypergeometric_two_sided(held: int, total_sites: int, total_atoms: int, capacity: int) -> float:
     """Two-sided p-value of ``held`` atoms in ``capacity`` of ``total_sites`` sites holding ``total_atoms``
     atoms at random (the whole distribution at once: ~20 us, where a ``scipy.stats`` call costs ~0.5 ms)."""
-    from scipy.special import gammaln
-
     k = np.arange(max(0, total_atoms + capacity - total_sites), min(capacity, total_atoms) + 1)
     log_pmf = (
         gammaln(capacity + 1) - gammaln(k + 1) - gammaln(capacity - k + 1)

@@ -3,7 +3,7 @@
 The paper compares the network with spglib at two tolerances (the authors' later benchmark):
 a *loose* one, ``symprec = 0.1`` Angstrom and ``angle_tolerance = 5`` degrees, and a *tight*
 one, ``symprec = 1e-4`` Angstrom and 1 degree. spglib returns a space group number; the class
-is the network class covering that space group (:func:`aiida_symclf.library.dataset.space_group_to_class`),
+is the network class covering that space group (:func:`aiida_symclf.library.catalogue.space_group_to_class`),
 and any other space group (for example P1 for a structure with vacancies) has no class.
 
 Tolerances are absolute lengths in Angstrom, so they are applied to the structure as given
@@ -17,9 +17,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import spglib
 from ase import Atoms
 
-from aiida_symclf.library.dataset import space_group_to_class
+from aiida_symclf.library.catalogue import space_group_to_class
 
 __all__ = [
     'SPGLIB_LOOSE',
@@ -53,8 +54,6 @@ def _spglib_cell(atoms: Atoms) -> tuple[np.ndarray, np.ndarray, np.ndarray] | No
 
 def _dataset(atoms: Atoms, symprec: float, angle_tolerance: float) -> Any:
     """spglib's symmetry dataset of ``atoms``, or None when spglib fails or the cell is unusable."""
-    import spglib
-
     cell = _spglib_cell(atoms)
     if cell is None:
         return None
@@ -96,7 +95,7 @@ def spglib_class(
     None when spglib fails, finds a space group that no class covers, or ``atoms`` has several
     species: a space group alone does not tell a compound's prototype (rocksalt, fluorite and
     fcc are all Fm-3m). ``mapping`` (space group number to class name) defaults to
-    :func:`aiida_symclf.library.dataset.space_group_to_class`.
+    :func:`aiida_symclf.library.catalogue.space_group_to_class`.
     """
     number = spglib_space_group(atoms, symprec, angle_tolerance)
     if number is None or len(set(atoms.numbers)) > 1:

@@ -36,14 +36,8 @@ import torch
 from torch import nn
 
 from aiida_symclf import __version__
-from aiida_symclf.library.dataset import (
-    CLASSES,
-    COMPOUND_CLASSES,
-    ELEMENT_CLASSES,
-    CrystalClass,
-    class_table,
-    load_or_generate,
-)
+from aiida_symclf.library.catalogue import CLASSES, COMPOUND_CLASSES, ELEMENT_CLASSES, CrystalClass, class_table
+from aiida_symclf.library.dataset import load_or_generate
 from aiida_symclf.library.fingerprint import FingerprintParameters
 from aiida_symclf.library.model import ModelMetadata, SymmetryCNN, load_model, save_model
 from aiida_symclf.library.perturb import PerturbationLevel, format_levels

@@ -18,8 +18,10 @@ import dataclasses
 from collections.abc import Callable, Iterator
 
 import numpy as np
+import spglib
 from ase import Atoms
 from ase.build import bulk, make_supercell
+from ase.neighborlist import neighbor_list
 from ase.spacegroup import crystal
 from scipy.spatial.transform import Rotation
 
@@ -195,8 +197,6 @@ def random_supercell(atoms: Atoms, rng: np.random.Generator, target_atoms: int =
 
 
 def _nearest_neighbour(atoms: Atoms) -> float:
-    from ase.neighborlist import neighbor_list
-
     distances = neighbor_list('d', atoms, 1.5 * (atoms.get_volume() / len(atoms)) ** (1.0 / 3.0))
     return float(distances.min())
 
@@ -222,8 +222,6 @@ def user_input(label: str, level: UserLevel, rng: np.random.Generator) -> tuple[
     (standard) cell, made a ~250-atom supercell along a random non-diagonal matrix, perturbed
     and randomly rotated.
     """
-    import spglib
-
     table = ELEMENTS.get(label) or COMPOUNDS[label]
     symbol = list(table)[rng.integers(len(table))]
     cell = table[symbol](float(rng.uniform(0.98, 1.02)))

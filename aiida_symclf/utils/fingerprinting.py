@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from aiida import orm
+from aiida.engine import Process
 from ase import Atoms
 
 from aiida_symclf.data import FingerprintData
@@ -15,8 +16,6 @@ from aiida_symclf.utils.inputs import valid_atoms
 
 def report_progress(done: int, total: int) -> None:
     """Progress of a long CalcFunction in its process report (``verdi process report PK``)."""
-    from aiida.engine import Process
-
     process = Process.current()
     if process is not None and total > PROGRESS_STEP:
         process.report(f'fingerprinted {done} of {total} structures')

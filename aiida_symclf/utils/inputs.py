@@ -8,7 +8,8 @@ from aiida import orm
 from ase import Atoms
 
 from aiida_symclf.data import SymclfModelData
-from aiida_symclf.library.fingerprint import FingerprintParameters, StructureError, check_structure
+from aiida_symclf.library.errors import StructureError
+from aiida_symclf.library.fingerprint import FingerprintParameters, check_structure
 from aiida_symclf.library.model import ClassifierModel, ModelFileError
 from aiida_symclf.library.perturb import PerturbationLevel
 from aiida_symclf.utils.exit_codes import StepError

@@ -15,6 +15,9 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from aiida import load_profile
+from aiida.manage.configuration import create_profile, get_config
+
 __all__ = ['DEFAULT_PROFILE_NAME', 'ensure_embedded_profile']
 
 DEFAULT_PROFILE_NAME = 'symclf'
@@ -22,9 +25,6 @@ DEFAULT_PROFILE_NAME = 'symclf'
 
 def ensure_embedded_profile(name: str = DEFAULT_PROFILE_NAME, load: bool = True):
     """Create (once) and optionally load a ``core.sqlite_dos`` profile without a broker."""
-    from aiida import load_profile
-    from aiida.manage.configuration import create_profile, get_config
-
     config = get_config(create=True)
     if name not in config.profile_names:
         storage = Path(config.dirpath) / 'storage' / name

@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiida import orm
 from ase import Atoms
 
-from aiida_symclf.library.fingerprint import FingerprintParameters, StructureError, replication_for
+from aiida_symclf.library.errors import StructureError
+from aiida_symclf.library.fingerprint import FingerprintParameters, replication_for
 from aiida_symclf.library.perturb import PerturbationLevel, perturb_atoms
 from aiida_symclf.utils.exit_codes import StepError, exit_code
 from aiida_symclf.utils.inputs import checked_atoms, structure_from_atoms

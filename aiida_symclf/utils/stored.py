@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 from aiida import orm
+from aiida.manage import get_manager
+from aiida.orm.entities import EntityTypes
 from ase import Atoms
 
 __all__ = ['StoredStructure', 'load_stored_structures', 'plain_rows', 'update_extras']
@@ -95,9 +97,6 @@ def update_extras(updates: Iterable[tuple[int, dict[str, Any]]]) -> int:
     The caller merges new keys into the extras it read. Node objects already loaded in this
     session are expired, so that they read the new extras.
     """
-    from aiida.manage import get_manager
-    from aiida.orm.entities import EntityTypes
-
     rows = [{'id': pk, 'extras': extras} for pk, extras in updates]
     if rows:
         storage = get_manager().get_profile_storage()

@@ -31,6 +31,7 @@ from aiida_symclf.calculations.functions import (
     perturb_structures,
 )
 from aiida_symclf.data import FingerprintData, SymclfModelData
+from aiida_symclf.library.attention import AttentionParameters
 from aiida_symclf.library.fingerprint import FingerprintParameters
 from aiida_symclf.library.model import ModelFileError
 from aiida_symclf.library.perturb import PerturbationLevel
@@ -72,8 +73,6 @@ def validate_perturbations(perturbations: orm.List, _) -> str | None:
 
 def validate_attention_parameters(parameters: orm.Dict, _) -> str | None:
     """Keys and values of :class:`~aiida_symclf.library.attention.AttentionParameters`."""
-    from aiida_symclf.library.attention import AttentionParameters
-
     try:
         AttentionParameters.from_dict(parameters.get_dict())
     except (TypeError, ValueError) as exception:

@@ -1,6 +1,6 @@
 """Sphinx directives that render tables and help texts from the code and the benchmark results.
 
-- ``.. symclf-classes::``: the network's classes, from :data:`aiida_symclf.library.dataset.CLASSES`.
+- ``.. symclf-classes::``: the network's classes, from :data:`aiida_symclf.library.catalogue.CLASSES`.
 - ``.. symclf-accuracy::``: the accuracy table (and the bcc -> sc crossover) from
   ``benchmarks/results/accuracy.json``; a short note instead when that file does not exist yet,
   so the build stays free of warnings.
@@ -58,7 +58,7 @@ def list_table(header: Sequence[str], rows: Sequence[Sequence[str]], widths: str
 
 def classes_lines() -> list[str]:
     """The class table: label, kind, AFLOW labels and Strukturbericht, space groups, prototype, sampled ranges."""
-    from aiida_symclf.library.dataset import CLASSES
+    from aiida_symclf.library.catalogue import CLASSES
 
     rows = [
         [

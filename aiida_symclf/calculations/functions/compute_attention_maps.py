@@ -7,6 +7,9 @@ from aiida import orm
 from aiida.engine import calcfunction
 
 from aiida_symclf.data import SymclfModelData, attach_file, fingerprint_from_node, png_bytes
+from aiida_symclf.library.attention import AttentionParameters, compute_attention
+from aiida_symclf.library.classification import allowed_classes
+from aiida_symclf.library.plot import plot_attention
 from aiida_symclf.utils.exit_codes import StepError, with_exit_codes
 from aiida_symclf.utils.inputs import check_model_matches, loaded_model
 
@@ -23,10 +26,6 @@ def compute_attention_maps(
     (C, H, W), ``dominant_class``, ``dominant_strength``, ``predicted_class``; the repository also
     holds ``attention.png``, viewable with ``verdi node repo cat <PK> attention.png > map.png``.
     """
-    from aiida_symclf.library.attention import AttentionParameters, compute_attention
-    from aiida_symclf.library.classification import allowed_classes
-    from aiida_symclf.library.plot import plot_attention
-
     try:
         settings = AttentionParameters.from_dict(parameters.get_dict() if parameters is not None else None)
     except (TypeError, ValueError) as exception:

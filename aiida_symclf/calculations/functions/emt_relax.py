@@ -7,7 +7,10 @@ can be run and tested anywhere; its outputs are named as a relax workchain's.
 from __future__ import annotations
 
 from aiida import orm
-from aiida.engine import calcfunction
+from aiida.engine import ExitCode, calcfunction
+from ase.calculators.emt import EMT
+from ase.filters import FrechetCellFilter
+from ase.optimize import BFGS
 
 __all__ = ['emt_relax']
 
@@ -21,11 +24,6 @@ def emt_relax(structure: orm.StructureData, parameters: orm.Dict | None = None):
     Outputs ``output_structure`` (StructureData) and ``output_parameters`` (Dict with the energy,
     the number of steps and whether it converged). Unsupported elements end with exit code 200.
     """
-    from aiida.engine import ExitCode
-    from ase.calculators.emt import EMT
-    from ase.filters import FrechetCellFilter
-    from ase.optimize import BFGS
-
     settings = {'fmax': 0.01, 'steps': 200, **(parameters.get_dict() if parameters is not None else {})}
     atoms = structure.get_ase()
     unsupported = sorted(set(atoms.get_chemical_symbols()) - EMT_ELEMENTS)
