@@ -18,7 +18,7 @@ from aiida import orm
 from aiida_symclf.data import SymclfModelData
 from aiida_symclf.library.catalogue import CLASSES, class_names
 from aiida_symclf.library.classification import UNKNOWN
-from aiida_symclf.workflows.classify import EXTRA_PREFIX
+from aiida_symclf.library.record import EXTRA_PREFIX
 
 __all__ = [
     'classification_results',

@@ -30,14 +30,14 @@ import numpy as np
 
 from aiida_symclf.library.attention import DELETION_SHARE, SMOOTHING_SAMPLES, compute_attention, deletion_drops
 from aiida_symclf.library.classification import class_kind, fingerprint_structures
-from aiida_symclf.library.model import ClassifierModel, default_model_path, load_model
+from aiida_symclf.library.model import ClassifierModel, load_model, shipped_model_path
 from aiida_symclf.testing.user_inputs import LEVELS, user_input
 
 OUTPUT = Path(__file__).parent / 'results' / 'attention_faithfulness.json'
 MODELS = (
-    default_model_path(),
-    default_model_path().with_name('symclf-elements.pt'),
-    default_model_path().with_name('symclf-insight.pt'),
+    shipped_model_path(),
+    shipped_model_path('elements'),
+    shipped_model_path('insight'),
 )
 INPUT_LEVELS = ('pristine', 'displacement 2%', 'vacancies 10%')
 METHODS = {'SmoothGrad x input': SMOOTHING_SAMPLES, 'gradient x input': 0}

@@ -29,16 +29,16 @@ import torch
 from aiida_symclf.library.attention import conv_layer_positions, peak_concentration, project_top_filters
 from aiida_symclf.library.catalogue import reference_structures
 from aiida_symclf.library.fingerprint import diffraction_fingerprints
-from aiida_symclf.library.model import default_model_path, load_model
+from aiida_symclf.library.model import load_model, shipped_model_path
 from aiida_symclf.testing.user_inputs import LEVELS, perturbed, random_supercell
 
 OUTPUT = Path(__file__).parent / 'results' / 'attention_peaks.json'
 TOP_K = 4
 MODELS = (
-    default_model_path(),
-    default_model_path().with_name('symclf-elements.pt'),
+    shipped_model_path(),
+    shipped_model_path('elements'),
     Path(__file__).parent / 'models' / 'symclf-pristine.pt',
-    default_model_path().with_name('symclf-insight.pt'),
+    shipped_model_path('insight'),
 )
 
 

@@ -45,7 +45,6 @@ os.environ.setdefault('SPGLIB_WARNING', 'OFF')
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 HERE = Path(__file__).parent
-MODELS = HERE.parent / 'aiida_symclf' / 'models'
 SEED = 1000
 CHUNK_SIZE = 500
 
@@ -80,7 +79,7 @@ def row(path: str, n: int, seconds: float, **extra: Any) -> dict[str, Any]:
 
 
 #: Models of the library rows: the shipped default (the paper's network) and the fast one.
-LIBRARY_MODELS = {'default': None, 'fast': MODELS / 'symclf-fast.pt'}
+LIBRARY_MODELS = {'default': None, 'fast': 'fast'}
 
 
 def _cpu_model() -> str:

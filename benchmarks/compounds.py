@@ -36,7 +36,7 @@ os.environ.setdefault('SPGLIB_WARNING', 'OFF')
 
 from aiida_symclf.library.catalogue import COMPOUND_CLASSES, ELEMENT_CLASSES  # noqa: E402
 from aiida_symclf.library.classification import UNKNOWN, classify_structures  # noqa: E402
-from aiida_symclf.library.model import default_model_path, load_model  # noqa: E402
+from aiida_symclf.library.model import load_model, shipped_model_path  # noqa: E402
 from aiida_symclf.testing.real_compounds import OTHER_COMPOUNDS  # noqa: E402
 from aiida_symclf.testing.user_inputs import (  # noqa: E402
     COMPOUND_LEVELS,
@@ -51,7 +51,7 @@ from aiida_symclf.testing.user_inputs import (  # noqa: E402
 HERE = Path(__file__).parent
 RESULTS = HERE / 'results'
 SEED = 20261126
-ELEMENTS_MODEL = default_model_path().with_name('symclf-elements.pt')
+ELEMENTS_MODEL = shipped_model_path('elements')
 
 
 def in_class_cases(classes, levels, n_per_class: int, rng: np.random.Generator) -> list[dict[str, Any]]:
@@ -203,7 +203,7 @@ def main() -> int:
     result = {
         'command': 'python benchmarks/compounds.py' + (' --quick' if args.quick else ''),
         'seed': SEED,
-        'model': str((args.model or default_model_path()).name),
+        'model': str((args.model or shipped_model_path()).name),
         'n_compound_cases': len(compounds),
         'n_other_compound_cases': len(others),
         'n_other_prototypes': len(OTHER_COMPOUNDS),

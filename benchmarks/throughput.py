@@ -506,9 +506,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--append', action='store_true', help='merge into the JSON output instead of replacing it')
     args = parser.parse_args(argv)
 
-    from aiida_symclf.library.model import default_model_path
+    from aiida_symclf.library.model import shipped_model_path
 
-    args.model = (args.model or default_model_path()).resolve()
+    args.model = (args.model or shipped_model_path()).resolve()
     workdir = Path(tempfile.mkdtemp(prefix='symclf-throughput-'))
     os.environ['AIIDA_PATH'] = str(workdir / '.aiida')  # before aiida reads its configuration
     os.environ['PATH'] = f'{Path(sys.executable).parent}{os.pathsep}{os.environ.get("PATH", "")}'  # daemon runs `verdi`

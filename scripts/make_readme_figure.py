@@ -25,12 +25,12 @@ from aiida_symclf.library.attention import compute_attention, peak_concentration
 from aiida_symclf.library.catalogue import CLASSES
 from aiida_symclf.library.dataset import generate_structures
 from aiida_symclf.library.fingerprint import diffraction_fingerprint, diffraction_fingerprints
-from aiida_symclf.library.model import ClassifierModel, default_model_path, load_model
+from aiida_symclf.library.model import ClassifierModel, load_model, shipped_model_path
 from aiida_symclf.library.plot import plot_attention, plot_class_templates, plot_fingerprint_grid
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SEED = 2018  # structures of the fingerprint grid
-INSIGHT_MODEL = default_model_path().with_name('symclf-insight.pt')
+INSIGHT_MODEL = shipped_model_path('insight')
 
 
 def make_fingerprint_grid(model: ClassifierModel, output: Path) -> Path:

@@ -22,11 +22,6 @@ from aiida_symclf.library.perturb import PerturbationLevel
 TEST_SEED = 555000
 
 
-@pytest.fixture(scope='module')
-def model():
-    return load_model()
-
-
 def class_names() -> list[str]:
     """The paper's elemental classes: these tests reproduce its elemental study."""
     return [c.name for c in ELEMENT_CLASSES]

@@ -35,11 +35,6 @@ FRACTION = 0.05  # share of the pixels deleted (a) or counted as peaks (b)
 
 
 @pytest.fixture(scope='module')
-def model() -> ClassifierModel:
-    return load_model()
-
-
-@pytest.fixture(scope='module')
 def held_out() -> tuple[np.ndarray, np.ndarray]:
     """10 mildly defective structures per class from a seed no model was trained on."""
     return generate_dataset(10, 4242, PerturbationLevel(0.02, 0.1, 4242))
@@ -213,9 +208,9 @@ PEAK_BOUND = 0.5
 def insight_pristine() -> tuple[ClassifierModel, np.ndarray]:
     """The insight model and pristine fingerprints of fcc Cu, bcc Fe, hcp Mg and diamond Si."""
     from aiida_symclf.library.fingerprint import diffraction_fingerprints
-    from aiida_symclf.library.model import default_model_path
+    from aiida_symclf.library.model import shipped_model_path
 
-    insight = load_model(default_model_path().with_name(INSIGHT_MODEL))
+    insight = load_model(shipped_model_path(INSIGHT_MODEL))
     structures = [
         bulk('Cu', 'fcc', a=3.61), bulk('Fe', 'bcc', a=2.87), bulk('Mg', 'hcp', a=3.21, c=5.21),
         bulk('Si', 'diamond', a=5.43),

@@ -22,11 +22,6 @@ from aiida_symclf.library.fingerprint import diffraction_fingerprint, replicatio
 
 
 @pytest.fixture
-def model_node():
-    return SymclfModelData.get_or_create()
-
-
-@pytest.fixture
 def model_parameters(model_node) -> orm.Dict:
     """The fingerprint settings the model was trained on (the classify steps check them)."""
     return orm.Dict(model_node.base.attributes.get('fingerprint_parameters'))
@@ -72,7 +67,7 @@ def test_stored_fingerprint_size_per_structure(copper):
 
 
 def test_classify_fingerprint(copper, model_node, model_parameters):
-    fingerprint = compute_fingerprint(structure=copper, parameters=model_parameters)
+    fingerprint = compute_fingerprint(structure=copper, fingerprint_parameters=model_parameters)
     result, node = run_get_node(classify_fingerprint, fingerprint=fingerprint, model=model_node)
     assert node.is_finished_ok
     assert result['label'] == 'fcc' and result['space_groups'] == [225]
@@ -83,7 +78,7 @@ def test_classify_fingerprint(copper, model_node, model_parameters):
 
 def test_batched_functions_make_one_process_and_one_output_per_structure(prototypes, model_node, model_parameters):
     structures = {name.replace('/', '_'): orm.StructureData(ase=atoms) for name, atoms in prototypes.items()}
-    fingerprints, node = run_get_node(compute_fingerprints, parameters=model_parameters, **structures)
+    fingerprints, node = run_get_node(compute_fingerprints, fingerprint_parameters=model_parameters, **structures)
     assert node.is_finished_ok and set(fingerprints) == set(structures)
     results, classify_node = run_get_node(classify_fingerprints, model=model_node, **fingerprints)
     assert classify_node.is_finished_ok
@@ -92,7 +87,7 @@ def test_batched_functions_make_one_process_and_one_output_per_structure(prototy
 
 def test_perturb_structure_records_its_parameters(copper):
     parameters = orm.Dict({'displacement': 0.02, 'vacancy_fraction': 0.1, 'seed': 3})
-    perturbed, node = run_get_node(perturb_structure, structure=copper, parameters=parameters)
+    perturbed, node = run_get_node(perturb_structure, structure=copper, perturbation=parameters)
     assert node.is_finished_ok
     # A supercell of the input in its own frame (the user's path), then 10% of its atoms removed.
     supercell = len(copper.sites) * int(np.prod(replication_for(copper.get_ase(), 250)))
@@ -101,14 +96,14 @@ def test_perturb_structure_records_its_parameters(copper):
         perturbed.cell, np.asarray(copper.cell) * np.array(replication_for(copper.get_ase(), 250))[:, None]
     )
     again = perturb_structure(
-        structure=copper, parameters=orm.Dict({'displacement': 0.02, 'vacancy_fraction': 0.1, 'seed': 3})
+        structure=copper, perturbation=orm.Dict({'displacement': 0.02, 'vacancy_fraction': 0.1, 'seed': 3})
     )
     assert np.array_equal(perturbed.get_ase().positions, again.get_ase().positions)
-    assert node.base.links.get_incoming(link_label_filter='parameters').one().node.get_dict()['seed'] == 3
+    assert node.base.links.get_incoming(link_label_filter='perturbation').one().node.get_dict()['seed'] == 3
 
 
 def test_attention_maps_are_stored_with_a_png(copper, model_node, model_parameters):
-    fingerprint = compute_fingerprint(structure=copper, parameters=model_parameters)
+    fingerprint = compute_fingerprint(structure=copper, fingerprint_parameters=model_parameters)
     maps, node = run_get_node(compute_attention_maps, fingerprint=fingerprint, model=model_node)
     assert node.is_finished_ok
     assert maps.get_array('class_maps').shape == (len(model_node.class_names), 64, 64)
@@ -148,7 +143,7 @@ def test_nan_positions_are_refused_before_a_process_is_stored():
     [{'image_size': 8}, {'image_size': 1024}, {'image_size': 'big'}, {'nonsense': 1}],
 )
 def test_bad_fingerprint_parameters_give_exit_code_201(copper, parameters):
-    _, node = run_get_node(compute_fingerprint, structure=copper, parameters=orm.Dict(parameters))
+    _, node = run_get_node(compute_fingerprint, structure=copper, fingerprint_parameters=orm.Dict(parameters))
     assert node.exit_status == 201
 
 
@@ -157,13 +152,13 @@ def test_bad_fingerprint_parameters_give_exit_code_201(copper, parameters):
     [{'vacancy_fraction': 1.0}, {'vacancy_fraction': -0.5}, {'displacement': -0.01}, {'seed': 'x'}],
 )
 def test_bad_perturbation_gives_exit_code_201(copper, parameters):
-    _, node = run_get_node(perturb_structure, structure=copper, parameters=orm.Dict(parameters))
+    _, node = run_get_node(perturb_structure, structure=copper, perturbation=orm.Dict(parameters))
     assert node.exit_status == 201
 
 
 def test_batch_reports_a_bad_structure_and_keeps_the_others(copper):
     outputs, node = run_get_node(
-        compute_fingerprints, parameters=orm.Dict({}), good=copper, bad=bad_structure('molecule')
+        compute_fingerprints, fingerprint_parameters=orm.Dict({}), good=copper, bad=bad_structure('molecule')
     )
     assert node.is_finished_ok
     assert set(outputs) == {'good', 'failures'}
@@ -171,7 +166,7 @@ def test_batch_reports_a_bad_structure_and_keeps_the_others(copper):
 
 
 def test_model_mismatch_gives_exit_code_202(copper, model_node):
-    fingerprint = compute_fingerprint(structure=copper, parameters=orm.Dict({'image_size': 32}))
+    fingerprint = compute_fingerprint(structure=copper, fingerprint_parameters=orm.Dict({'image_size': 32}))
     _, node = run_get_node(classify_fingerprint, fingerprint=fingerprint, model=model_node)
     assert node.exit_status == 202 and 'image_size' in node.exit_message
 

@@ -20,14 +20,14 @@ from click.testing import CliRunner, Result
 
 from aiida_symclf.cli import activate_profile, cli, data_cli, needs_consent
 from aiida_symclf.library import hardware
-from aiida_symclf.library.model import default_model_path, file_sha256
+from aiida_symclf.library.model import file_sha256, shipped_model_path
 
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
 
 
 @pytest.fixture(scope='module')
 def model_file() -> Path:
-    path = default_model_path()
+    path = shipped_model_path()
     if not path.is_file():
         pytest.skip(f'the shipped model {path} has not been trained yet')
     return path

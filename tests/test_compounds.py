@@ -11,7 +11,6 @@ from aiida_symclf.library.catalogue import CLASSES, COMPOUND_CLASSES, ELEMENT_CL
 from aiida_symclf.library.classification import UNKNOWN, allowed_classes, classification_record, classify_structures
 from aiida_symclf.library.fingerprint import scattering_factors, species_ranks
 from aiida_symclf.library.lattice import analyse_lattice, minkowski_reduced
-from aiida_symclf.library.model import load_model
 from aiida_symclf.library.perturb import PerturbationLevel, exchange_species, perturb_atoms
 from aiida_symclf.testing.real_compounds import COMPOUNDS, OTHER_COMPOUNDS
 from aiida_symclf.testing.user_inputs import COMPOUND_LEVELS, random_rotation, random_supercell, user_input
@@ -144,11 +143,6 @@ def test_aflow_label_of_the_merged_hcp_rh_class_follows_the_bragg_facts():
     assert hcp_rh.form_of({'bravais': 'hP', 'atoms_per_lattice_point': 2.0}).aflow_prototype == 'A_hP2_194_c'
     assert hcp_rh.form_of({'bravais': 'hR', 'atoms_per_lattice_point': 1.0}).aflow_prototype == 'A_hR1_166_a'
     assert hcp_rh.form_of({'bravais': 'hR', 'atoms_per_lattice_point': 2.0}).aflow_prototype == 'A_hR2_166_c'
-
-
-@pytest.fixture(scope='module')
-def model():
-    return load_model()
 
 
 def test_shipped_model_knows_every_class_in_the_table_order(model):

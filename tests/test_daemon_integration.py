@@ -104,9 +104,9 @@ def psql_database() -> Iterator[dict[str, Any]]:
 
 def model_file() -> Path:
     """The classifier to use: ``$SYMCLF_MODEL`` or the shipped default model; skip if missing."""
-    from aiida_symclf.library.model import default_model_path
+    from aiida_symclf.library.model import shipped_model_path
 
-    path = Path(os.environ.get('SYMCLF_MODEL') or default_model_path())
+    path = Path(os.environ.get('SYMCLF_MODEL') or shipped_model_path())
     if not path.is_file():
         pytest.skip(f'model file {path} not found (set SYMCLF_MODEL)')
     return path

@@ -3,6 +3,8 @@ with exit 400, the bad structure's result says why, and the good ones are classi
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from aiida import orm
 from aiida.engine import run_get_node
@@ -78,9 +80,10 @@ def test_classify_step(monkeypatch):
 
 def test_attention_step(monkeypatch):
     """Attention maps that fail for one structure (the first one computed) fail that structure alone."""
-    import aiida_symclf.library.attention as attention
+    # The module, not the process function of the same name that the package exports.
+    step = importlib.import_module('aiida_symclf.calculations.functions.compute_attention_maps')
 
-    original, calls = attention.compute_attention, []
+    original, calls = step.compute_attention, []
 
     def fail_first(*args, **kwargs):
         calls.append(1)
@@ -88,7 +91,7 @@ def test_attention_step(monkeypatch):
             raise ValueError('deliberate failure')
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(attention, 'compute_attention', fail_first)
+    monkeypatch.setattr(step, 'compute_attention', fail_first)
     structures = {
         'bad': orm.StructureData(ase=bulk('W', 'bcc', a=3.16)),
         'cu': orm.StructureData(ase=bulk('Cu', 'fcc', a=3.61)),

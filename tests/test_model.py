@@ -17,9 +17,9 @@ from aiida_symclf.library.model import (
     ModelFileError,
     ModelMetadata,
     SymmetryCNN,
-    default_model_path,
     load_model,
     save_model,
+    shipped_model_path,
 )
 from aiida_symclf.library.perturb import PerturbationLevel
 
@@ -37,21 +37,21 @@ def test_architecture_matches_the_paper():
     assert network(torch.zeros(2, 3, 64, 64)).shape == (2, 7)
 
 
-def test_shipped_model_is_small_and_describes_itself(shipped_model):
-    assert default_model_path().stat().st_size < 5 * 1024**2
-    metadata = shipped_model.metadata
+def test_shipped_model_is_small_and_describes_itself(model):
+    assert shipped_model_path().stat().st_size < 5 * 1024**2
+    metadata = model.metadata
     assert list(metadata.class_names) == class_names()
     assert [tuple(g) for g in metadata.space_groups] == [c.space_groups for c in CLASSES]
     for key in ('command', 'n_training', 'validation_accuracy', 'training_data_sha256'):
         assert key in metadata.training
 
 
-def test_shipped_model_classifies_every_prototype(shipped_model, prototypes):
+def test_shipped_model_classifies_every_prototype(model, prototypes):
     """Within the elemental group (what the Bragg facts select for one species), every prototype is right."""
-    images = diffraction_fingerprints(prototypes.values(), shipped_model.metadata.fingerprint_parameters)
-    elemental = np.array([name in ELEMENT_NAMES for name in shipped_model.class_names])
-    probabilities, _ = shipped_model.predict(images, allowed=np.tile(elemental, (len(images), 1)))
-    predicted = [shipped_model.class_names[i] for i in probabilities.argmax(axis=1)]
+    images = diffraction_fingerprints(prototypes.values(), model.metadata.fingerprint_parameters)
+    elemental = np.array([name in ELEMENT_NAMES for name in model.class_names])
+    probabilities, _ = model.predict(images, allowed=np.tile(elemental, (len(images), 1)))
+    predicted = [model.class_names[i] for i in probabilities.argmax(axis=1)]
     assert predicted == list(prototypes)
     assert np.allclose(probabilities.sum(axis=1), 1.0) and np.all(probabilities[:, ~elemental] == 0)
 
@@ -179,9 +179,9 @@ def test_weights_of_another_shape_are_named(tmp_path):
         load_model(path)
 
 
-def test_wrong_fingerprint_shape_is_a_clear_error(shipped_model):
+def test_wrong_fingerprint_shape_is_a_clear_error(model):
     with pytest.raises(ValueError, match='expects fingerprints of shape'):
-        shipped_model.predict_proba(np.zeros((1, 3, 32, 32), dtype=np.float32))
+        model.predict_proba(np.zeros((1, 3, 32, 32), dtype=np.float32))
 
 
 def test_training_is_deterministic_for_a_seed():
@@ -238,10 +238,10 @@ def test_input_pool_runs_the_layers_on_a_pooled_image_and_is_recorded():
 def test_distillation_learns_the_teachers_soft_targets(tmp_path):
     """``--distill-from``: the targets are half the label and half the teacher's softened probabilities
     within the label's group; a teacher of other classes is refused."""
-    from aiida_symclf.library.model import default_model_path
+    from aiida_symclf.library.model import shipped_model_path
     from aiida_symclf.library.train import TrainingConfig, distillation_targets, group_masks, soft_cross_entropy, train
 
-    elements = str(default_model_path().with_name('symclf-elements.pt'))
+    elements = str(shipped_model_path('elements'))
     config = TrainingConfig(
         n_per_class=2, n_validation_per_class=1, levels=PerturbationLevel.parse_list('0:0'), epochs=1, seed=3,
         kernel_size=3, input_pool=2, distill_from=elements,
@@ -259,7 +259,7 @@ def test_distillation_learns_the_teachers_soft_targets(tmp_path):
     _, metadata = train(config, log=lambda message: None)
     assert metadata.training['command'].endswith(f'--distill-from {elements} --kernel-size 3 --input-pool 2')
     with pytest.raises(ValueError, match='classes and fingerprint of the student'):
-        distillation_targets(dataclasses.replace(config, distill_from=str(default_model_path())), images, labels, masks)
+        distillation_targets(dataclasses.replace(config, distill_from=str(shipped_model_path())), images, labels, masks)
 
 
 def test_device_is_chosen_or_given():
@@ -275,14 +275,14 @@ def test_device_is_chosen_or_given():
     assert probabilities.shape == (2, len(CLASSES)) and uncertainty.shape == (2,)
 
 
-def test_uncertainty_of_a_fingerprint_does_not_depend_on_its_batch(shipped_model):
+def test_uncertainty_of_a_fingerprint_does_not_depend_on_its_batch(model):
     """MC dropout uses one fixed set of masks: the same input gets the same value alone or among others."""
     rng = np.random.default_rng(0)
-    size = shipped_model.metadata.fingerprint_parameters.image_size
+    size = model.metadata.fingerprint_parameters.image_size
     images = rng.random((6, 3, size, size)).astype(np.float32)
-    _, together = shipped_model.predict(images)
-    _, alone = shipped_model.predict(images[3:4])
-    _, reordered = shipped_model.predict(images[::-1].copy())
+    _, together = model.predict(images)
+    _, alone = model.predict(images[3:4])
+    _, reordered = model.predict(images[::-1].copy())
     assert together[3] == pytest.approx(alone[0], abs=1e-9)
     assert together == pytest.approx(reordered[::-1], abs=1e-9)
     assert together.max() > 0.0

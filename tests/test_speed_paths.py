@@ -25,15 +25,15 @@ def structures() -> list:
     return [user_input(c.name, level, rng)[1] for c in CLASSES for _ in range(2)]
 
 
-def test_worker_processes_give_the_same_records_in_the_same_order(shipped_model, structures):
-    one, errors_one = classify_structures(structures, shipped_model)
-    two, errors_two = classify_structures(structures, shipped_model, workers=2)
+def test_worker_processes_give_the_same_records_in_the_same_order(model, structures):
+    one, errors_one = classify_structures(structures, model)
+    two, errors_two = classify_structures(structures, model, workers=2)
     assert errors_one == errors_two == [None] * len(structures)
     assert [r['label'] for r in one] == [r['label'] for r in two]
     assert np.allclose([r['probability'] for r in one], [r['probability'] for r in two], atol=1e-5)
 
 
-def test_the_worker_pool_is_kept_and_its_workers_run_one_thread_each(shipped_model, structures):
+def test_the_worker_pool_is_kept_and_its_workers_run_one_thread_each(model, structures):
     """A second call with the same model reuses the worker processes (starting them costs ~1.5 s, once
     per bulk chunk otherwise); in each, torch, OpenMP and OpenBLAS run one thread (with one per core
     in every worker, two workers on two cores ran at half the speed)."""
@@ -41,15 +41,15 @@ def test_the_worker_pool_is_kept_and_its_workers_run_one_thread_each(shipped_mod
 
     from aiida_symclf.library.parallel import _worker_pool, shutdown_worker_pool
 
-    classify_structures(structures, shipped_model, workers=2)
-    pool = _worker_pool(shipped_model, 2)
-    classify_structures(structures, shipped_model, workers=2)
-    assert _worker_pool(shipped_model, 2) is pool
+    classify_structures(structures, model, workers=2)
+    pool = _worker_pool(model, 2)
+    classify_structures(structures, model, workers=2)
+    assert _worker_pool(model, 2) is pool
     libraries = pool.submit(threadpoolctl.threadpool_info).result()
     assert libraries and all(library['num_threads'] == 1 for library in libraries), libraries
     assert pool.submit(torch.get_num_threads).result() == 1
     shutdown_worker_pool()
-    assert _worker_pool(shipped_model, 2) is not pool
+    assert _worker_pool(model, 2) is not pool
     shutdown_worker_pool()
 
 
@@ -62,10 +62,10 @@ def test_bfloat16_gives_the_same_labels_and_nearly_the_same_probabilities(struct
     assert np.abs(exact - fast).max() < 0.05
 
 
-def test_channels_last_is_only_a_memory_order(shipped_model, prototypes):
+def test_channels_last_is_only_a_memory_order(model, prototypes):
     """The network as loaded (channels-last) and a plain contiguous copy give the same logits."""
     images = torch.from_numpy(diffraction_fingerprints(list(prototypes.values())))
-    network = shipped_model.network
+    network = model.network
     with torch.no_grad():
         ours = network(images.contiguous(memory_format=torch.channels_last))
         plain = network.to(memory_format=torch.contiguous_format)(images)
@@ -104,9 +104,9 @@ def test_the_fast_model_pools_its_input_and_classifies_elements_and_compounds(pr
     max-pooled input (a quarter of the arithmetic), distilled from the default (recorded command)."""
     from ase.build import bulk
 
-    from aiida_symclf.library.model import default_model_path
+    from aiida_symclf.library.model import shipped_model_path
 
-    fast = load_model(default_model_path().with_name('symclf-fast.pt'))
+    fast = load_model(shipped_model_path('fast'))
     default = load_model()
     assert fast.metadata.network == {'input_pool': 2}
     assert fast.metadata.fingerprint == default.metadata.fingerprint

@@ -27,12 +27,12 @@ def labels_of(model, structures) -> list[str | None]:
 
 
 @pytest.mark.parametrize('level_name', STRICT + LOOSE)
-def test_in_class_structures_as_users_have_them(shipped_model, level_name):
+def test_in_class_structures_as_users_have_them(model, level_name):
     level = next(level for level in LEVELS if level.name == level_name)
     rng = np.random.default_rng([SEED, LEVELS.index(level)])
     names = [c.name for c in ELEMENT_CLASSES]  # the compounds' levels are in tests/test_compounds.py
     cases = [(label, *user_input(label, level, rng)) for label in names for _ in range(PER_CLASS)]
-    labels = labels_of(shipped_model, [atoms for *_, atoms in cases])
+    labels = labels_of(model, [atoms for *_, atoms in cases])
     wrong = [(label, name, got) for (label, name, _), got in zip(cases, labels, strict=True) if got != label]
     if level_name in STRICT:
         assert not wrong, wrong
@@ -40,10 +40,10 @@ def test_in_class_structures_as_users_have_them(shipped_model, level_name):
         assert len(wrong) <= 0.1 * len(cases), wrong
 
 
-def test_md_snapshots_at_600_kelvin_are_fcc(shipped_model):
+def test_md_snapshots_at_600_kelvin_are_fcc(model):
     rng = np.random.default_rng(SEED)
     snapshots = [atoms for *_, atoms in md_snapshots(('Cu', 'Al'), (600.0,), 1, rng, steps=60)]
-    assert labels_of(shipped_model, snapshots) == ['fcc', 'fcc']
+    assert labels_of(model, snapshots) == ['fcc', 'fcc']
 
 
 #: Compounds of other prototypes that the shipped model labels (measured, ``benchmarks/compounds.py``):
@@ -52,9 +52,9 @@ def test_md_snapshots_at_600_kelvin_are_fcc(shipped_model):
 KNOWN_LABELLED = {'BaTiO3 (tetragonal, tP5)', 'NaTl (B32, cF16)', 'ReO3 (D0_9, cP4)'}
 
 
-def test_structures_of_no_class_are_unknown_with_a_reason(shipped_model):
+def test_structures_of_no_class_are_unknown_with_a_reason(model):
     cases = list(out_of_class_structures(np.random.default_rng(SEED)))
-    records, _ = classify_structures([atoms for *_, atoms in cases], shipped_model)
+    records, _ = classify_structures([atoms for *_, atoms in cases], model)
     wrong = [(name, r['label']) for (_, name, _), r in zip(cases, records, strict=True) if r['label'] != UNKNOWN]
     assert {name for name, _ in wrong} <= KNOWN_LABELLED, wrong
     unknown = [r for r in records if r['label'] == UNKNOWN]
@@ -62,7 +62,7 @@ def test_structures_of_no_class_are_unknown_with_a_reason(shipped_model):
     assert all(r['unknown_reason'] and r['space_groups'] == [] for r in unknown)
 
 
-def test_label_does_not_depend_on_frame_or_supercell(shipped_model, prototypes):
+def test_label_does_not_depend_on_frame_or_supercell(model, prototypes):
     """The same crystal in 6 frames and cells: one label, and the network's own answer agrees."""
     from ase.build import make_supercell
 
@@ -72,6 +72,6 @@ def test_label_does_not_depend_on_frame_or_supercell(shipped_model, prototypes):
     for label, atoms in prototypes.items():
         variants = [random_rotation(random_supercell(atoms, rng), rng) for _ in range(5)]
         variants.append(random_rotation(make_supercell(atoms, np.array([[2, 1, 0], [0, 3, 1], [1, 0, 3]])), rng))
-        records, _ = classify_structures(variants, shipped_model)
+        records, _ = classify_structures(variants, model)
         assert {r['label'] for r in records} == {label}
         assert {r['network_label'] for r in records} == {label}

@@ -74,7 +74,7 @@ def test_replicas_take_the_path_of_any_input(finished):
     node, inputs, *_ = finished
     (fingerprint_call,) = [call for call in node.called if call.process_label == 'compute_fingerprints']
     # the model's own fingerprint settings (no fingerprint_parameters input was given)
-    used = fingerprint_call.base.links.get_incoming(link_label_filter='parameters').one().node.get_dict()
+    used = fingerprint_call.base.links.get_incoming(link_label_filter='fingerprint_parameters').one().node.get_dict()
     assert used == SymclfModelData.get_or_create().load().metadata.fingerprint_parameters.to_dict()
     (perturb_call,) = [call for call in node.called if call.process_label == 'perturb_structures']
     replica = perturb_call.outputs['cu_p0_r0']
@@ -326,3 +326,31 @@ def test_default_model_is_an_input_in_the_provenance_graph():
     _, node = run_get_node(SymmetryClassificationWorkChain, structures=structures(cu=bulk('Cu', 'fcc', a=3.61)))
     incoming = node.base.links.get_incoming(link_label_filter='model').one().node
     assert incoming.uuid == SymclfModelData.get_or_create().uuid
+
+
+# Step tests (aiida-quantumespresso's style): one outline step at a time, on an instance made by
+# the ``generate_workchain`` factory, without running the whole WorkChain.
+
+
+def test_setup_step_reads_levels_and_the_model_s_fingerprint_settings(generate_workchain, generate_structure):
+    level = {'displacement': 0.02, 'vacancy_fraction': 0.1, 'replicas': 2, 'seed': 1}
+    process = generate_workchain(
+        'symclf.classify', {'structures': {'cu': generate_structure()}, 'perturbations': orm.List([level])}
+    )
+    assert process.setup() is None
+    assert process.should_perturb()
+    assert process.ctx.levels == [{**level, 'antisite_fraction': 0.0}]
+    trained = process.ctx.model.base.attributes.get('fingerprint_parameters')
+    assert process.ctx.fingerprint_parameters.get_dict()['image_size'] == trained['image_size']
+
+
+def test_setup_step_keeps_the_user_s_fingerprint_parameters_node_when_it_agrees(generate_workchain, generate_structure):
+    process = generate_workchain('symclf.classify', {'structures': {'cu': generate_structure()}})
+    process.setup()
+    given = orm.Dict(process.ctx.fingerprint_parameters.get_dict())
+    process = generate_workchain(
+        'symclf.classify', {'structures': {'cu': generate_structure()}, 'fingerprint_parameters': given}
+    )
+    process.setup()
+    assert process.ctx.fingerprint_parameters is given
+    assert not process.should_perturb()

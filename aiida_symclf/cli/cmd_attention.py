@@ -76,7 +76,7 @@ def _fingerprint_of(node: Any, model: Any):
 
     if isinstance(node, orm.StructureData):
         parameters = orm.Dict(model.base.attributes.get('fingerprint_parameters'))
-        return _run_step(compute_fingerprint, structure=node, parameters=parameters)
+        return _run_step(compute_fingerprint, structure=node, fingerprint_parameters=parameters)
     if isinstance(node, orm.ArrayData) and FINGERPRINT_ARRAY in node.get_arraynames():
         return node
     raise click.ClickException(
@@ -98,7 +98,7 @@ def _attention_from_node(identifier: str, model_path: Path | None, output: Path,
         compute_attention_maps,
         fingerprint=fingerprint,
         model=model,
-        parameters=orm.Dict({'layer': layer, 'top_k': top_k}),
+        attention_parameters=orm.Dict({'layer': layer, 'top_k': top_k}),
     )
     output.write_bytes(maps.base.repository.get_object_content('attention.png', mode='rb'))
     return maps

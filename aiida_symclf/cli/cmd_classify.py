@@ -20,6 +20,7 @@ from aiida_symclf.cli.interrupts import run_until_interrupted
 from aiida_symclf.cli.params.options import FORMAT, JSON, MODEL, profile_options
 from aiida_symclf.cli.profiles import activate_profile
 from aiida_symclf.library.parallel import MAX_WORKERS
+from aiida_symclf.library.record import RESULT_FIELDS
 
 
 def classify_library(
@@ -59,9 +60,9 @@ def classify_library(
 
 
 def _default_model_sha256() -> str:
-    from aiida_symclf.library.model import default_model_path, file_sha256
+    from aiida_symclf.library.model import file_sha256, shipped_model_path
 
-    return file_sha256(default_model_path())
+    return file_sha256(shipped_model_path())
 
 
 def _structure_node(item: InputStructure):
@@ -157,8 +158,6 @@ def _classify_rows(
     structures: Sequence[InputStructure], results: dict[str, dict], compare_spglib: bool
 ) -> list[dict[str, Any]]:
     """One JSON-ready record per classified structure, in input order."""
-    from aiida_symclf.library.classification import RESULT_FIELDS
-
     rows = []
     for item in structures:
         if item.name not in results:
@@ -167,7 +166,7 @@ def _classify_rows(
         rows.append(
             {
                 'file': item.name,
-                **{name: result.get(name) for name in RESULT_FIELDS if name not in ('structure_uuid',)},
+                **{name: result.get(name) for name in RESULT_FIELDS if name != 'structure_uuid'},
                 'spglib': spglib_summary(item.atoms) if compare_spglib else None,
                 'pk': result.get('pk'),
             }

@@ -37,8 +37,8 @@ def query_command(
     Uses the extras that the WorkChain sets on every structure it classified
     (aiida_symclf.query.classified_structures).
     """
+    from aiida_symclf.library.record import EXTRA_PREFIX
     from aiida_symclf.query import classified_structures
-    from aiida_symclf.workflows.classify import EXTRA_PREFIX
 
     activate_profile(profile_name, yes, create=False)
     rows = [

@@ -12,12 +12,12 @@ import numpy as np
 from aiida import orm
 
 from aiida_symclf.library.model import (
-    DEFAULT_MODEL_NAME,
+    SHIPPED_MODELS,
     ClassifierModel,
     ModelFileError,
-    default_model_path,
     file_sha256,
-    read_model,
+    load_model,
+    shipped_model_path,
 )
 
 __all__ = [
@@ -50,8 +50,10 @@ class SymclfModelData(orm.SinglefileData):
             filename = filename or Path(source).name
         else:
             content = source.read()
-        model = read_model(io.BytesIO(content), filename or 'model file')  # raises ModelFileError with the reason
-        super().set_file(io.BytesIO(content), filename=filename or DEFAULT_MODEL_NAME, **kwargs)
+        model = load_model(
+            io.BytesIO(content), description=filename or 'model file'
+        )  # raises ModelFileError with the reason
+        super().set_file(io.BytesIO(content), filename=filename or SHIPPED_MODELS['default'], **kwargs)
         metadata = model.metadata
         self.base.attributes.set_many(
             {
@@ -79,7 +81,7 @@ class SymclfModelData(orm.SinglefileData):
     @classmethod
     def get_or_create(cls, file: str | Path | None = None) -> SymclfModelData:
         """The stored node holding ``file`` (default: the shipped model), created only once."""
-        path = Path(file) if file is not None else default_model_path()
+        path = Path(file) if file is not None else shipped_model_path()
         if not path.is_file():
             raise ModelFileError(f'model file not found: {path}')
         existing = cls.find_by_sha256(file_sha256(path))
@@ -117,7 +119,7 @@ def _load_cached(sha256: str, uuid: str) -> ClassifierModel:
             f'model node {uuid} is corrupted or was swapped: its file content does not match the sha256 '
             f'recorded when it was stored ({sha256[:12]}...)'
         )
-    return read_model(io.BytesIO(content), f'model node {uuid}')
+    return load_model(io.BytesIO(content), description=f'model node {uuid}')
 
 
 class FingerprintData(orm.ArrayData):

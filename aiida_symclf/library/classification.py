@@ -1,8 +1,8 @@
 """From network probabilities and Bragg-lattice facts to one result per structure.
 
 One function, :func:`classification_record`, builds the result every path stores or prints
-(the CalcFunctions, the WorkChain's compact mode and the command line), so all of them have the
-same shape.
+(the CalcFunctions, the WorkChain's compact and bulk modes and the command line): a
+:class:`~aiida_symclf.library.record.ClassificationRecord`, so all of them have the same shape.
 
 *Conditioning on the Bragg facts.* Whether the species are chemically ordered on sublattices
 (a compound: NaCl, GaAs, Cu3Au) or not (an element, or a random alloy, which is an elemental
@@ -44,11 +44,11 @@ from aiida_symclf.library.catalogue import class_by_name, class_lattices
 from aiida_symclf.library.errors import StructureError
 from aiida_symclf.library.fingerprint import fingerprints_from_clusters, prepare, scaled_cluster, scattering_factors
 from aiida_symclf.library.parallel import classify_in_processes
+from aiida_symclf.library.record import ClassificationRecord
 from aiida_symclf.library.stoichiometry import MIN_FIT_PROBABILITY, fit_probability, site_counts, stoichiometry
 
 __all__ = [
     'MAX_UNCERTAINTY',
-    'RESULT_FIELDS',
     'UNKNOWN',
     'Fingerprints',
     'class_kind',
@@ -66,12 +66,6 @@ UNKNOWN = 'unknown'
 #: Mutual information (nats) above which the network's answer is not trusted: above every
 #: in-class value of the user-path and compound benchmarks (0.04 and 0.50; see ``docs/method.rst``).
 MAX_UNCERTAINTY = 0.6
-#: Fields of a result, in the order they are shown: :func:`classification_record`'s, and the
-#: model and structure the callers add.
-RESULT_FIELDS = (
-    'label', 'aflow_prototype', 'strukturbericht', 'network_label', 'space_groups', 'probability', 'probabilities',
-    'uncertainty', 'unknown_reason', 'lattice', 'model_sha256', 'structure_uuid',
-)  # fmt: skip
 #: Slack on the atoms per lattice point (a count from whole atoms, exact for pristine cells).
 _COUNT_SLACK = 0.01
 
@@ -160,7 +154,7 @@ def classification_record(
     space_groups: Sequence[Sequence[int]],
     lattice: Mapping[str, Any] | None = None,
     uncertainty: float | None = None,
-) -> dict[str, Any]:
+) -> ClassificationRecord:
     """The result of one structure: label (a class or ``unknown``) and the evidence for it.
 
     ``network_label`` and ``probability`` are the network's own answer among the classes the
@@ -179,18 +173,18 @@ def classification_record(
     reason = unknown_reason(network_label, lattice, uncertainty)
     known = class_by_name().get(network_label)
     form = known.form_of(lattice) if known is not None and not reason else None
-    return {
-        'label': UNKNOWN if reason else network_label,
-        'aflow_prototype': form.aflow_prototype if form else '',
-        'strukturbericht': form.strukturbericht if form else '',
-        'network_label': network_label,
-        'space_groups': [] if reason else [int(group) for group in space_groups[best]],
-        'probability': float(probabilities[best]),
-        'probabilities': {name: float(p) for name, p in zip(class_names, probabilities, strict=True)},
-        'uncertainty': None if uncertainty is None else float(uncertainty),
-        'unknown_reason': reason,
-        'lattice': dict(lattice) if lattice is not None else None,
-    }
+    return ClassificationRecord(
+        label=UNKNOWN if reason else network_label,
+        aflow_prototype=form.aflow_prototype if form else '',
+        strukturbericht=form.strukturbericht if form else '',
+        network_label=network_label,
+        space_groups=[] if reason else [int(group) for group in space_groups[best]],
+        probability=float(probabilities[best]),
+        probabilities={name: float(p) for name, p in zip(class_names, probabilities, strict=True)},
+        uncertainty=None if uncertainty is None else float(uncertainty),
+        unknown_reason=reason,
+        lattice=dict(lattice) if lattice is not None else None,
+    )
 
 
 @dataclasses.dataclass
@@ -247,7 +241,7 @@ def fingerprint_structures(
 
 def classify_fingerprint_images(
     images: np.ndarray, lattices: Sequence[Mapping[str, Any] | None], model: Any
-) -> list[dict[str, Any]]:
+) -> list[ClassificationRecord]:
     """One :func:`classification_record` per fingerprint (network with MC-dropout uncertainty),
     the softmax of each restricted to the classes its Bragg facts allow."""
     allowed = np.stack([allowed_classes(model.class_names, lattice) for lattice in lattices]) if len(lattices) else None
@@ -260,7 +254,7 @@ def classify_fingerprint_images(
 
 def classify_structures(
     structures: Sequence[Any], model: Any, batch_size: int = 256, progress: bool = False, workers: int = 1
-) -> tuple[list[dict[str, Any] | None], list[str | None]]:
+) -> tuple[list[ClassificationRecord | None], list[str | None]]:
     """Classify ``ase.Atoms`` with plain library calls: a record or an error message per structure.
 
     The path every input takes, also inside the CalcFunctions: :func:`fingerprint_structures`
@@ -272,7 +266,7 @@ def classify_structures(
     if workers > 1 and model.device.type == 'cpu' and len(structures) > batch_size // 4:
         return classify_in_processes(classify_structures, structures, model, workers)
     parameters = model.metadata.fingerprint_parameters
-    records: list[dict[str, Any] | None] = [None] * len(structures)
+    records: list[ClassificationRecord | None] = [None] * len(structures)
     errors: list[str | None] = [None] * len(structures)
     starts = range(0, len(structures), batch_size)
     if progress:

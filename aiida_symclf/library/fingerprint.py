@@ -88,7 +88,8 @@ SPECIES_CONTRAST = 0.5
 #: ``species_rank``: species whose atom counts differ by less than this fraction count as equally
 #: abundant and are ranked by atomic number (so vacancies do not swap their ranks at random).
 EQUAL_ABUNDANCE = 0.15
-_CHUNK = 2  # structures per diffraction kernel call on the CPU: 0.66 ms per structure (8: 0.97, 32: 2.4), the plane waves stay in cache
+#: Structures per diffraction kernel call on the CPU (measured: docs/scaling.rst, 'Constants chosen by measurement').
+_CHUNK = 2
 _GPU_CHUNK = 256
 
 
@@ -357,9 +358,7 @@ def _pad_clusters(clusters: Sequence[np.ndarray], weights: Sequence[np.ndarray])
 
 #: Dtype of the plane-wave matrices in the product of a float32 kernel on a CPU with bfloat16
 #: instructions (:func:`~aiida_symclf.library.hardware.native_bfloat16`): cosines in [-1, 1] keep 3 significant digits and the
-#: product accumulates in float32, 5x faster than a float32 product (AVX-512 bf16). Measured on 256
-#: user-like inputs: largest pixel difference 0.012 of the [0, 1] range, mean 2e-5; labels of
-#: 1,804 user-path inputs unchanged.
+#: product accumulates in float32; speed and differences in docs/scaling.rst, 'Constants chosen by measurement'.
 PRODUCT_DTYPE = torch.bfloat16
 
 
@@ -394,7 +393,7 @@ def _plane_waves(matrices: torch.Tensor, homogeneous: torch.Tensor) -> torch.Ten
     tensor's memory (2.5x faster than torch's).
     """
     rotations, rows, _ = matrices.shape
-    phase = torch.matmul(matrices.reshape(rotations * rows, 4), homogeneous)  # one 2D product: 3x faster than broadcast
+    phase = torch.matmul(matrices.reshape(rotations * rows, 4), homogeneous)  # one 2D product (docs/scaling.rst)
     phase = phase.reshape(len(homogeneous), rotations, rows, -1)  # (B, 6, 2H, N)
     if phase.device.type == 'cpu':
         array = phase.numpy()

@@ -2,9 +2,8 @@
 
 bfloat16 halves the cost of the convolutions and of the diffraction kernel's product only where
 the hardware multiplies it natively (GPUs with bf16 support; CPUs with AVX-512 bf16 or AMX). On
-other CPUs torch emulates it, and it is much slower than float32: measured on a 2-core AVX2 AMD
-EPYC (``python benchmarks/stages.py``), the default network took 101 ms per image in bfloat16
-against 9.5 ms in float32, the fast one 19.8 ms against 2.1 ms.
+other CPUs torch emulates it, and it is much slower than float32 (figures in docs/scaling.rst,
+'Constants chosen by measurement').
 """
 
 from __future__ import annotations

@@ -54,8 +54,7 @@ __all__ = [
 
 #: Reach of the structure factor, in units of ``2 pi / r`` with ``r = (V / N)^(1/3)``: the first
 #: shells of peaks of every class (0.9-1.2 for the elemental classes; sc's second shell at 1.41),
-#: even with 60% vacancies. Measured on the user-path benchmark: 1.5 gives the labels of 2.0 at
-#: 2.4x fewer points (1.5 ms -> 0.9 ms per structure); 1.25 loses 17 of 108 simple-cubic inputs.
+#: even with 60% vacancies (the measurement behind 1.5: docs/scaling.rst, 'Constants chosen by measurement').
 Q_MAX = 1.5
 #: A point is a Bragg peak if its normalised intensity is at least this fraction of the
 #: brightest one ...

@@ -23,7 +23,7 @@ import json
 import warnings
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import torch
@@ -33,18 +33,17 @@ from aiida_symclf.library.fingerprint import FingerprintParameters
 from aiida_symclf.library.hardware import native_bfloat16
 
 __all__ = [
-    'DEFAULT_MODEL_NAME',
+    'SHIPPED_MODELS',
     'PRECISIONS',
     'SlowPrecisionWarning',
     'ClassifierModel',
     'ModelFileError',
     'ModelMetadata',
     'SymmetryCNN',
-    'default_model_path',
     'determine_device',
     'file_sha256',
     'load_model',
-    'read_model',
+    'shipped_model_path',
     'save_model',
     'tensors_sha256',
 ]
@@ -54,7 +53,14 @@ MODEL_FORMAT = 'aiida-symclf-model/2'
 LEGACY_FORMATS = ('aiida-symclf-model/1',)
 #: Forward passes of the dense head with dropout on, for the MC-dropout uncertainty.
 MC_SAMPLES = 30
-DEFAULT_MODEL_NAME = 'symclf-default.pt'
+#: The model files shipped in ``aiida_symclf/models``, by the short name that :func:`load_model`,
+#: :func:`shipped_model_path` and the command line's ``--model`` accept ('default' is used when none is given).
+SHIPPED_MODELS = {
+    'default': 'symclf-default.pt',
+    'fast': 'symclf-fast.pt',
+    'insight': 'symclf-insight.pt',
+    'elements': 'symclf-elements.pt',
+}
 
 
 class ModelFileError(ValueError):
@@ -294,9 +300,22 @@ def _dropout_masks(samples: int, shape: tuple[int, ...], p: float) -> torch.Tens
     return (torch.rand(samples, *shape, generator=generator) >= p).float() / (1.0 - p)
 
 
-def default_model_path() -> Path:
-    """Path of the trained model shipped with the package."""
-    return Path(str(resources.files('aiida_symclf') / 'models' / DEFAULT_MODEL_NAME))
+def shipped_model_path(name: str = 'default') -> Path:
+    """Path of a model file shipped with the package, by short name (``fast``) or file name (``symclf-fast.pt``)."""
+    file_name = SHIPPED_MODELS.get(name, name)
+    if file_name not in SHIPPED_MODELS.values():
+        raise ModelFileError(f'no shipped model {name!r}: choose one of {", ".join(SHIPPED_MODELS)}')
+    return Path(str(resources.files('aiida_symclf') / 'models' / file_name))
+
+
+def model_file_path(source: Path | str | None) -> Path:
+    """The file behind ``source``: a shipped model's short or file name, a path, or None for the default."""
+    if source is None:
+        return shipped_model_path()
+    if isinstance(source, str) and (source in SHIPPED_MODELS or source in SHIPPED_MODELS.values()):
+        if not Path(source).is_file():  # a file of that name in the working directory wins
+            return shipped_model_path(source)
+    return Path(source)
 
 
 def file_sha256(path: Path | str) -> str:
@@ -365,7 +384,7 @@ def _read_payload(handle: Any, source: str) -> dict[str, Any]:
     return payload
 
 
-def read_model(
+def _read_model(
     handle: Any, source: str = 'model file', device: str | torch.device | None = 'cpu', precision: str = 'float32'
 ) -> ClassifierModel:
     """Load a model from an open binary file (a path's handle, or a node's ``open('rb')``).
@@ -393,11 +412,23 @@ def read_model(
 
 
 def load_model(
-    path: Path | str | None = None, device: str | torch.device | None = 'cpu', precision: str = 'float32'
+    source: Path | str | BinaryIO | None = None,
+    device: str | torch.device | None = 'cpu',
+    precision: str = 'float32',
+    description: str | None = None,
 ) -> ClassifierModel:
-    """Load a model file (default: the shipped model) safely, with a clear error when it is wrong."""
-    path = Path(path) if path is not None else default_model_path()
+    """Load a model safely, with a clear error (:class:`ModelFileError`) when it is wrong.
+
+    ``source`` is the one way to say which model: None (the shipped default), a shipped model's
+    name (:data:`SHIPPED_MODELS`: ``'fast'`` or ``'symclf-fast.pt'``), a path, or an open binary
+    file (a node's ``open('rb')``; ``description`` names it in errors). ``device`` is where the
+    network runs (``None``: CUDA when available, see :func:`determine_device`); ``precision`` that
+    of the convolutions (:data:`PRECISIONS`).
+    """
+    if hasattr(source, 'read'):
+        return _read_model(source, description or 'model file', device, precision)
+    path = model_file_path(source)
     if not path.is_file():
         raise ModelFileError(f'model file not found: {path}')
     with open(path, 'rb') as handle:
-        return read_model(handle, str(path), device, precision)
+        return _read_model(handle, description or str(path), device, precision)

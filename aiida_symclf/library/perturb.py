@@ -90,6 +90,20 @@ class PerturbationLevel:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    @property
+    def name(self) -> str:
+        """``'pristine'``, ``'displacement 2%'``, ``'vacancies 10%'``, ``'antisites 1%'`` (joined by ``', '``)."""
+        parts = [
+            f'{word} {100 * value:g}%'
+            for word, value in (
+                ('displacement', self.displacement),
+                ('vacancies', self.vacancy_fraction),
+                ('antisites', self.antisite_fraction),
+            )
+            if value
+        ]
+        return ', '.join(parts) or 'pristine'
+
     def replica(self, index: int) -> PerturbationLevel:
         """The level of replica ``index``: the same perturbation with seed ``seed + index``."""
         return dataclasses.replace(self, seed=self.seed + index, replicas=1)

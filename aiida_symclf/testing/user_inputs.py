@@ -14,7 +14,6 @@ Be's 1.57 to Cd's 1.89, the rhombohedral angles of As, Sb, Bi and Hg, both bct13
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -25,14 +24,13 @@ from ase.neighborlist import neighbor_list
 from ase.spacegroup import crystal
 from scipy.spatial.transform import Rotation
 
-from aiida_symclf.library.perturb import exchange_species
+from aiida_symclf.library.perturb import PerturbationLevel, exchange_species
 from aiida_symclf.testing.real_compounds import COMPOUNDS, OTHER_COMPOUNDS
 
 __all__ = [
     'COMPOUND_LEVELS',
     'ELEMENTS',
     'LEVELS',
-    'UserLevel',
     'md_snapshots',
     'out_of_class_structures',
     'user_input',
@@ -142,39 +140,29 @@ ELEMENTS: dict[str, dict[str, Builder]] = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
-class UserLevel:
-    """A perturbation applied to the user's supercell *before* it enters the pipeline."""
-
-    name: str
-    displacement: float = 0.0  # Gaussian sigma per component, fraction of the NN distance
-    vacancy_fraction: float = 0.0
-    antisite_fraction: float = 0.0  # atoms moved onto a site of another species (compounds)
-
-
 #: The levels of the user-path benchmark.
-LEVELS: tuple[UserLevel, ...] = (
-    UserLevel('pristine'),
-    UserLevel('displacement 1%', displacement=0.01),
-    UserLevel('displacement 2%', displacement=0.02),
-    UserLevel('displacement 4%', displacement=0.04),
-    UserLevel('displacement 8%', displacement=0.08),
-    UserLevel('vacancies 10%', vacancy_fraction=0.10),
-    UserLevel('vacancies 25%', vacancy_fraction=0.25),
-    UserLevel('vacancies 50%', vacancy_fraction=0.50),
-    UserLevel('vacancies 60%', vacancy_fraction=0.60),
+LEVELS: tuple[PerturbationLevel, ...] = (
+    PerturbationLevel(),
+    PerturbationLevel(displacement=0.01),
+    PerturbationLevel(displacement=0.02),
+    PerturbationLevel(displacement=0.04),
+    PerturbationLevel(displacement=0.08),
+    PerturbationLevel(vacancy_fraction=0.10),
+    PerturbationLevel(vacancy_fraction=0.25),
+    PerturbationLevel(vacancy_fraction=0.50),
+    PerturbationLevel(vacancy_fraction=0.60),
 )
 #: The levels of the compound benchmark: the elemental ones users meet most, and antisite disorder.
-COMPOUND_LEVELS: tuple[UserLevel, ...] = (
-    UserLevel('pristine'),
-    UserLevel('displacement 1%', displacement=0.01),
-    UserLevel('displacement 2%', displacement=0.02),
-    UserLevel('displacement 4%', displacement=0.04),
-    UserLevel('vacancies 10%', vacancy_fraction=0.10),
-    UserLevel('vacancies 25%', vacancy_fraction=0.25),
-    UserLevel('antisites 1%', antisite_fraction=0.01),
-    UserLevel('antisites 5%', antisite_fraction=0.05),
-    UserLevel('antisites 10%', antisite_fraction=0.10),
+COMPOUND_LEVELS: tuple[PerturbationLevel, ...] = (
+    PerturbationLevel(),
+    PerturbationLevel(displacement=0.01),
+    PerturbationLevel(displacement=0.02),
+    PerturbationLevel(displacement=0.04),
+    PerturbationLevel(vacancy_fraction=0.10),
+    PerturbationLevel(vacancy_fraction=0.25),
+    PerturbationLevel(antisite_fraction=0.01),
+    PerturbationLevel(antisite_fraction=0.05),
+    PerturbationLevel(antisite_fraction=0.10),
 )
 
 
@@ -201,7 +189,7 @@ def _nearest_neighbour(atoms: Atoms) -> float:
     return float(distances.min())
 
 
-def perturbed(atoms: Atoms, level: UserLevel, rng: np.random.Generator) -> Atoms:
+def perturbed(atoms: Atoms, level: PerturbationLevel, rng: np.random.Generator) -> Atoms:
     """``atoms`` with Gaussian displacements, then vacancies, then antisite exchanges, as the level says."""
     result = atoms.copy()
     if level.displacement:
@@ -215,7 +203,7 @@ def perturbed(atoms: Atoms, level: UserLevel, rng: np.random.Generator) -> Atoms
     return result
 
 
-def user_input(label: str, level: UserLevel, rng: np.random.Generator) -> tuple[str, Atoms]:
+def user_input(label: str, level: PerturbationLevel, rng: np.random.Generator) -> tuple[str, Atoms]:
     """One user-like structure of class ``label``: (element or compound name and cell kind, atoms).
 
     A real element (or compound, :data:`~aiida_symclf.testing.real_compounds.COMPOUNDS`) of the class, strained by up to +-2%, as its primitive or its conventional

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from aiida import orm
 
 from aiida_symclf.data import SymclfModelData, fingerprint_from_node
 from aiida_symclf.library.classification import classify_fingerprint_images
 from aiida_symclf.library.model import ClassifierModel
+from aiida_symclf.library.record import ClassificationRecord
 from aiida_symclf.utils.exit_codes import StepError, exit_code
 from aiida_symclf.utils.inputs import check_model_matches, loaded_model
 
@@ -46,11 +45,7 @@ def classify_nodes(
     records = classify_fingerprint_images(np.stack(list(images.values())), lattices, model)
     results = {
         key: orm.Dict(
-            {
-                **record,
-                'model_sha256': model_node.sha256,
-                'structure_uuid': fingerprints[key].base.attributes.get('structure_uuid'),
-            }
+            record.with_provenance(model_node.sha256, fingerprints[key].base.attributes.get('structure_uuid')).to_dict()
         )
         for key, record in zip(images, records, strict=True)
     }
@@ -59,7 +54,7 @@ def classify_nodes(
 
 def records_of(
     classifier: ClassifierModel, images: dict[str, np.ndarray], lattices: dict[str, dict | None]
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, ClassificationRecord]:
     """Classification record per key (one network pass for all)."""
     if not images:
         return {}

@@ -1,4 +1,5 @@
-"""Exit codes of the CalcFunctions, and the exception that ends a CalcFunction with one."""
+"""Exit codes of the CalcFunctions and the WorkChain, declared from these tables, and the exception
+that ends a CalcFunction with one."""
 
 from __future__ import annotations
 
@@ -18,6 +19,20 @@ EXIT_CODES: dict[str, tuple[int, str]] = {
     'ERROR_CLASSIFICATION_FAILED': (320, 'classification failed: {reason}'),
     'ERROR_ATTENTION_FAILED': (330, 'attention maps failed: {reason}'),
 }
+
+
+#: The WorkChain's own codes (:class:`~aiida_symclf.workflows.classify.SymmetryClassificationWorkChain`):
+#: some structures failed (the others have results), or all did.
+WORKCHAIN_EXIT_CODES: dict[str, tuple[int, str]] = {
+    'ERROR_SOME_STRUCTURES_FAILED': (400, '{count} of {total} structures failed: {keys}; see `results`.'),
+    'ERROR_ALL_STRUCTURES_FAILED': (401, 'no structure could be classified: {reasons}'),
+}
+
+
+def declare_exit_codes(spec, codes: dict[str, tuple[int, str]]) -> None:
+    """Declare ``codes`` (name -> (status, message)) on a process ``spec``: one table, no copies."""
+    for name, (status, message) in codes.items():
+        spec.exit_code(status, name, message=message)
 
 
 def exit_code(name: str, reason: str) -> ExitCode:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from aiida import orm
 
-from aiida_symclf.library.classification import RESULT_FIELDS
+from aiida_symclf.library.record import ClassificationRecord
 
 
 def robustness(label: str, replica_labels: list[list[str | None]]) -> list[float | None]:
@@ -29,16 +30,13 @@ def structure_result(key: str, layout: dict[str, Any], classifications: dict[str
     failures = layout['failures']
     if key in failures or key not in classifications:
         return {'status': 'failed', 'reason': failures.get(key, 'not classified')}
-    original = classifications[key].get_dict()
+    record = ClassificationRecord.from_dict(classifications[key].get_dict())
     replica_labels = [
         [classifications[k]['label'] if k in classifications else None for k in level]
         for level in layout['structures'][key]
     ]
-    return {
-        'status': 'classified',
-        **{name: original[name] for name in RESULT_FIELDS if name in original},
-        'robustness': robustness_levels(original['label'], layout['levels'], replica_labels),
-    }
+    robustness = robustness_levels(record.label, layout['levels'], replica_labels)
+    return {'status': 'classified', **dataclasses.replace(record, robustness=robustness).to_dict()}
 
 
 def summary(results: dict[str, dict[str, Any]], levels: list[dict[str, Any]]) -> dict[str, Any]:

@@ -27,8 +27,8 @@ from aiida.engine import ToContext, WorkChain, if_
 from aiida_symclf.calculations.functions.classify_stored import classify_stored
 from aiida_symclf.data import SymclfModelData
 from aiida_symclf.library.parallel import workers_error
+from aiida_symclf.library.record import ClassificationRecord
 from aiida_symclf.utils.stored import plain_rows, update_extras
-from aiida_symclf.workflows.classify import default_model, result_extras
 
 __all__ = ['DEFAULT_CHUNK_SIZE', 'BulkClassificationWorkChain', 'ChunkClassificationWorkChain']
 
@@ -64,7 +64,7 @@ def set_result_extras(results: orm.Dict, model: SymclfModelData) -> tuple[int, i
         orm.StructureData, filters={'uuid': {'in': list(classified)}}, project=['uuid', 'id', 'extras']
     )
     rows = [
-        (pk, {**(extras or {}), **result_extras(classified[uuid], model.sha256, results.uuid)})
+        (pk, {**(extras or {}), **ClassificationRecord.from_dict(classified[uuid]).extras(results.uuid, model.sha256)})
         for uuid, pk, extras in plain_rows(query)
     ]
     return update_extras(rows), len(values) - len(classified)
@@ -102,7 +102,7 @@ class ChunkClassificationWorkChain(WorkChain):
         spec.input('uuids', valid_type=orm.List, validator=validate_uuids, help='UUIDs of stored StructureData.')
         spec.input('start', valid_type=orm.Int, help='First index of the chunk in `uuids`.')
         spec.input('stop', valid_type=orm.Int, help='One past the last index of the chunk in `uuids`.')
-        spec.input('model', valid_type=SymclfModelData, default=default_model, help='Classifier model.')
+        spec.input('model', valid_type=SymclfModelData, default=SymclfModelData.get_or_create, help='Classifier model.')
         workers_input(spec)
         spec.outline(cls.classify)
         spec.output('results', valid_type=orm.Dict, help='UUID -> result (or failure) of every structure of the chunk.')
@@ -166,7 +166,7 @@ class BulkClassificationWorkChain(WorkChain):
             'chunk_size', valid_type=orm.Int, default=lambda: orm.Int(DEFAULT_CHUNK_SIZE), validator=validate_chunk_size,
             help='Structures per chunk (one process, one Dict, one ArrayData, one bulk update of extras each).',
         )  # fmt: skip
-        spec.input('model', valid_type=SymclfModelData, default=default_model, help='Classifier model.')
+        spec.input('model', valid_type=SymclfModelData, default=SymclfModelData.get_or_create, help='Classifier model.')
         workers_input(spec)
         spec.outline(if_(cls.has_broker)(cls.submit_chunks).else_(cls.classify_chunks), cls.collect)
         spec.output_namespace('results', valid_type=orm.Dict, dynamic=True, help="Each chunk's results Dict.")

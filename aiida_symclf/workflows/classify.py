@@ -35,17 +35,17 @@ from aiida_symclf.library.attention import AttentionParameters
 from aiida_symclf.library.fingerprint import FingerprintParameters
 from aiida_symclf.library.model import ModelFileError
 from aiida_symclf.library.perturb import PerturbationLevel
+from aiida_symclf.library.record import ClassificationRecord
+from aiida_symclf.utils.exit_codes import EXIT_CODES, WORKCHAIN_EXIT_CODES, declare_exit_codes
 from aiida_symclf.utils.replicas import perturbed_key
 from aiida_symclf.workflows.protocols import ProtocolMixin
 
-__all__ = ['EXTRA_PREFIX', 'SymmetryClassificationWorkChain', 'validate_perturbations']
+__all__ = ['SymmetryClassificationWorkChain', 'validate_perturbations']
 
-EXTRA_PREFIX = 'symclf_'  # AiiDA extras keys cannot contain dots
 MAX_REPLICAS = 10_000
 #: Structures per CalcFunction call of the per-structure mode's steps. aiida-core's cost of an
-#: input link grows with the links of the same call (``benchmarks/links.py``, embedded sqlite:
-#: 30.7 ms per input link in calls of 100, 72.8 ms in one call of 1,000; calls of 20 were no
-#: cheaper than of 100).
+#: input link grows with the links of the same call (``benchmarks/links.py``; figures in
+#: docs/scaling.rst, 'Constants chosen by measurement').
 STEP_BATCH_SIZE = 100
 
 
@@ -85,25 +85,6 @@ def validate_inputs(inputs: dict, _) -> str | None:
     if not inputs['store_per_structure'].value and inputs['compute_attention'].value:
         return 'compute_attention needs store_per_structure=True (the maps are made from per-structure fingerprints)'
     return None
-
-
-def result_extras(result: dict[str, Any], model_sha256: str, result_uuid: str) -> dict[str, Any]:
-    """The extras a classified structure gets, the same in every mode (linked, compact, bulk)."""
-    return {
-        f'{EXTRA_PREFIX}label': result['label'],
-        f'{EXTRA_PREFIX}aflow_prototype': result['aflow_prototype'],
-        f'{EXTRA_PREFIX}network_label': result['network_label'],
-        f'{EXTRA_PREFIX}probability': result['probability'],
-        f'{EXTRA_PREFIX}uncertainty': result['uncertainty'],
-        f'{EXTRA_PREFIX}space_groups': result['space_groups'],
-        f'{EXTRA_PREFIX}model_sha256': model_sha256,
-        f'{EXTRA_PREFIX}result_uuid': result_uuid,
-    }
-
-
-def default_model() -> SymclfModelData:
-    """The shipped model's node (stored on first use), the default of the ``model`` input."""
-    return SymclfModelData.get_or_create()
 
 
 def validate_structures(structures: dict, _) -> str | None:
@@ -148,7 +129,7 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
             help='Structures to classify, by link label (for example a relax workchain\'s `output_structure`).',
         )  # fmt: skip
         spec.input(
-            'model', valid_type=SymclfModelData, default=default_model,
+            'model', valid_type=SymclfModelData, default=SymclfModelData.get_or_create,
             help='Classifier model; default: the model shipped with the package, stored once and reused (an input '
             'of the WorkChain either way, so the provenance graph records which model classified).',
         )  # fmt: skip
@@ -215,20 +196,10 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
             help='Compact mode: (N, 3, H, W) fingerprints and probabilities.',
         )
 
-        # The CalcFunctions' codes (same numbers and messages, aiida_symclf.utils.exit_codes.EXIT_CODES):
-        # a failed step ends the WorkChain with the step's own code.
-        spec.exit_code(200, 'ERROR_INVALID_STRUCTURE', message='invalid structure: {reason}')
-        spec.exit_code(201, 'ERROR_INVALID_PARAMETERS', message='invalid parameters: {reason}')
-        spec.exit_code(202, 'ERROR_MODEL_MISMATCH', message='model and fingerprint do not match: {reason}')
-        spec.exit_code(203, 'ERROR_INVALID_MODEL', message='the model cannot be used: {reason}')
-        spec.exit_code(310, 'ERROR_FINGERPRINT_FAILED', message='fingerprint failed: {reason}')
-        spec.exit_code(320, 'ERROR_CLASSIFICATION_FAILED', message='classification failed: {reason}')
-        spec.exit_code(330, 'ERROR_ATTENTION_FAILED', message='attention maps failed: {reason}')
-        # The WorkChain's own: some structures failed (the others have results), or all did.
-        spec.exit_code(
-            400, 'ERROR_SOME_STRUCTURES_FAILED', message='{count} of {total} structures failed: {keys}; see `results`.'
-        )
-        spec.exit_code(401, 'ERROR_ALL_STRUCTURES_FAILED', message='no structure could be classified: {reasons}')
+        # The CalcFunctions' codes (a failed step ends the WorkChain with the step's own code), then
+        # the WorkChain's own: one table each in aiida_symclf.utils.exit_codes.
+        declare_exit_codes(spec, EXIT_CODES)
+        declare_exit_codes(spec, WORKCHAIN_EXIT_CODES)
 
     # ---------------------------------------------------------------------------------------
 
@@ -296,9 +267,11 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         if not structures:
             return self._all_failed()
         fingerprints = self._run_in_batches(
-            compute_fingerprints, 'fingerprint', {**structures, **self.ctx.get('perturbed', {})},
-            parameters=self.ctx.fingerprint_parameters,
-        )  # fmt: skip
+            compute_fingerprints,
+            'fingerprint',
+            {**structures, **self.ctx.get('perturbed', {})},
+            fingerprint_parameters=self.ctx.fingerprint_parameters,
+        )
         if isinstance(fingerprints, ExitCode):
             return fingerprints
         self.ctx.fingerprints = fingerprints
@@ -318,12 +291,12 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
     def attention(self):
         """Attention maps per classified input structure; one that fails becomes that structure's failure."""
         self.ctx.attention_maps = {}
-        parameters = self.inputs.get('attention_parameters')
+        attention_parameters = self.inputs.get('attention_parameters')
         for key in self._classified_input_keys():
             result, node = compute_attention_maps.run_get_node(
                 fingerprint=self.ctx.fingerprints[key],
                 model=self.ctx.model,
-                parameters=parameters,
+                attention_parameters=attention_parameters,
                 metadata={'call_link_label': f'attention_{key}'},
             )
             if node.is_finished_ok:
@@ -408,7 +381,7 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
             if result.get('status') != 'classified':
                 continue
             uuid = result_uuid if isinstance(result_uuid, str) else result_uuid[key]
-            self.ctx.structures[key].base.extras.set_many(result_extras(result, result['model_sha256'], uuid))
+            self.ctx.structures[key].base.extras.set_many(ClassificationRecord.from_dict(result).extras(uuid))
 
     def _without_failures(self, outputs: dict[str, Any]) -> dict[str, Any]:
         """A batched step's outputs without its ``failures`` Dict, whose input structures' reasons are recorded."""

@@ -165,7 +165,7 @@ def _levels(levels: list, antisites: bool = False) -> str:
 
 def training_lines() -> list[str]:
     """The shipped model's training record, read from the model file's metadata."""
-    from aiida_symclf.library.model import default_model_path, file_sha256, load_model
+    from aiida_symclf.library.model import file_sha256, load_model, shipped_model_path
 
     training = load_model().metadata.training
     config = training.get('config', {})
@@ -189,7 +189,7 @@ def training_lines() -> list[str]:
         ['wall time (2 CPU cores, shared)', f'{training.get("seconds", "?")} s'],
         ['torch', str(training.get('torch_version', '?'))],
         ['training data sha256', f'``{training.get("training_data_sha256", "?")[:16]}...``'],
-        ['model file sha256', f'``{file_sha256(default_model_path())[:16]}...``'],
+        ['model file sha256', f'``{file_sha256(shipped_model_path())[:16]}...``'],
     ]
     return list_table(['', 'shipped model'], rows, widths='40 60')
 

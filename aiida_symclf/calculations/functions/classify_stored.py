@@ -13,12 +13,6 @@ from aiida_symclf.utils.exit_codes import StepError, with_exit_codes
 from aiida_symclf.utils.inputs import loaded_model
 from aiida_symclf.utils.stored import load_stored_structures
 
-#: Fields of a result in the bulk mode's ``results`` Dict (the probabilities are in the ArrayData).
-BULK_FIELDS = (
-    'label', 'aflow_prototype', 'space_groups', 'network_label', 'probability', 'uncertainty', 'unknown_reason',
-    'lattice',
-)  # fmt: skip
-
 
 def _chunk(uuids: orm.List, start: orm.Int, stop: orm.Int) -> list[str]:
     values = uuids.get_list()
@@ -50,7 +44,7 @@ def classify_stored(
     For 10^4-10^6 structures that are already in the database (e.g. after relaxations): the
     structures are *not* linked as inputs (one link per structure is what costs most in AiiDA);
     the list of UUIDs is, and every result names its structure's UUID. Outputs: ``results``
-    (Dict: UUID -> ``status`` and the fields of :data:`BULK_FIELDS`, or ``status: failed`` and
+    (Dict: UUID -> ``status`` and the record's fields (:class:`~aiida_symclf.library.record.ClassificationRecord` without ``probabilities``), or ``status: failed`` and
     ``reason``) and ``probabilities`` (ArrayData ``probabilities`` (N, C), attributes ``uuids``
     (row order) and ``class_names``). The calling WorkChain sets the extras. ``workers``: processes
     that classify the chunk (:func:`~aiida_symclf.library.classification.classify_structures`; default 1),
@@ -71,7 +65,7 @@ def classify_stored(
     classified = [uuid for uuid, record in zip(usable, records_of_usable, strict=True) if record is not None]
     records = [record for record in records_of_usable if record is not None]
     for uuid, record in zip(classified, records, strict=True):
-        results[uuid] = {'status': 'classified', **{name: record[name] for name in BULK_FIELDS}}
+        results[uuid] = {'status': 'classified', **record.to_dict(probabilities=False)}
     probabilities = orm.ArrayData()
     matrix = [list(record['probabilities'].values()) for record in records]
     probabilities.set_array(

@@ -17,17 +17,19 @@ from aiida_symclf.utils.inputs import check_model_matches, loaded_model
 @calcfunction
 @with_exit_codes
 def compute_attention_maps(
-    fingerprint: orm.ArrayData, model: SymclfModelData, parameters: orm.Dict | None = None
+    fingerprint: orm.ArrayData, model: SymclfModelData, attention_parameters: orm.Dict | None = None
 ) -> orm.ArrayData:
     """Attentive response maps of one fingerprint (see :mod:`aiida_symclf.library.attention`).
 
-    ``parameters``: ``layer`` (conv layer index, default -1 = last) and ``top_k`` (default 4).
+    ``attention_parameters``: ``layer`` (conv layer index, default -1 = last) and ``top_k`` (default 4).
     Arrays: ``filter_maps`` (k, 3, H, W), ``filter_indices``, ``class_template``, ``class_maps``
     (C, H, W), ``dominant_class``, ``dominant_strength``, ``predicted_class``; the repository also
     holds ``attention.png``, viewable with ``verdi node repo cat <PK> attention.png > map.png``.
     """
     try:
-        settings = AttentionParameters.from_dict(parameters.get_dict() if parameters is not None else None)
+        settings = AttentionParameters.from_dict(
+            attention_parameters.get_dict() if attention_parameters is not None else None
+        )
     except (TypeError, ValueError) as exception:
         raise StepError('ERROR_INVALID_PARAMETERS', str(exception)) from exception
     classifier = loaded_model(model)

@@ -12,9 +12,12 @@ from aiida_symclf.utils.inputs import parse_fingerprint_parameters
 
 @calcfunction
 @with_exit_codes
-def compute_fingerprint(structure: orm.StructureData, parameters: orm.Dict | None = None) -> orm.ArrayData:
-    """Diffraction fingerprint of ``structure`` (array ``fingerprint``, (3, H, W) uint8, see attributes)."""
-    nodes, failures = fingerprint_nodes({'structure': structure}, parse_fingerprint_parameters(parameters))
+def compute_fingerprint(structure: orm.StructureData, fingerprint_parameters: orm.Dict | None = None) -> orm.ArrayData:
+    """Diffraction fingerprint of ``structure`` (array ``fingerprint``, (3, H, W) uint8, see attributes).
+
+    ``fingerprint_parameters``: the fingerprint's settings (:class:`~aiida_symclf.library.fingerprint.FingerprintParameters`).
+    """
+    nodes, failures = fingerprint_nodes({'structure': structure}, parse_fingerprint_parameters(fingerprint_parameters))
     if failures:
         raise StepError('ERROR_INVALID_STRUCTURE', failures['structure'])
     return nodes['structure']

@@ -14,9 +14,9 @@ from aiida_symclf.utils.inputs import parse_fingerprint_parameters
 
 @calcfunction
 @with_exit_codes
-def compute_fingerprints(parameters: orm.Dict, **structures: orm.StructureData):
+def compute_fingerprints(fingerprint_parameters: orm.Dict, **structures: orm.StructureData):
     """Batched :func:`compute_fingerprint`: output ``<key>`` per structure, ``failures`` if any."""
-    nodes, failures = fingerprint_nodes(structures, parse_fingerprint_parameters(parameters))
+    nodes, failures = fingerprint_nodes(structures, parse_fingerprint_parameters(fingerprint_parameters))
     outputs: dict[str, Any] = dict(nodes)
     if failures:
         outputs['failures'] = orm.Dict(failures)

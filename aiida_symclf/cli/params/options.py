@@ -9,14 +9,32 @@ from typing import Any
 import click
 from aiida.cmdline.params.options.overridable import OverridableOption
 
+from aiida_symclf.library.model import SHIPPED_MODELS, model_file_path
 from aiida_symclf.utils.profile import DEFAULT_PROFILE_NAME
 
 __all__ = ['FORMAT', 'JSON', 'MODEL', 'PROFILE', 'YES', 'profile_options']
 
+
+class ModelFile(click.Path):
+    """A model file's path, or the short name of a shipped model (``fast``), given as its path."""
+
+    name = 'model'
+
+    def __init__(self) -> None:
+        super().__init__(path_type=Path, dir_okay=False)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
+        return super().convert(model_file_path(value), param, ctx)
+
+
 MODEL = OverridableOption(
-    '-m', '--model', 'model_path', type=click.Path(path_type=Path, dir_okay=False), default=None,
-    help='Model file (default: the model shipped with the package).',
-)  # fmt: skip
+    '-m',
+    '--model',
+    'model_path',
+    type=ModelFile(),
+    default=None,
+    help=f'Model file, or the name of a shipped model ({", ".join(SHIPPED_MODELS)}; default: default).',
+)
 FORMAT = OverridableOption(
     '-f',
     '--format',
