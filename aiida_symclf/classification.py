@@ -204,6 +204,17 @@ class Fingerprints:
     errors: dict[int, str]
 
 
+#: Exceptions of numpy and the lattice analysis that a degenerate structure can raise (a singular or
+#: not positive-definite metric, a division by a zero length): they fail that structure alone.
+NUMERICAL_ERRORS: tuple[type[Exception], ...] = (np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError)
+
+
+def numerical_failure(exception: Exception) -> str:
+    """The reason recorded for a structure whose lattice analysis or block failed numerically."""
+    detail = ' '.join(str(exception).split()) or type(exception).__name__
+    return f'the lattice analysis failed numerically ({detail}): a degenerate or nearly flat cell?'
+
+
 #: Structures between two calls of a progress callback.
 PROGRESS_STEP = 256
 
@@ -226,11 +237,15 @@ def fingerprint_structures(
             progress(index, len(structures))
         try:
             prepared = prepare(atoms, parameters)
-            clusters.append(scaled_cluster(prepared.block))
-            weights.append(scattering_factors(prepared.block, parameters.scattering))
+            cluster, weight = scaled_cluster(prepared.block), scattering_factors(prepared.block, parameters.scattering)
         except StructureError as exception:
             errors[index] = str(exception)
             continue
+        except NUMERICAL_ERRORS as exception:  # a structure-level failure: this structure's, not the batch's
+            errors[index] = numerical_failure(exception)
+            continue
+        clusters.append(cluster)
+        weights.append(weight)
         indices.append(index)
         lattices.append(prepared.lattice.summary() if prepared.lattice is not None else None)
     size = parameters.image_size
@@ -263,11 +278,33 @@ def classify_structures(
     """Classify ``ase.Atoms`` with plain library calls: a record or an error message per structure.
 
     The path every input takes, also inside the CalcFunctions: :func:`fingerprint_structures`
-    then :func:`classify_fingerprint_images`. A structure that cannot be fingerprinted gets its reason
-    instead of a record; the others are still classified. ``progress=True`` shows a progress bar
+    then :func:`classify_fingerprint_images`, after :func:`~aiida_symclf.validation.check_input`
+    (inputs that cannot be physical are refused). A structure that is refused or cannot be
+    fingerprinted (also a numerical failure of its lattice analysis) gets its reason instead of a
+    record; the others are still classified. ``progress=True`` shows a progress bar
     on stderr. ``workers > 1`` spreads the work over that many processes with one torch thread
     each (:mod:`aiida_symclf.parallel`; CPU models only); the results are the same.
     """
+    from .validation import input_problem
+
+    problems = [input_problem(atoms) for atoms in structures]
+    valid = [index for index, problem in enumerate(problems) if problem is None]
+    if len(valid) < len(structures):
+        records, errors = classify_valid_structures(
+            [structures[i] for i in valid], model, batch_size, progress, workers
+        )
+        merged_records: list[dict[str, Any] | None] = [None] * len(structures)
+        merged_errors: list[str | None] = list(problems)
+        for index, record, error in zip(valid, records, errors, strict=True):
+            merged_records[index], merged_errors[index] = record, error
+        return merged_records, merged_errors
+    return classify_valid_structures(structures, model, batch_size, progress, workers)
+
+
+def classify_valid_structures(
+    structures: Sequence[Any], model: Any, batch_size: int, progress: bool, workers: int
+) -> tuple[list[dict[str, Any] | None], list[str | None]]:
+    """:func:`classify_structures` of structures that passed :func:`~aiida_symclf.validation.check_input`."""
     if workers > 1 and model.device.type == 'cpu' and len(structures) > batch_size // 4:
         from .parallel import classify_in_processes
 

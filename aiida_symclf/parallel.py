@@ -59,9 +59,11 @@ def _start_worker(state: dict[str, Any], metadata_json: str, precision: str) -> 
 
 
 def _classify_chunk(structures: Sequence[Any]) -> tuple[list, list]:
-    from .classification import classify_structures
+    from .classification import classify_valid_structures
 
-    return classify_structures(structures, _WORKER_MODEL)
+    return classify_valid_structures(
+        structures, _WORKER_MODEL, batch_size=256, progress=False, workers=1
+    )  # checked by the caller
 
 
 def _worker_pool(model: Any, workers: int) -> concurrent.futures.ProcessPoolExecutor:

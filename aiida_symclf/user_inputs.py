@@ -291,9 +291,41 @@ def _amorphous(rng: np.random.Generator, n_atoms: int = 250, minimum: float = 2.
 
 
 def _liquid_like(rng: np.random.Generator) -> Atoms:
+    """fcc Cu with Gaussian displacements of 30% of the NN distance, then atoms that came closer than
+    a real liquid has them pushed apart (:func:`separated`), as an input must be physical."""
     atoms = random_supercell(bulk('Cu', 'fcc', a=3.61), rng)
     atoms.positions += rng.normal(0.0, 0.3 * 2.55, atoms.positions.shape)
-    return atoms
+    return separated(atoms)
+
+
+def separated(atoms: Atoms, fraction: float = 0.75, sweeps: int = 100) -> Atoms:
+    """Copy of ``atoms`` in which every pair closer than ``fraction`` x the sum of the covalent radii
+    is moved apart symmetrically to that distance, sweep after sweep until none is left.
+
+    Deterministic (no random numbers drawn), so that the structures built after it from the same
+    generator stay the same. ``fraction`` is above the refusal bound of
+    :data:`aiida_symclf.validation.MIN_DISTANCE_FRACTION`, about that of a dense liquid's closest pairs.
+    """
+    from ase.data import covalent_radii
+
+    from .validation import _close_pairs, _reduced_cell
+
+    result = atoms.copy()
+    radii = covalent_radii[result.numbers]
+    cell = _reduced_cell(np.asarray(result.cell, dtype=float))
+    for _ in range(sweeps):
+        first, second, distances = _close_pairs(result, cell, fraction * 2.0 * float(radii.max()))
+        bounds = fraction * (radii[first] + radii[second])
+        close = (distances < bounds) & (first != second)
+        if not close.any():
+            break
+        for i, j, bound in zip(first[close], second[close], bounds[close], strict=True):
+            vector = result.get_distance(i, j, mic=True, vector=True)
+            length = max(float(np.linalg.norm(vector)), 1e-6)
+            shift = 0.5 * (bound - length) * (vector / length if length > 1e-6 else np.array([1.0, 0.0, 0.0]))
+            result.positions[i] -= shift
+            result.positions[j] += shift
+    return result
 
 
 def _elements_of_no_class() -> dict[str, Atoms]:

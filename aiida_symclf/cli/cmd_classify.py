@@ -125,8 +125,9 @@ def classify_workchain(
     outputs = process.outputs.results if 'results' in process.outputs else {}
     results, errors = {}, []
     for key, name in names.items():
-        if key not in outputs:
-            errors.append(InputError(name, process.exit_message or 'not classified'))
+        if key not in outputs:  # the WorkChain stopped before its results (its message names every key)
+            errors.append(InputError(name, f'not classified: {process.process_label}<{process.pk}> ended with exit '
+                                     f'status {process.exit_status}; see `verdi process report {process.pk}`'))  # fmt: skip
             continue
         result = outputs[key].get_dict()
         if result.get('status') != 'classified':

@@ -10,9 +10,7 @@ from ...classification import PROGRESS_STEP, fingerprint_structures
 from ...data import FingerprintData
 from ...fingerprint import FingerprintParameters
 from .exit_codes import exit_code
-from .inputs import (
-    valid_atoms,
-)
+from .inputs import made_by_perturbation, valid_atoms
 
 
 def report_progress(done: int, total: int) -> None:
@@ -43,7 +41,8 @@ def fingerprint_nodes(
 ) -> tuple[dict[str, orm.ArrayData], dict[str, str]]:
     """Fingerprint ArrayData per key (diffraction computed in one batch) and reasons of failures."""
     failures: dict[str, str] = {}
-    images, lattices, more_failures = fingerprint_atoms(valid_atoms(structures, failures), parameters)
+    atoms = valid_atoms(structures, failures, replicas=made_by_perturbation(structures))
+    images, lattices, more_failures = fingerprint_atoms(atoms, parameters)
     nodes = {
         key: FingerprintData(
             image,
