@@ -9,7 +9,8 @@ structures; every structure still gets its own output nodes
 inputs -> perturbed structures -> fingerprints -> classifications.
 
 Each input structure also receives the extras ``symclf_label``, ``symclf_probability``,
-``symclf_space_groups`` and ``symclf_model_sha256`` so that
+``symclf_space_groups``, ``symclf_unknown_reason`` (why it is ``unknown``, empty otherwise) and
+``symclf_model_sha256`` (:func:`result_extras`) so that
 :func:`aiida_symclf.query.classified_structures` finds, for example, every structure classified
 as bcc with probability > 0.9 with a single indexed query.
 """
@@ -97,6 +98,7 @@ def result_extras(result: dict[str, Any], model_sha256: str, result_uuid: str) -
         f'{EXTRA_PREFIX}probability': result['probability'],
         f'{EXTRA_PREFIX}uncertainty': result['uncertainty'],
         f'{EXTRA_PREFIX}space_groups': result['space_groups'],
+        f'{EXTRA_PREFIX}unknown_reason': result.get('unknown_reason') or '',
         f'{EXTRA_PREFIX}model_sha256': model_sha256,
         f'{EXTRA_PREFIX}result_uuid': result_uuid,
     }

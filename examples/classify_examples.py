@@ -66,7 +66,8 @@ def example_structures() -> dict[str, Atoms]:
 
 
 def spglib_cell(atoms: Atoms, tolerance: tuple[float, float]) -> str:
-    """spglib's elemental class, or ``-(number)`` for a space group of no elemental class, or ``none``."""
+    """spglib's class (elemental by space group, compound by space group and Wyckoff positions), or
+    ``-(number)`` for a space group of no class, or ``none``."""
     number = spglib_space_group(atoms, *tolerance)
     return spglib_class(atoms, *tolerance) or ('none' if number is None else f'-({number})')
 

@@ -237,7 +237,8 @@ def classify_command(
     covers, the network's own answer and probability, its uncertainty (MC-dropout mutual
     information), the Bravais lattice found from the Bragg peaks with the atoms per lattice
     point, and (--compare-spglib) spglib's answer at a loose (0.1 A, 5 deg) and a tight
-    (1e-4 A, 1 deg) tolerance: `class (space group)`, `-` for a space group of no class.
+    (1e-4 A, 1 deg) tolerance: `class (space group)`, the class named by the space group (one
+    species) or by the space group and Wyckoff positions (compounds), `-` for a symmetry of no class.
     A file that holds several structures gives one row per frame (`file@frame`).
 
     Files that cannot be read or are not periodic crystals are reported one line each on
