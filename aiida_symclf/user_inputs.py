@@ -33,6 +33,7 @@ __all__ = [
     'UserLevel',
     'md_snapshots',
     'out_of_class_structures',
+    'separated',
     'user_input',
 ]
 
