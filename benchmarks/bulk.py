@@ -56,10 +56,11 @@ def user_structures(n: int, seed: int = SEED) -> tuple[list, list[str], list]:
     from ase import Atoms
 
     from aiida_symclf.library.catalogue import CLASSES
-    from aiida_symclf.testing.user_inputs import COMPOUNDS, ELEMENTS, UserLevel, user_input
+    from aiida_symclf.library.perturb import PerturbationLevel
+    from aiida_symclf.testing.user_inputs import COMPOUNDS, ELEMENTS, user_input
 
     rng = np.random.default_rng(seed)
-    level = UserLevel('displacement 2%', displacement=0.02)
+    level = PerturbationLevel(displacement=0.02)
     atoms, labels, cells = [], [], []
     for index in range(n):
         label = CLASSES[index % len(CLASSES)].name

@@ -37,11 +37,11 @@ os.environ.setdefault('SPGLIB_WARNING', 'OFF')
 from aiida_symclf.library.catalogue import COMPOUND_CLASSES, ELEMENT_CLASSES  # noqa: E402
 from aiida_symclf.library.classification import UNKNOWN, classify_structures  # noqa: E402
 from aiida_symclf.library.model import load_model, shipped_model_path  # noqa: E402
+from aiida_symclf.library.perturb import PerturbationLevel  # noqa: E402
 from aiida_symclf.testing.real_compounds import OTHER_COMPOUNDS  # noqa: E402
 from aiida_symclf.testing.user_inputs import (  # noqa: E402
     COMPOUND_LEVELS,
     LEVELS,
-    UserLevel,
     perturbed,
     random_rotation,
     random_supercell,
@@ -66,7 +66,7 @@ def in_class_cases(classes, levels, n_per_class: int, rng: np.random.Generator) 
 def other_compound_cases(copies: int, rng: np.random.Generator) -> list[dict[str, Any]]:
     """Compounds of prototypes outside the list: pristine and 2% displaced, any frame."""
     cases = []
-    for level in (UserLevel('pristine'), UserLevel('displacement 2%', displacement=0.02)):
+    for level in (PerturbationLevel(), PerturbationLevel(displacement=0.02)):
         for _ in range(copies):
             for name, build in OTHER_COMPOUNDS.items():
                 atoms = perturbed(random_supercell(build(float(rng.uniform(0.98, 1.02))), rng), level, rng)

@@ -25,7 +25,7 @@ from aiida_symclf.library.catalogue import reference_structures
 from aiida_symclf.library.perturb import PerturbationLevel, perturb_atoms
 from aiida_symclf.library.symmetry import SPGLIB_LOOSE, SPGLIB_TIGHT, spglib_class, spglib_space_group
 from aiida_symclf.testing.real_compounds import COMPOUNDS, OTHER_COMPOUNDS
-from aiida_symclf.testing.user_inputs import random_rotation
+from aiida_symclf.testing.user_inputs import random_rotation, separated
 from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain
 
 OUTPUT = Path.cwd() / 'symclf-output'  # under `verdi run`, __file__ is not the script's path
@@ -40,7 +40,8 @@ def example_structures() -> dict[str, Atoms]:
     rng = np.random.default_rng(7)
     md_like = random_rotation(make_supercell(bulk('Ni', 'fcc', a=3.52), [[5, 1, 0], [0, 5, 1], [1, 0, 5]]), rng)
     md_like.positions += rng.normal(0.0, 0.03 * 2.49, md_like.positions.shape)  # 3% of the NN distance
-    amorphous = Atoms('Cu108', positions=rng.uniform(0, 11.0, (108, 3)), cell=[11.0] * 3, pbc=True)
+    # random positions, with the pairs closer than atoms can be pushed apart (the input checks refuse overlaps)
+    amorphous = separated(Atoms('Cu108', positions=rng.uniform(0, 11.0, (108, 3)), cell=[11.0] * 3, pbc=True))
     graphite = Atoms('C4', scaled_positions=[(0, 0, 0.25), (0, 0, 0.75), (1 / 3, 2 / 3, 0.25), (2 / 3, 1 / 3, 0.75)],
                      cell=[[2.46, 0, 0], [-1.23, 2.13, 0], [0, 0, 6.71]], pbc=True).repeat((4, 4, 2))  # fmt: skip
     vacant_si = perturb_atoms(bulk('Si', 'diamond', a=5.43, cubic=True).repeat(3), PerturbationLevel(0.0, 0.25, seed=7))
@@ -66,7 +67,8 @@ def example_structures() -> dict[str, Atoms]:
 
 
 def spglib_cell(atoms: Atoms, tolerance: tuple[float, float]) -> str:
-    """spglib's elemental class, or ``-(number)`` for a space group of no elemental class, or ``none``."""
+    """spglib's class (elemental by space group, compound by space group and Wyckoff positions), or
+    ``-(number)`` for a space group of no class, or ``none``."""
     number = spglib_space_group(atoms, *tolerance)
     return spglib_class(atoms, *tolerance) or ('none' if number is None else f'-({number})')
 

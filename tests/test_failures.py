@@ -53,9 +53,10 @@ def check(node, results, reason: str, step: str | None = None) -> None:
 @pytest.mark.parametrize('compact', [False, True], ids=['per-structure', 'compact'])
 @pytest.mark.parametrize('perturb', [False, True], ids=['as given', 'perturbed'])
 def test_overlapping_atoms(compact, perturb):
-    """Fails where the nearest-neighbour distance is first needed: the perturbation or the fingerprint."""
+    """Refused by the input checks of the first step that reads the structure (the perturbation or the
+    fingerprint), with the atoms and their distance."""
     node, results = run(compact, perturb, bad=overlapping())
-    check(node, results, 'two atoms overlap')
+    check(node, results, 'atom 0 (Cu) and atom 1 (Cu) overlap')
     if perturb:
         assert all(level['fraction_same_label'] == 1.0 for k in ('cu', 'fe') for level in results[k]['robustness'])
 

@@ -14,14 +14,15 @@ from aiida_symclf.library.catalogue import CLASSES
 from aiida_symclf.library.classification import classify_structures
 from aiida_symclf.library.fingerprint import diffraction_fingerprints
 from aiida_symclf.library.model import SlowPrecisionWarning, load_model
-from aiida_symclf.testing.user_inputs import UserLevel, user_input
+from aiida_symclf.library.perturb import PerturbationLevel
+from aiida_symclf.testing.user_inputs import user_input
 
 
 @pytest.fixture(scope='module')
 def structures() -> list:
     """Two user-like structures (2% displaced supercells, any frame) of every class."""
     rng = np.random.default_rng(8)
-    level = UserLevel('displacement 2%', displacement=0.02)
+    level = PerturbationLevel(displacement=0.02)
     return [user_input(c.name, level, rng)[1] for c in CLASSES for _ in range(2)]
 
 

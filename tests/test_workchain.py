@@ -192,7 +192,9 @@ def test_all_structures_bad_gives_exit_code_401():
     empty = orm.StructureData(cell=[[3, 0, 0], [0, 3, 0], [0, 0, 3]])
     _, node = run_get_node(SymmetryClassificationWorkChain, structures={'empty': empty})
     assert node.exit_status == 401 and 'no atoms' in node.exit_message
-    assert 'results' not in node.outputs
+    # each structure's own result with its reason, as when only some fail (callers need not parse the message)
+    assert node.outputs.results['empty']['status'] == 'failed' and 'no atoms' in node.outputs.results['empty']['reason']
+    assert node.outputs.summary['n_failed'] == 1
 
 
 @pytest.mark.parametrize(

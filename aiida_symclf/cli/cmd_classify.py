@@ -126,8 +126,9 @@ def classify_workchain(
     outputs = process.outputs.results if 'results' in process.outputs else {}
     results, errors = {}, []
     for key, name in names.items():
-        if key not in outputs:
-            errors.append(InputError(name, process.exit_message or 'not classified'))
+        if key not in outputs:  # the WorkChain stopped before its results (its message names every key)
+            errors.append(InputError(name, f'not classified: {process.process_label}<{process.pk}> ended with exit '
+                                     f'status {process.exit_status}; see `verdi process report {process.pk}`'))  # fmt: skip
             continue
         result = outputs[key].get_dict()
         if result.get('status') != 'classified':
@@ -235,7 +236,8 @@ def classify_command(
     covers, the network's own answer and probability, its uncertainty (MC-dropout mutual
     information), the Bravais lattice found from the Bragg peaks with the atoms per lattice
     point, and (--compare-spglib) spglib's answer at a loose (0.1 A, 5 deg) and a tight
-    (1e-4 A, 1 deg) tolerance: `class (space group)`, `-` for a space group of no class.
+    (1e-4 A, 1 deg) tolerance: `class (space group)`, the class named by the space group (one
+    species) or by the space group and Wyckoff positions (compounds), `-` for a symmetry of no class.
     A file that holds several structures gives one row per frame (`file@frame`).
 
     Files that cannot be read or are not periodic crystals are reported one line each on

@@ -42,23 +42,46 @@ def query_command(
 
     activate_profile(profile_name, yes, create=False)
     rows = [
-        {
-            'pk': node.pk,
-            'name': node.label,
-            'formula': node.get_formula(),
-            'label': node.base.extras.get(f'{EXTRA_PREFIX}label'),
-            'aflow_prototype': node.base.extras.get(f'{EXTRA_PREFIX}aflow_prototype', ''),
-            'probability': node.base.extras.get(f'{EXTRA_PREFIX}probability'),
-        }
+        _row(node, EXTRA_PREFIX)
         for node in classified_structures(label, min_probability, model_sha256, aflow_prototype)
     ]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
     elif rows:
-        table = [
-            [r['pk'], r['name'], r['formula'], r['label'], r['aflow_prototype'], f'{r["probability"]:.3f}']
-            for r in rows
-        ]
-        click.echo(format_table(table, ['pk', 'name', 'formula', 'label', 'AFLOW prototype', 'probability']))
+        _print_rows(rows)
     else:
         click.echo('no classified structure matches', err=True)
+
+
+def _row(node, prefix: str) -> dict:
+    """What ``query`` shows of a classified structure, from its extras (structures classified before
+    the ``unknown_reason`` extra existed have none: empty)."""
+    extras = node.base.extras
+    label = extras.get(f'{prefix}label')
+    return {
+        'pk': node.pk,
+        'name': node.label,
+        'formula': node.get_formula(),
+        'label': label,
+        'aflow_prototype': extras.get(f'{prefix}aflow_prototype', ''),
+        'probability': extras.get(f'{prefix}probability'),
+        'network_label': extras.get(f'{prefix}network_label', label),
+        'unknown_reason': extras.get(f'{prefix}unknown_reason', ''),
+    }
+
+
+def _print_rows(rows: list[dict]) -> None:
+    """The table, then one ``name: unknown: reason`` line per unknown structure (as ``classify`` prints).
+
+    The probability is the network's for its own class (``network (prob.)``), which for an
+    ``unknown`` structure is another class than the label: the column says which.
+    """
+    table = [
+        [r['pk'], r['name'], r['formula'], r['label'], r['aflow_prototype'] or '-',
+         f'{r["network_label"]} ({r["probability"]:.3f})']
+        for r in rows
+    ]  # fmt: skip
+    click.echo(format_table(table, ['pk', 'name', 'formula', 'label', 'AFLOW prototype', 'network (prob.)']))
+    for row in rows:
+        if row['label'] == 'unknown':
+            click.echo(f'{row["name"] or row["pk"]}: unknown: {row["unknown_reason"] or "(no reason recorded)"}')

@@ -46,6 +46,7 @@ from aiida_symclf.library.fingerprint import fingerprints_from_clusters, prepare
 from aiida_symclf.library.parallel import classify_in_processes
 from aiida_symclf.library.record import ClassificationRecord
 from aiida_symclf.library.stoichiometry import MIN_FIT_PROBABILITY, fit_probability, site_counts, stoichiometry
+from aiida_symclf.library.validation import input_problem
 
 __all__ = [
     'MAX_UNCERTAINTY',
@@ -201,6 +202,17 @@ class Fingerprints:
     errors: dict[int, str]
 
 
+#: Exceptions of numpy and the lattice analysis that a degenerate structure can raise (a singular or
+#: not positive-definite metric, a division by a zero length): they fail that structure alone.
+NUMERICAL_ERRORS: tuple[type[Exception], ...] = (np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError)
+
+
+def numerical_failure(exception: Exception) -> str:
+    """The reason recorded for a structure whose lattice analysis or block failed numerically."""
+    detail = ' '.join(str(exception).split()) or type(exception).__name__
+    return f'the lattice analysis failed numerically ({detail}): a degenerate or nearly flat cell?'
+
+
 #: Structures between two calls of a progress callback.
 PROGRESS_STEP = 256
 
@@ -221,11 +233,15 @@ def fingerprint_structures(
             progress(index, len(structures))
         try:
             prepared = prepare(atoms, parameters)
-            clusters.append(scaled_cluster(prepared.block))
-            weights.append(scattering_factors(prepared.block, parameters.scattering))
+            cluster, weight = scaled_cluster(prepared.block), scattering_factors(prepared.block, parameters.scattering)
         except StructureError as exception:
             errors[index] = str(exception)
             continue
+        except NUMERICAL_ERRORS as exception:  # a structure-level failure: this structure's, not the batch's
+            errors[index] = numerical_failure(exception)
+            continue
+        clusters.append(cluster)
+        weights.append(weight)
         indices.append(index)
         lattices.append(prepared.lattice.summary() if prepared.lattice is not None else None)
     size = parameters.image_size
@@ -258,13 +274,33 @@ def classify_structures(
     """Classify ``ase.Atoms`` with plain library calls: a record or an error message per structure.
 
     The path every input takes, also inside the CalcFunctions: :func:`fingerprint_structures`
-    then :func:`classify_fingerprint_images`. A structure that cannot be fingerprinted gets its reason
-    instead of a record; the others are still classified. ``progress=True`` shows a progress bar
+    then :func:`classify_fingerprint_images`, after :func:`~aiida_symclf.library.validation.check_input`
+    (inputs that cannot be physical are refused). A structure that is refused or cannot be
+    fingerprinted (also a numerical failure of its lattice analysis) gets its reason instead of a
+    record; the others are still classified. ``progress=True`` shows a progress bar
     on stderr. ``workers > 1`` spreads the work over that many processes with one torch thread
     each (:mod:`aiida_symclf.library.parallel`; CPU models only); the results are the same.
     """
+    problems = [input_problem(atoms) for atoms in structures]
+    valid = [index for index, problem in enumerate(problems) if problem is None]
+    if len(valid) < len(structures):
+        records, errors = classify_valid_structures(
+            [structures[i] for i in valid], model, batch_size, progress, workers
+        )
+        merged_records: list[ClassificationRecord | None] = [None] * len(structures)
+        merged_errors: list[str | None] = list(problems)
+        for index, record, error in zip(valid, records, errors, strict=True):
+            merged_records[index], merged_errors[index] = record, error
+        return merged_records, merged_errors
+    return classify_valid_structures(structures, model, batch_size, progress, workers)
+
+
+def classify_valid_structures(
+    structures: Sequence[Any], model: Any, batch_size: int, progress: bool, workers: int
+) -> tuple[list[ClassificationRecord | None], list[str | None]]:
+    """:func:`classify_structures` of structures that passed :func:`~aiida_symclf.library.validation.check_input`."""
     if workers > 1 and model.device.type == 'cpu' and len(structures) > batch_size // 4:
-        return classify_in_processes(classify_structures, structures, model, workers)
+        return classify_in_processes(_classify_in_worker, structures, model, workers)
     parameters = model.metadata.fingerprint_parameters
     records: list[ClassificationRecord | None] = [None] * len(structures)
     errors: list[str | None] = [None] * len(structures)
@@ -283,3 +319,10 @@ def classify_structures(
             ):
                 records[start + index] = record
     return records, errors
+
+
+def _classify_in_worker(
+    structures: Sequence[Any], model: Any
+) -> tuple[list[ClassificationRecord | None], list[str | None]]:
+    """What each worker process runs on its chunk (already checked by the caller), in one process."""
+    return classify_valid_structures(structures, model, batch_size=256, progress=False, workers=1)

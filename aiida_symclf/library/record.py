@@ -95,6 +95,7 @@ class ClassificationRecord(Mapping):
             f'{EXTRA_PREFIX}probability': self.probability,
             f'{EXTRA_PREFIX}uncertainty': self.uncertainty,
             f'{EXTRA_PREFIX}space_groups': self.space_groups,
+            f'{EXTRA_PREFIX}unknown_reason': self.unknown_reason or '',
             f'{EXTRA_PREFIX}model_sha256': model_sha256 if model_sha256 is not None else self.model_sha256,
             f'{EXTRA_PREFIX}result_uuid': result_uuid,
         }

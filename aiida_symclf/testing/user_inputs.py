@@ -20,11 +20,13 @@ import numpy as np
 import spglib
 from ase import Atoms
 from ase.build import bulk, make_supercell
+from ase.data import covalent_radii
 from ase.neighborlist import neighbor_list
 from ase.spacegroup import crystal
 from scipy.spatial.transform import Rotation
 
 from aiida_symclf.library.perturb import PerturbationLevel, exchange_species
+from aiida_symclf.library.validation import _close_pairs, _reduced_cell
 from aiida_symclf.testing.real_compounds import COMPOUNDS, OTHER_COMPOUNDS
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     'LEVELS',
     'md_snapshots',
     'out_of_class_structures',
+    'separated',
     'user_input',
 ]
 
@@ -277,9 +280,37 @@ def _amorphous(rng: np.random.Generator, n_atoms: int = 250, minimum: float = 2.
 
 
 def _liquid_like(rng: np.random.Generator) -> Atoms:
+    """fcc Cu with Gaussian displacements of 30% of the NN distance, then atoms that came closer than
+    a real liquid has them pushed apart (:func:`separated`), as an input must be physical."""
     atoms = random_supercell(bulk('Cu', 'fcc', a=3.61), rng)
     atoms.positions += rng.normal(0.0, 0.3 * 2.55, atoms.positions.shape)
-    return atoms
+    return separated(atoms)
+
+
+def separated(atoms: Atoms, fraction: float = 0.75, sweeps: int = 100) -> Atoms:
+    """Copy of ``atoms`` in which every pair closer than ``fraction`` x the sum of the covalent radii
+    is moved apart symmetrically to that distance, sweep after sweep until none is left.
+
+    Deterministic (no random numbers drawn), so that the structures built after it from the same
+    generator stay the same. ``fraction`` is above the refusal bound of
+    :data:`aiida_symclf.library.validation.MIN_DISTANCE_FRACTION`, about that of a dense liquid's closest pairs.
+    """
+    result = atoms.copy()
+    radii = covalent_radii[result.numbers]
+    cell = _reduced_cell(np.asarray(result.cell, dtype=float))
+    for _ in range(sweeps):
+        first, second, distances = _close_pairs(result, cell, fraction * 2.0 * float(radii.max()))
+        bounds = fraction * (radii[first] + radii[second])
+        close = (distances < bounds) & (first != second)
+        if not close.any():
+            break
+        for i, j, bound in zip(first[close], second[close], bounds[close], strict=True):
+            vector = result.get_distance(i, j, mic=True, vector=True)
+            length = max(float(np.linalg.norm(vector)), 1e-6)
+            shift = 0.5 * (bound - length) * (vector / length if length > 1e-6 else np.array([1.0, 0.0, 0.0]))
+            result.positions[i] -= shift
+            result.positions[j] += shift
+    return result
 
 
 def _elements_of_no_class() -> dict[str, Atoms]:

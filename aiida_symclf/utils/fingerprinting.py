@@ -11,7 +11,7 @@ from aiida_symclf.data import FingerprintData
 from aiida_symclf.library.classification import PROGRESS_STEP, fingerprint_structures
 from aiida_symclf.library.fingerprint import FingerprintParameters
 from aiida_symclf.utils.exit_codes import exit_code
-from aiida_symclf.utils.inputs import valid_atoms
+from aiida_symclf.utils.inputs import made_by_perturbation, valid_atoms
 
 
 def report_progress(done: int, total: int) -> None:
@@ -40,7 +40,8 @@ def fingerprint_nodes(
 ) -> tuple[dict[str, orm.ArrayData], dict[str, str]]:
     """Fingerprint ArrayData per key (diffraction computed in one batch) and reasons of failures."""
     failures: dict[str, str] = {}
-    images, lattices, more_failures = fingerprint_atoms(valid_atoms(structures, failures), parameters)
+    atoms = valid_atoms(structures, failures, replicas=made_by_perturbation(structures))
+    images, lattices, more_failures = fingerprint_atoms(atoms, parameters)
     nodes = {
         key: FingerprintData(
             image,

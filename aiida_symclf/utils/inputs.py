@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from aiida import orm
@@ -12,6 +13,7 @@ from aiida_symclf.library.errors import StructureError
 from aiida_symclf.library.fingerprint import FingerprintParameters, check_structure
 from aiida_symclf.library.model import ClassifierModel, ModelFileError
 from aiida_symclf.library.perturb import PerturbationLevel
+from aiida_symclf.library.validation import check_input
 from aiida_symclf.utils.exit_codes import StepError
 
 #: Fingerprint settings that must agree between a fingerprint and the model classifying it.
@@ -36,8 +38,27 @@ def parse_perturbation(values: Any) -> PerturbationLevel:
         raise StepError('ERROR_INVALID_PARAMETERS', str(exception)) from exception
 
 
-def checked_atoms(structure: orm.StructureData):
-    """The structure as ase.Atoms after :func:`check_structure`."""
+#: The CalcFunctions whose output structures are the pipeline's own perturbed replicas.
+_PERTURBERS = ('aiida.calculations:symclf.perturb_structure', 'aiida.calculations:symclf.perturb_structures')
+
+
+def made_by_perturbation(structures: dict[str, orm.StructureData]) -> set[str]:
+    """Keys of the structures that a perturbation step of this plugin created (one query).
+
+    They are the pipeline's robustness replicas, not inputs: a "melted" level (30% displacements)
+    puts atoms closer than real crystals have them on purpose, so they skip the physical checks.
+    """
+    keys = {node.pk: key for key, node in structures.items() if node.is_stored}
+    if not keys:
+        return set()
+    query = orm.QueryBuilder().append(orm.CalcFunctionNode, filters={'process_type': {'in': _PERTURBERS}}, tag='step')
+    query.append(orm.StructureData, with_incoming='step', filters={'id': {'in': list(keys)}}, project='id')
+    return {keys[pk] for (pk,) in query.iterall()}
+
+
+def checked_atoms(structure: orm.StructureData, physical: bool = True):
+    """The structure as ase.Atoms after :func:`check_structure` and, if ``physical``, the checks of an
+    input (:func:`aiida_symclf.library.validation.check_input`: no overlapping atoms, room in the cell)."""
     if structure.is_alloy or structure.has_vacancies:
         raise StepError(
             'ERROR_INVALID_STRUCTURE',
@@ -46,7 +67,7 @@ def checked_atoms(structure: orm.StructureData):
         )
     atoms = structure.get_ase()
     try:
-        check_structure(atoms)
+        (check_input if physical else check_structure)(atoms)
     except StructureError as exception:
         raise StepError('ERROR_INVALID_STRUCTURE', f'{exception} (StructureData<{structure.pk}>)') from exception
     return atoms
@@ -78,12 +99,15 @@ def parse_levels(perturbations: orm.List) -> list[PerturbationLevel]:
     return [parse_perturbation(item) for item in perturbations.get_list()]
 
 
-def valid_atoms(structures: dict[str, orm.StructureData], failures: dict[str, str]) -> dict[str, Atoms]:
-    """``ase.Atoms`` of every structure that passes :func:`check_structure`; reasons of the others into ``failures``."""
+def valid_atoms(
+    structures: dict[str, orm.StructureData], failures: dict[str, str], replicas: Collection[str] = ()
+) -> dict[str, Atoms]:
+    """``ase.Atoms`` of every structure that passes :func:`checked_atoms` (the physical checks too, except
+    for the keys in ``replicas``); reasons of the others into ``failures``."""
     atoms = {}
     for key, structure in structures.items():
         try:
-            atoms[key] = checked_atoms(structure)
+            atoms[key] = checked_atoms(structure, physical=key not in replicas)
         except StepError as error:
             failures[key] = error.exit_code.message
     return atoms

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiida import orm
 from ase import Atoms
 
+from aiida_symclf.library.classification import NUMERICAL_ERRORS, numerical_failure
 from aiida_symclf.library.errors import StructureError
 from aiida_symclf.library.fingerprint import FingerprintParameters, replication_for
 from aiida_symclf.library.perturb import PerturbationLevel, perturb_atoms
@@ -52,7 +53,8 @@ def replica_structures(
             for index, level in enumerate(levels):
                 for replica in range(level.replicas):
                     replicas[perturbed_key(key, index, replica)] = perturb_atoms(base, level.replica(replica))
-        except StructureError as exception:
-            failures[key] = exit_code('ERROR_INVALID_STRUCTURE', str(exception)).message
+        except (StructureError, *NUMERICAL_ERRORS) as exception:
+            reason = str(exception) if isinstance(exception, StructureError) else numerical_failure(exception)
+            failures[key] = exit_code('ERROR_INVALID_STRUCTURE', reason).message
             replicas = {k: v for k, v in replicas.items() if not k.startswith(f'{key}_p')}
     return replicas, failures

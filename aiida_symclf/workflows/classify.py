@@ -9,7 +9,8 @@ structures; every structure still gets its own output nodes
 inputs -> perturbed structures -> fingerprints -> classifications.
 
 Each input structure also receives the extras ``symclf_label``, ``symclf_probability``,
-``symclf_space_groups`` and ``symclf_model_sha256`` so that
+``symclf_space_groups``, ``symclf_unknown_reason`` (why it is ``unknown``, empty otherwise) and
+``symclf_model_sha256`` (:meth:`~aiida_symclf.library.record.ClassificationRecord.extras`) so that
 :func:`aiida_symclf.query.classified_structures` finds, for example, every structure classified
 as bcc with probability > 0.9 with a single indexed query.
 """
@@ -306,6 +307,16 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
 
     def results(self):
         """Per-structure results with robustness, the summary, and extras on the input structures."""
+        collected = self._collect(self.ctx.classifications)
+        self.out('fingerprints', {key: self.ctx.fingerprints[key] for key in self._classified_input_keys()})
+        if self.ctx.get('attention_maps'):
+            self.out('attention_maps', self.ctx.attention_maps)
+        self._set_extras({key: node.get_dict() for key, node in collected['results'].items()},
+                         {key: node.uuid for key, node in collected['results'].items()})  # fmt: skip
+        return self._exit_if_some_failed()
+
+    def _collect(self, classifications: dict[str, orm.Dict]) -> dict[str, Any]:
+        """Run :func:`collect_results` and output ``results`` (one Dict per input structure) and ``summary``."""
         layout = {
             key: [
                 [perturbed_key(key, level, replica) for replica in range(item['replicas'])]
@@ -315,17 +326,12 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         }
         collected = collect_results(
             layout=orm.Dict({'structures': layout, 'levels': self.ctx.levels, 'failures': self.ctx.failures}),
-            **self.ctx.classifications,
+            **classifications,
             metadata={'call_link_label': 'results'},
         )
         self.out('results', collected['results'])
         self.out('summary', collected['summary'])
-        self.out('fingerprints', {key: self.ctx.fingerprints[key] for key in self._classified_input_keys()})
-        if self.ctx.get('attention_maps'):
-            self.out('attention_maps', self.ctx.attention_maps)
-        self._set_extras({key: node.get_dict() for key, node in collected['results'].items()},
-                         {key: node.uuid for key, node in collected['results'].items()})  # fmt: skip
-        return self._exit_if_some_failed()
+        return collected
 
     def classify_compact(self):
         """Compact mode: the whole pipeline in one CalcFunction with three output nodes."""
@@ -340,11 +346,11 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
             return self._step_failed(node)
         results = outputs['results'].get_dict()
         self.ctx.failures = {key: result['reason'] for key, result in results.items() if result['status'] == 'failed'}
+        self.out('summary', outputs['summary'])
+        self.out('batch_results', outputs['results'])  # also when all failed: each structure's own reason
+        self.out('batch_fingerprints', outputs['fingerprints'])
         if len(self.ctx.failures) == len(results):
             return self._all_failed()
-        self.out('summary', outputs['summary'])
-        self.out('batch_results', outputs['results'])
-        self.out('batch_fingerprints', outputs['fingerprints'])
         self._set_extras(results, result_uuid=outputs['results'].uuid)
         return self._exit_if_some_failed()
 
@@ -398,6 +404,10 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         return ExitCode(node.exit_status, node.exit_message)
 
     def _all_failed(self):
+        """Exit 401; in the per-structure mode first output every structure's ``results.<key>`` with its
+        own reason (as when only some fail), so that callers need not parse the exit message."""
+        if self.inputs.store_per_structure.value and 'results' not in self.outputs:
+            self._collect({})
         reasons = '; '.join(f'{key}: {reason}' for key, reason in sorted(self.ctx.failures.items()))
         self.report(f'no structure could be classified: {reasons}')
         return self.exit_codes.ERROR_ALL_STRUCTURES_FAILED.format(reasons=reasons)

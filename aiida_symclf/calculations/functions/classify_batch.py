@@ -66,7 +66,9 @@ def classify_batch(
     fingerprints = FingerprintData(stacked, {'parameters': parameters.to_dict(), 'keys': list(images)})
     fingerprints.set_array(
         'probabilities',
-        np.array([list(records[k]['probabilities'].values()) for k in images]).reshape(len(images), -1),
+        np.array([list(records[k]['probabilities'].values()) for k in images]).reshape(
+            len(images), len(classifier.class_names)
+        ),  # also for none classified
     )
     return {
         'results': orm.Dict(results),
