@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from .checkpoints import checkpoint
 from .dataset import class_by_name, class_lattices
 from .stoichiometry import MIN_FIT_PROBABILITY, fit_probability, site_counts, stoichiometry
 
@@ -222,6 +223,7 @@ def fingerprint_structures(
 
     indices, clusters, weights, lattices, errors = [], [], [], [], {}
     for index, atoms in enumerate(structures):
+        checkpoint()  # a requested interrupt stops here, between two structures (also inside CalcFunctions)
         if progress is not None and index and index % PROGRESS_STEP == 0:
             progress(index, len(structures))
         try:
@@ -281,6 +283,7 @@ def classify_structures(
 
         starts = tqdm(starts, desc='classify', unit='batch', total=len(starts))
     for start in starts:
+        checkpoint('classify', start, len(structures))
         batch = fingerprint_structures(structures[start : start + batch_size], parameters, device=str(model.device))
         for index, reason in batch.errors.items():
             errors[start + index] = reason
@@ -289,4 +292,5 @@ def classify_structures(
                 batch.indices, classify_fingerprint_images(batch.images, batch.lattices, model), strict=True
             ):
                 records[start + index] = record
+    checkpoint('classify', len(structures), len(structures))
     return records, errors

@@ -105,18 +105,22 @@ def spglib_class(
 
 
 def spglib_labels(
-    atoms: Atoms, tolerances: Mapping[str, tuple[float, float]] | None = None
+    atoms: Atoms,
+    tolerances: Mapping[str, tuple[float, float]] | None = None,
+    datasets: Mapping[str, Any] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """spglib's answer at each named tolerance (default: loose and tight), for reports.
 
     Returns ``{name: {'symprec', 'angle_tolerance', 'space_group', 'international', 'class'}}``;
     ``space_group``, ``international`` and ``class`` are None where spglib finds nothing or
-    the space group is not one of the network's classes.
+    the space group is not one of the network's classes. ``datasets``: spglib's answers (with
+    ``number`` and ``international``) by tolerance name, already computed elsewhere (the bounded
+    comparison of the command line runs spglib in a child process).
     """
     mapping = space_group_to_class()
     labels = {}
     for name, (symprec, angle_tolerance) in (tolerances or SPGLIB_TOLERANCES).items():
-        dataset = _dataset(atoms, symprec, angle_tolerance)
+        dataset = datasets[name] if datasets is not None else _dataset(atoms, symprec, angle_tolerance)
         number = None if dataset is None else int(_field(dataset, 'number'))
         labels[name] = {
             'symprec': symprec,

@@ -28,9 +28,11 @@ from .calculations.functions import (
     collect_results,
     compute_attention_maps,
     compute_fingerprints,
+    merge_summaries,
     perturb_structures,
     perturbed_key,
 )
+from .checkpoints import checkpoint
 from .data import FingerprintData, SymclfModelData
 from .fingerprint import FingerprintParameters
 from .model import ModelFileError
@@ -46,6 +48,11 @@ MAX_REPLICAS = 10_000
 #: 30.7 ms per input link in calls of 100, 72.8 ms in one call of 1,000; calls of 20 were no
 #: cheaper than of 100).
 STEP_BATCH_SIZE = 100
+#: Classification Dicts per ``collect_results`` call. aiida-core compares each new input link
+#: with the earlier ones of the same call, and two ``Dict`` nodes by their content, reloaded
+#: from the database (``Dict.__eq__``): quadratic in the Dict inputs of one call. One call with
+#: 100 Dicts made 10,100 comparisons and took 16 s; calls of 25 make 650 per 25.
+RESULTS_BATCH_SIZE = 25
 
 
 def validate_fingerprint_parameters(parameters: orm.Dict, _) -> str | None:
@@ -333,7 +340,12 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
                 self.ctx.failures[key] = node.exit_message or f'attention maps failed ({node.process_state.value})'
 
     def results(self):
-        """Per-structure results with robustness, the summary, and extras on the input structures."""
+        """Per-structure results with robustness, the summary, and extras on the input structures.
+
+        ``collect_results`` runs in calls of about :data:`RESULTS_BATCH_SIZE` classification Dicts
+        (an input structure with its replicas), ``merge_summaries`` joins their summaries when
+        there are several calls.
+        """
         layout = {
             key: [
                 [perturbed_key(key, level, replica) for replica in range(item['replicas'])]
@@ -341,19 +353,45 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
             ]
             for key in self.ctx.structures
         }
-        collected = collect_results(
-            layout=orm.Dict({'structures': layout, 'levels': self.ctx.levels, 'failures': self.ctx.failures}),
-            **self.ctx.classifications,
-            metadata={'call_link_label': 'results'},
-        )
-        self.out('results', collected['results'])
-        self.out('summary', collected['summary'])
+        results, summaries = {}, {}
+        for keys in self._result_batches(layout):
+            checkpoint('results', len(results), len(layout))
+            collected = collect_results(
+                layout=orm.Dict({
+                    'structures': {key: layout[key] for key in keys},
+                    'levels': self.ctx.levels,
+                    'failures': {key: reason for key, reason in self.ctx.failures.items() if key in keys},
+                }),
+                **self._classifications_of(keys, layout),
+                metadata={'call_link_label': 'results'},
+            )  # fmt: skip
+            results.update(collected['results'])
+            summaries[f'batch_{len(summaries)}'] = collected['summary']
+        checkpoint('results', len(results), len(layout))
+        if len(summaries) == 1:
+            summary = summaries['batch_0']
+        else:
+            summary = merge_summaries(**summaries, metadata={'call_link_label': 'summary'})
+        self.out('results', results)
+        self.out('summary', summary)
         self.out('fingerprints', {key: self.ctx.fingerprints[key] for key in self._classified_input_keys()})
         if self.ctx.get('attention_maps'):
             self.out('attention_maps', self.ctx.attention_maps)
-        self._set_extras({key: node.get_dict() for key, node in collected['results'].items()},
-                         {key: node.uuid for key, node in collected['results'].items()})  # fmt: skip
+        self._set_extras({key: node.get_dict() for key, node in results.items()},
+                         {key: node.uuid for key, node in results.items()})  # fmt: skip
         return self._exit_if_some_failed()
+
+    def _result_batches(self, layout: dict[str, list[list[str]]]) -> list[list[str]]:
+        """Input keys in batches whose classifications (input and replicas) number about :data:`RESULTS_BATCH_SIZE`."""
+        per_structure = 1 + sum(len(level) for level in next(iter(layout.values()), []))
+        size = max(1, RESULTS_BATCH_SIZE // per_structure)
+        keys = list(layout)
+        return [keys[start : start + size] for start in range(0, len(keys), size)]
+
+    def _classifications_of(self, keys: list[str], layout: dict[str, list[list[str]]]) -> dict[str, orm.Dict]:
+        """The classification Dicts of the input structures ``keys`` and of their replicas."""
+        wanted = [k for key in keys for k in (key, *(r for level in layout[key] for r in level))]
+        return {k: self.ctx.classifications[k] for k in wanted if k in self.ctx.classifications}
 
     def classify_compact(self):
         """Compact mode: the whole pipeline in one CalcFunction with three output nodes."""
@@ -393,11 +431,13 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         same ``inputs`` nodes each): the merged outputs without failures, or the first failed call's exit code."""
         keys, merged = list(nodes), {}
         for start in range(0, len(keys), STEP_BATCH_SIZE):
+            checkpoint(label, start, len(keys))
             batch = {key: nodes[key] for key in keys[start : start + STEP_BATCH_SIZE]}
             outputs, node = function.run_get_node(**inputs, **batch, metadata={'call_link_label': label})
             if not node.is_finished_ok:
                 return self._step_failed(node)
             merged.update(self._without_failures(outputs))
+        checkpoint(label, len(keys), len(keys))
         return merged
 
     def _classified_input_keys(self) -> list[str]:
@@ -405,11 +445,13 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
 
     def _set_extras(self, results: dict[str, dict], result_uuid: str | dict[str, str]) -> None:
         """Label, probability, space groups and model of each classified input structure, as extras."""
-        for key, result in results.items():
+        for index, (key, result) in enumerate(results.items()):
+            checkpoint('extras', index, len(results))
             if result.get('status') != 'classified':
                 continue
             uuid = result_uuid if isinstance(result_uuid, str) else result_uuid[key]
             self.ctx.structures[key].base.extras.set_many(result_extras(result, result['model_sha256'], uuid))
+        checkpoint('extras', len(results), len(results))
 
     def _without_failures(self, outputs: dict[str, Any]) -> dict[str, Any]:
         """A batched step's outputs without its ``failures`` Dict, whose input structures' reasons are recorded."""

@@ -64,10 +64,12 @@ def read_structures(
     (:func:`aiida_symclf.fingerprint.check_structure`): a molecule without a cell is refused here,
     before anything is stored.
     """
+    from ..checkpoints import checkpoint
     from ..fingerprint import StructureError, check_structure
 
     structures, errors = [], []
-    for path in paths:
+    for index, path in enumerate(paths):
+        checkpoint('read', index, len(paths))
         try:
             frames = _read_frames(path, file_format)
         except ValueError as exception:
@@ -81,4 +83,5 @@ def read_structures(
                 errors.append(InputError(name, str(exception)))
                 continue
             structures.append(InputStructure(name, path, None if len(frames) == 1 else index, atoms))
+    checkpoint('read', len(paths), len(paths))
     return structures, errors

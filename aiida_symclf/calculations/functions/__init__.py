@@ -13,7 +13,7 @@ Batched functions (one process node per batch, one output node per structure), u
 WorkChain because the cost of a process node dominates for large sets:
 
 - :func:`perturb_structures`, :func:`compute_fingerprints`, :func:`classify_fingerprints`,
-  :func:`collect_results`, and :func:`classify_batch` (the whole pipeline with three output nodes).
+  :func:`collect_results` (with :func:`merge_summaries` when it ran in several batches), and :func:`classify_batch` (the whole pipeline with three output nodes).
 
 Bad input ends the process with one of the exit codes in :data:`EXIT_CODES` (a failed
 process, no outputs), never with an exception. A batched function reports a structure it
@@ -30,6 +30,7 @@ from .compute_attention_maps import compute_attention_maps
 from .compute_fingerprint import compute_fingerprint
 from .compute_fingerprints import compute_fingerprints
 from .exit_codes import EXIT_CODES
+from .merge_summaries import merge_summaries
 from .perturb_structure import perturb_structure
 from .perturb_structures import perturb_structures
 from .replicas import perturbed_key
@@ -43,6 +44,7 @@ __all__ = [
     'compute_attention_maps',
     'compute_fingerprint',
     'compute_fingerprints',
+    'merge_summaries',
     'perturb_structure',
     'perturb_structures',
     'perturbed_key',

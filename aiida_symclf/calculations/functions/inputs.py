@@ -11,6 +11,7 @@ from ...data import SymclfModelData
 from ...fingerprint import FingerprintParameters, StructureError, check_structure
 from ...model import ClassifierModel, ModelFileError
 from ...perturb import PerturbationLevel
+from ...structure_arrays import atoms_of_structure, structure_of_atoms
 from .exit_codes import StepError
 
 #: Fingerprint settings that must agree between a fingerprint and the model classifying it.
@@ -43,7 +44,7 @@ def checked_atoms(structure: orm.StructureData):
             f'kinds with partial occupancies (alloy or vacancy weights) have no single composition; give an ordered '
             f'model of the structure, e.g. an SQS supercell (StructureData<{structure.pk}>)',
         )
-    atoms = structure.get_ase()
+    atoms = atoms_of_structure(structure)  # aiida-core's get_ase() is quadratic in the atoms
     try:
         check_structure(atoms)
     except StructureError as exception:
@@ -52,7 +53,8 @@ def checked_atoms(structure: orm.StructureData):
 
 
 def structure_from_atoms(atoms) -> orm.StructureData:
-    return orm.StructureData(ase=atoms)
+    """``StructureData(ase=atoms)``, built from arrays (:mod:`aiida_symclf.structure_arrays`)."""
+    return structure_of_atoms(atoms)
 
 
 def loaded_model(model: SymclfModelData) -> ClassifierModel:
