@@ -36,11 +36,16 @@ sys.path.insert(0, str(ROOT / 'benchmarks'))
 
 
 def supercell(n_atoms: int) -> Any:
-    """A 2% displaced fcc Cu supercell of about ``n_atoms`` atoms (4 m^3 for an m x m x m cube)."""
+    """A 2% displaced fcc Cu supercell of about ``n_atoms`` atoms (4 m^3 for an m x m x m cube),
+    at most the classifier's limit (:data:`~aiida_symclf.fingerprint.MAX_INPUT_ATOMS`)."""
     import numpy as np
     from ase.build import bulk
 
+    from aiida_symclf.fingerprint import MAX_INPUT_ATOMS
+
     repeat = max(1, round((n_atoms / 4) ** (1 / 3)))
+    while repeat > 1 and 4 * repeat**3 > MAX_INPUT_ATOMS:
+        repeat -= 1
     atoms = bulk('Cu', 'fcc', a=3.61, cubic=True).repeat(repeat)
     atoms.positions += np.random.default_rng(0).normal(0.0, 0.02 * 2.55, atoms.positions.shape)
     return atoms

@@ -210,6 +210,13 @@ def _print_classify_table(rows: Sequence[dict[str, Any]]) -> None:
         click.echo(f'{name}: unknown: {reason}')
 
 
+def _what_is_stored(process: Any) -> str:
+    """For the message of an interrupt after the run: what stays in the database."""
+    if process is None:
+        return 'nothing was stored'
+    return f'{process.process_label}<{process.pk}> had finished; its results are stored'
+
+
 @click.command('classify')
 @click.argument('files', nargs=-1, required=True, type=click.Path(path_type=Path))
 @FORMAT()
@@ -278,8 +285,11 @@ def classify_command(
         try:
             rows = _classify_rows(structures, results, compare_spglib if compare_spglib is not None else not as_json)
         except KeyboardInterrupt:
-            stored = f'{process.process_label}<{process.pk}> had finished; its results are stored' if process else ''
-            raise interrupted_exit(f'during the spglib comparison; {stored or "nothing was stored"}.') from None
+            raise interrupted_exit(f'during the spglib comparison; {_what_is_stored(process)}.') from None
+        try:
+            checkpoint()  # an interrupt that came after the last checkpoint of the run
+        except KeyboardInterrupt:
+            raise interrupted_exit(f'before the table was printed; {_what_is_stored(process)}.') from None
     if as_json:
         payload = {
             'profile': profile.name if profile is not None else None,
