@@ -323,54 +323,43 @@ def test_refusing_the_profile_leaves_no_configuration_folder(tmp_path: Path, fil
     assert not (tmp_path / '.aiida').exists()
 
 
-@pytest.mark.slow
-def test_sigterm_stops_classify_and_leaves_no_running_process(tmp_path: Path) -> None:
-    """SIGTERM in the middle of a WorkChain run: the WorkChain is killed after its current step,
-    the command exits with 130 and one line, and no process node is left "Running" (before, the
-    killed run left them Running forever)."""
-    import contextlib
-    import os
-    import signal
-    import sqlite3
-    import time
+def test_spglib_column_skips_a_large_structure_with_a_note(tmp_path: Path, model_file: Path) -> None:
+    """Issue 29.1: above SPGLIB_MAX_ATOMS spglib is not asked; the table says so in both columns."""
+    from aiida_symclf.cli.spglib_column import SPGLIB_MAX_ATOMS
 
-    import numpy as np
+    path = tmp_path / 'big_fcc.extxyz'
+    atoms = bulk('Cu', 'fcc', a=3.61, cubic=True).repeat(8)
+    assert len(atoms) > SPGLIB_MAX_ATOMS
+    ase.io.write(path, atoms, format='extxyz')
+    missing = tmp_path / 'missing.cif'
+    result = invoke('classify', '--library', '--model', model_file, path, missing)
+    assert result.exit_code == 1  # the second file does not exist: the first is still classified
+    (row,) = [line for line in result.stdout.splitlines() if line.startswith(str(path))]
+    assert row.split()[1] == 'fcc' and row.count('-(skipped: 2048 atoms)') == 2, row
+    assert f'Error: {missing}: no such file' in result.stderr
+    payload = json.loads(
+        invoke('classify', '--library', '--json', '--compare-spglib', '--model', model_file, path).stdout
+    )
+    assert payload['results'][0]['spglib']['loose']['skipped'] == '2048 atoms'
 
-    from aiida_symclf.testing.user_inputs import LEVELS, user_input
 
-    rng = np.random.default_rng(0)
-    paths = []
-    for index in range(300):
-        paths.append(tmp_path / f's{index}.xyz')
-        ase.io.write(paths[-1], user_input('fcc', LEVELS[2], rng)[1], format='extxyz')
-    env = dict(os.environ, AIIDA_PATH=str(tmp_path / 'config'))
-    process = subprocess.Popen(
-        [sys.executable, '-m', 'aiida_symclf.cli', 'classify', '--yes', *map(str, paths)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    database = tmp_path / 'config' / '.aiida' / 'storage' / 'symclf' / 'database.sqlite'
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:  # wait for the WorkChain's first step
-        if database.exists():
-            with contextlib.closing(sqlite3.connect(database, timeout=0.1)) as connection:
-                try:
-                    steps = connection.execute(
-                        "SELECT count(*) FROM db_dbnode WHERE node_type LIKE 'process.calculation.calcfunction%'"
-                    ).fetchone()[0]
-                except sqlite3.OperationalError:  # the file exists before the profile's schema does
-                    steps = 0
-            if steps:
-                break
-        time.sleep(0.5)
-    assert process.poll() is None, 'the run finished before it could be interrupted'
-    process.send_signal(signal.SIGTERM)
-    start = time.monotonic()
-    _, stderr = process.communicate(timeout=120)
-    assert time.monotonic() - start < 90, 'SIGTERM did not stop the command after the current step'
-    assert process.returncode == 130, stderr
-    assert 'Interrupted: the WorkChain was killed' in stderr and 'Traceback' not in stderr
-    with contextlib.closing(sqlite3.connect(database)) as connection:
-        states = connection.execute(
-            "SELECT json_extract(attributes, '$.process_state') FROM db_dbnode WHERE node_type LIKE 'process.%'"
-        ).fetchall()
-    assert states and all(state in ('finished', 'killed', 'excepted') for (state,) in states), states
+def test_progress_on_the_stored_path_shows_every_stage(files: dict[str, Path], model_file: Path) -> None:
+    """Issue 30.5: before, the WorkChain path printed nothing until the table."""
+    result = invoke('classify', '--progress', '--model', model_file, files['cif'], files['poscar'])
+    assert result.exit_code == 0, result.output
+    for stage in (
+        'reading files', 'storing inputs', 'fingerprints', 'classifying', 'collecting results', 'writing extras',
+        'spglib comparison',
+    ):  # fmt: skip
+        assert f'{stage}: 100%' in result.stderr, (stage, result.stderr)
+
+
+def test_progress_with_worker_processes(tmp_path: Path, model_file: Path) -> None:
+    """Issue 30.5: before, ``--progress --workers 2`` drew no bar."""
+    path = tmp_path / 'many.extxyz'
+    frames = [bulk('Cu', 'fcc', a=3.55 + 0.002 * index) for index in range(70)]  # > 64: the worker processes run
+    ase.io.write(path, frames, format='extxyz')
+    result = invoke('classify', '--library', '--workers', 2, '--progress', '--no-compare-spglib', '--model',
+                    model_file, path)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert 'classifying: 100%' in result.stderr and '70/70' in result.stderr

@@ -356,3 +356,45 @@ def test_setup_step_keeps_the_user_s_fingerprint_parameters_node_when_it_agrees(
     process.setup()
     assert process.ctx.fingerprint_parameters is given
     assert not process.should_perturb()
+
+
+def test_results_are_collected_in_batches_and_their_summaries_merged(monkeypatch):
+    """``collect_results`` runs in calls of about RESULTS_BATCH_SIZE classification Dicts (aiida-core
+    compares each new Dict input with the earlier ones of a call by content: quadratic); the summary
+    of several calls is merged by ``merge_summaries`` and equals that of one call."""
+    from aiida_symclf.workflows import classify
+
+    inputs = {'fe': bulk('Fe', 'bcc', a=2.87), 'cu': bulk('Cu', 'fcc', a=3.61), 'mg': bulk('Mg', 'hcp', a=3.21, c=5.21)}
+    monkeypatch.setattr(classify, 'RESULTS_BATCH_SIZE', 3)  # one structure and its 2 replicas per call
+    _, node = run_get_node(
+        SymmetryClassificationWorkChain, structures=structures(**inputs), perturbations=orm.List([*PERTURBATIONS])
+    )
+    assert node.is_finished_ok, node.exit_message
+    labels = [call.base.links.get_incoming(link_type=LinkType.CALL_CALC).one().link_label for call in node.called]
+    assert sorted(labels).count('results') == 3 and labels.count('summary') == 1
+    (merge,) = [call for call in node.called if call.process_label == 'merge_summaries']
+    assert node.outputs.summary.pk == merge.outputs.result.pk
+    summary = node.outputs.summary.get_dict()
+    assert summary['n_structures'] == 3 and summary['n_classified'] == 3
+    assert summary['labels'] == {'fe': 'bcc', 'cu': 'fcc', 'mg': 'hcp/rh'}
+    assert summary['counts'] == {'bcc': 1, 'fcc': 1, 'hcp/rh': 1}
+    assert [level['mean_fraction_same_label'] for level in summary['robustness']] == [1.0]
+    assert {key: result['label'] for key, result in node.outputs.results.items()} == summary['labels']
+
+
+def test_merge_summaries_equals_the_summary_of_all_results() -> None:
+    from aiida_symclf.utils.results import merge_summaries, summary
+
+    level = {'displacement': 0.02, 'vacancy_fraction': 0.0, 'replicas': 4, 'seed': 0}
+
+    def classified(label: str, fraction: float) -> dict:
+        return {'status': 'classified', 'label': label, 'robustness': [{**level, 'fraction_same_label': fraction}]}
+
+    results = {
+        'a': classified('fcc', 1.0),
+        'b': classified('bcc', 0.5),
+        'c': {'status': 'failed', 'reason': 'empty'},
+        'd': classified('fcc', 0.25),
+    }
+    parts = [summary({k: results[k] for k in keys}, [level]) for keys in (['a'], ['b', 'c', 'd'])]
+    assert merge_summaries(parts) == summary(results, [level])

@@ -16,9 +16,12 @@ import click
 
 from aiida_symclf.cli.errors import InputError, format_table, friendly_errors, one_line, report_errors
 from aiida_symclf.cli.inputs import InputStructure, read_structures
-from aiida_symclf.cli.interrupts import run_until_interrupted
+from aiida_symclf.cli.interrupts import deferred_interrupts, interrupted_exit, run_until_interrupted, store_structures
 from aiida_symclf.cli.params.options import FORMAT, JSON, MODEL, profile_options
 from aiida_symclf.cli.profiles import activate_profile
+from aiida_symclf.cli.progress import progress_bars
+from aiida_symclf.cli.spglib_column import SpglibColumn
+from aiida_symclf.library.checkpoints import checkpoint
 from aiida_symclf.library.parallel import MAX_WORKERS
 from aiida_symclf.library.record import RESULT_FIELDS
 
@@ -49,7 +52,8 @@ def classify_library(
             warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
     sha256 = file_sha256(model_path) if model_path is not None else _default_model_sha256()
     atoms = [item.atoms for item in structures]
-    records, reasons = classify_structures(atoms, model, progress=progress and workers == 1, workers=workers)
+    with progress_bars(progress):  # False from the command, whose own bars are drawing
+        records, reasons = classify_structures(atoms, model, workers=workers)
     results, errors = {}, []
     for item, record, reason in zip(structures, records, reasons, strict=True):
         if record is None:
@@ -66,10 +70,11 @@ def _default_model_sha256() -> str:
 
 
 def _structure_node(item: InputStructure):
-    """Unstored StructureData of ``item``, labelled with its file name so queries can show it."""
-    from aiida import orm
+    """Unstored StructureData of ``item``, labelled with its file name so queries can show it
+    (built from arrays: aiida-core's per-atom ``StructureData(ase=...)`` took 9.7 s for 10^5 atoms)."""
+    from aiida_symclf.utils.structure_arrays import structure_of_atoms
 
-    node = orm.StructureData(ase=item.atoms)
+    node = structure_of_atoms(item.atoms)
     node.label = item.name[-255:]
     node.description = f'read from {item.path}' + (f', frame {item.frame}' if item.frame is not None else '')
     return node
@@ -117,8 +122,14 @@ def classify_workchain(
     from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain
 
     model = SymclfModelData.get_or_create(model_path)
-    nodes = {f'structure_{index}': _structure_node(item) for index, item in enumerate(structures)}
+    nodes = {}
+    for index, item in enumerate(structures):
+        checkpoint()
+        nodes[f'structure_{index}'] = _structure_node(item)
     names = {key: item.name for key, item in zip(nodes, structures, strict=True)}
+    store_structures(
+        list(nodes.values()), [len(item.atoms) for item in structures]
+    )  # before the WorkChain exists: with progress, undone if interrupted
     with quiet_process_reports(not verbose):
         process = run_until_interrupted(SymmetryClassificationWorkChain, structures=nodes, model=model)
     if process.is_excepted:
@@ -138,18 +149,11 @@ def classify_workchain(
     return results, errors, process
 
 
-def spglib_summary(atoms: Any) -> dict[str, dict[str, Any]]:
-    """spglib's space group and class at the loose and the tight tolerance."""
-    from aiida_symclf.library.symmetry import spglib_labels
-
-    return {
-        name: {k: v for k, v in value.items() if k in ('space_group', 'class')}
-        for name, value in spglib_labels(atoms).items()
-    }
-
-
 def _spglib_cell(entry: dict[str, Any]) -> str:
-    """``fcc (225)``; ``- (12)`` for a space group of no class; ``none`` when spglib finds nothing."""
+    """``fcc (225)``; ``- (12)`` for a space group of no class; ``none`` when spglib finds nothing;
+    ``-(skipped: N atoms)`` for a structure too large to compare (:mod:`.spglib_column`)."""
+    if entry.get('skipped'):
+        return f'-(skipped: {entry["skipped"]})'
     if entry['space_group'] is None:
         return 'none'
     return f'{entry["class"] or "-"} ({entry["space_group"]})'
@@ -158,20 +162,25 @@ def _spglib_cell(entry: dict[str, Any]) -> str:
 def _classify_rows(
     structures: Sequence[InputStructure], results: dict[str, dict], compare_spglib: bool
 ) -> list[dict[str, Any]]:
-    """One JSON-ready record per classified structure, in input order."""
+    """One JSON-ready record per classified structure, in input order; spglib's answers
+    bounded in size and time (:class:`~aiida_symclf.cli.spglib_column.SpglibColumn`)."""
     rows = []
-    for item in structures:
-        if item.name not in results:
-            continue
-        result = results[item.name]
-        rows.append(
-            {
-                'file': item.name,
-                **{name: result.get(name) for name in RESULT_FIELDS if name != 'structure_uuid'},
-                'spglib': spglib_summary(item.atoms) if compare_spglib else None,
-                'pk': result.get('pk'),
-            }
-        )
+    classified = [item for item in structures if item.name in results]
+    with SpglibColumn() as column:
+        for index, item in enumerate(classified):
+            result = results[item.name]
+            if compare_spglib:
+                checkpoint('spglib', index, len(classified))
+            rows.append(
+                {
+                    'file': item.name,
+                    **{name: result.get(name) for name in RESULT_FIELDS if name != 'structure_uuid'},
+                    'spglib': column.summary(item.atoms) if compare_spglib else None,
+                    'pk': result.get('pk'),
+                }
+            )
+    if compare_spglib:
+        checkpoint('spglib', len(classified), len(classified))
     return rows
 
 
@@ -201,6 +210,13 @@ def _print_classify_table(rows: Sequence[dict[str, Any]]) -> None:
         click.echo(f'{name}: unknown: {reason}')
 
 
+def _what_is_stored(process: Any) -> str:
+    """For the message of an interrupt after the run: what stays in the database."""
+    if process is None:
+        return 'nothing was stored'
+    return f'{process.process_label}<{process.pk}> had finished; its results are stored'
+
+
 @click.command('classify')
 @click.argument('files', nargs=-1, required=True, type=click.Path(path_type=Path))
 @FORMAT()
@@ -218,8 +234,8 @@ def _print_classify_table(rows: Sequence[dict[str, Any]]) -> None:
 @click.option('--precision', type=click.Choice(['float32', 'bfloat16']), default='float32', show_default=True,
               help='Arithmetic of the network for --library: bfloat16 is ~2x faster where the CPU or GPU supports it.')  # fmt: skip
 @click.option('--progress/--no-progress', default=None,
-              help='Progress bar on stderr for --library (default: when stderr is a terminal); the WorkChain '
-              'reports its progress in `verdi process report` (and on the terminal with --verbose).')  # fmt: skip
+              help='Progress bars on stderr (default: when stderr is a terminal): storing the inputs, each step of '
+              'the WorkChain, collecting results, --library with any --workers, the spglib comparison.')  # fmt: skip
 @click.option('-v', '--verbose', is_flag=True, help="Show the WorkChain's process reports.")
 @profile_options
 @friendly_errors
@@ -242,21 +258,39 @@ def classify_command(
 
     Files that cannot be read or are not periodic crystals are reported one line each on
     stderr; the others are still classified, and the exit status is then 1.
+
+    The spglib comparison skips structures of more than 2,000 atoms (`-(skipped: N atoms)`)
+    and gives up on one after 10 s (`-(skipped: >10 s)`). Ctrl-C or SIGTERM ends the command
+    within seconds at any stage, with exit status 130; a WorkChain that was running is killed.
     """
-    structures, errors = read_structures(files, file_format)
-    report_errors(errors)  # at once: reading all files may take a while
-    results: dict[str, dict] = {}
-    failures: list[InputError] = []
-    process = profile = None
-    if structures and library:
-        show = progress if progress is not None else sys.stderr.isatty()
-        results, failures = classify_library(structures, model_path, show, device, workers, precision)
-    elif structures:
-        profile = activate_profile(profile_name, yes)
-        results, failures, process = classify_workchain(structures, model_path, verbose)
-    report_errors(failures)
-    errors += failures
-    rows = _classify_rows(structures, results, compare_spglib if compare_spglib is not None else not as_json)
+    show = progress if progress is not None else sys.stderr.isatty()
+    with deferred_interrupts(), progress_bars(show):
+        try:
+            structures, errors = read_structures(files, file_format)
+        except KeyboardInterrupt:
+            raise interrupted_exit('while reading the files; nothing was stored.') from None
+        report_errors(errors)  # at once: reading all files may take a while
+        results: dict[str, dict] = {}
+        failures: list[InputError] = []
+        process = profile = None
+        if structures and library:
+            try:
+                results, failures = classify_library(structures, model_path, False, device, workers, precision)
+            except KeyboardInterrupt:
+                raise interrupted_exit('nothing was stored.') from None
+        elif structures:
+            profile = activate_profile(profile_name, yes)
+            results, failures, process = classify_workchain(structures, model_path, verbose)
+        report_errors(failures)
+        errors += failures
+        try:
+            rows = _classify_rows(structures, results, compare_spglib if compare_spglib is not None else not as_json)
+        except KeyboardInterrupt:
+            raise interrupted_exit(f'during the spglib comparison; {_what_is_stored(process)}.') from None
+        try:
+            checkpoint()  # an interrupt that came after the last checkpoint of the run
+        except KeyboardInterrupt:
+            raise interrupted_exit(f'before the table was printed; {_what_is_stored(process)}.') from None
     if as_json:
         payload = {
             'profile': profile.name if profile is not None else None,

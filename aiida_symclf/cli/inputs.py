@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from aiida_symclf.cli.errors import InputError, one_line
+from aiida_symclf.library.checkpoints import checkpoint
 from aiida_symclf.library.validation import input_problem
 
 
@@ -144,7 +145,8 @@ def read_structures(
     flat cell or a duplicated atom is refused here, before anything is stored.
     """
     structures, errors = [], []
-    for path in paths:
+    for index, path in enumerate(paths):
+        checkpoint('read', index, len(paths))
         try:
             frames = _read_frames(path, file_format)
         except ValueError as exception:
@@ -158,4 +160,5 @@ def read_structures(
                 errors.append(InputError(name, reason))
                 continue
             structures.append(InputStructure(name, path, None if len(frames) == 1 else index, atoms))
+    checkpoint('read', len(paths), len(paths))
     return structures, errors

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from aiida_symclf.library.catalogue import class_by_name, class_lattices
+from aiida_symclf.library.checkpoints import checkpoint
 from aiida_symclf.library.errors import StructureError
 from aiida_symclf.library.fingerprint import fingerprints_from_clusters, prepare, scaled_cluster, scattering_factors
 from aiida_symclf.library.parallel import classify_in_processes
@@ -229,6 +230,7 @@ def fingerprint_structures(
     """
     indices, clusters, weights, lattices, errors = [], [], [], [], {}
     for index, atoms in enumerate(structures):
+        checkpoint()  # a requested interrupt stops here, between two structures (also inside CalcFunctions)
         if progress is not None and index and index % PROGRESS_STEP == 0:
             progress(index, len(structures))
         try:
@@ -310,6 +312,7 @@ def classify_valid_structures(
 
         starts = tqdm(starts, desc='classify', unit='batch', total=len(starts))
     for start in starts:
+        checkpoint('classify', start, len(structures))
         batch = fingerprint_structures(structures[start : start + batch_size], parameters, device=str(model.device))
         for index, reason in batch.errors.items():
             errors[start + index] = reason
@@ -318,6 +321,7 @@ def classify_valid_structures(
                 batch.indices, classify_fingerprint_images(batch.images, batch.lattices, model), strict=True
             ):
                 records[start + index] = record
+    checkpoint('classify', len(structures), len(structures))
     return records, errors
 
 

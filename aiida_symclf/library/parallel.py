@@ -15,13 +15,14 @@ from __future__ import annotations
 import atexit
 import concurrent.futures
 import concurrent.futures.process
-import functools
 import multiprocessing
 import os
+import signal
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from aiida_symclf.library.checkpoints import checkpoint
 from aiida_symclf.library.model import ClassifierModel, ModelMetadata, SlowPrecisionWarning, tensors_sha256
 
 __all__ = ['MAX_WORKERS', 'classify_in_processes', 'shutdown_worker_pool', 'workers_error']
@@ -47,6 +48,7 @@ _POOL: tuple[tuple, concurrent.futures.ProcessPoolExecutor] | None = None  # in 
 def _start_worker(state: dict[str, Any], metadata_json: str, precision: str) -> None:
     """Worker initialiser: one torch thread, the model rebuilt from its tensors."""
     global _WORKER_MODEL
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides and stops us
     os.environ.update(dict.fromkeys(_THREAD_VARIABLES, '1'))  # for the libraries loaded from now on (scipy's OpenBLAS)
     import torch
     from threadpoolctl import threadpool_limits
@@ -95,23 +97,54 @@ def shutdown_worker_pool() -> None:
 atexit.register(shutdown_worker_pool)
 
 
+def _stop_worker_pool_now() -> None:
+    """Kill the kept worker processes without waiting for their current chunk (after an interrupt)."""
+    global _POOL
+    if _POOL is not None:
+        pool = _POOL[1]
+        _POOL = None
+        for process in list(getattr(pool, '_processes', {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _wait_for_chunks(futures: Sequence[concurrent.futures.Future], sizes: Sequence[int]) -> None:
+    """Wait for all ``futures``, passing a checkpoint (stage ``classify``, in structures) every 0.2 s
+    and whenever a chunk is done, so that progress shows and an interrupt stops the wait."""
+    pending, total = set(futures), sum(sizes)
+    done_structures = 0
+    checkpoint('classify', 0, total)
+    while pending:
+        done, pending = concurrent.futures.wait(pending, timeout=0.2, return_when=concurrent.futures.FIRST_COMPLETED)
+        done_structures += sum(size for future, size in zip(futures, sizes, strict=True) if future in done)
+        checkpoint('classify', done_structures, total)
+
+
 def classify_in_processes(
     classify: ClassifyFunction, structures: Sequence[Any], model: Any, workers: int, chunk_size: int = 64
 ) -> tuple[list[dict[str, Any] | None], list[str | None]]:
     """``classify(chunk, model)`` on chunks of ``structures``, spread over ``workers`` processes (CPU only).
 
-    ``classify`` is :func:`~aiida_symclf.library.classification.classify_structures`, passed in by
-    its caller so that this module does not import it back (a module-level function, pickled by name).
+    ``classify`` is :func:`~aiida_symclf.library.classification.classify_structures`'s worker function,
+    passed in by its caller so that this module does not import it back (a module-level function,
+    pickled by name). Reports progress and can be interrupted between two waits of 0.2 s
+    (:mod:`aiida_symclf.library.checkpoints`); interrupted, the worker processes are killed.
     """
     pool = _worker_pool(model, workers)
     chunks = [structures[start : start + chunk_size] for start in range(0, len(structures), chunk_size)]
     records: list[dict[str, Any] | None] = []
     errors: list[str | None] = []
     try:
-        for chunk_records, chunk_errors in pool.map(functools.partial(_classify_chunk, classify), chunks):
+        futures = [pool.submit(_classify_chunk, classify, chunk) for chunk in chunks]
+        _wait_for_chunks(futures, [len(chunk) for chunk in chunks])
+        for future in futures:
+            chunk_records, chunk_errors = future.result()
             records.extend(chunk_records)
             errors.extend(chunk_errors)
     except concurrent.futures.process.BrokenProcessPool:
         shutdown_worker_pool()  # a worker died (killed, out of memory): the next call starts new ones
+        raise
+    except KeyboardInterrupt:
+        _stop_worker_pool_now()
         raise
     return records, errors

@@ -218,17 +218,21 @@ def spglib_class(
 
 
 def spglib_labels(
-    atoms: Atoms, tolerances: Mapping[str, tuple[float, float]] | None = None
+    atoms: Atoms,
+    tolerances: Mapping[str, tuple[float, float]] | None = None,
+    datasets: Mapping[str, Any] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """spglib's answer at each named tolerance (default: loose and tight), for reports.
 
     Returns ``{name: {'symprec', 'angle_tolerance', 'space_group', 'international', 'class'}}``;
     ``space_group``, ``international`` and ``class`` are None where spglib finds nothing or
-    the symmetry is none of the network's classes (:func:`spglib_class`).
+    the symmetry is none of the network's classes (:func:`spglib_class`). ``datasets``: spglib's
+    answers (with ``number``, ``international`` and ``wyckoffs``) by tolerance name, already computed elsewhere
+    (the bounded comparison of the command line runs spglib in a child process).
     """
     labels = {}
     for name, (symprec, angle_tolerance) in (tolerances or SPGLIB_TOLERANCES).items():
-        dataset = _dataset(atoms, symprec, angle_tolerance)
+        dataset = datasets[name] if datasets is not None else _dataset(atoms, symprec, angle_tolerance)
         labels[name] = {
             'symprec': symprec,
             'angle_tolerance': angle_tolerance,

@@ -15,6 +15,7 @@ from aiida_symclf.library.model import ClassifierModel, ModelFileError
 from aiida_symclf.library.perturb import PerturbationLevel
 from aiida_symclf.library.validation import check_input
 from aiida_symclf.utils.exit_codes import StepError
+from aiida_symclf.utils.structure_arrays import atoms_of_structure, structure_of_atoms
 
 #: Fingerprint settings that must agree between a fingerprint and the model classifying it.
 _MODEL_RELEVANT_PARAMETERS = (
@@ -65,7 +66,7 @@ def checked_atoms(structure: orm.StructureData, physical: bool = True):
             f'kinds with partial occupancies (alloy or vacancy weights) have no single composition; give an ordered '
             f'model of the structure, e.g. an SQS supercell (StructureData<{structure.pk}>)',
         )
-    atoms = structure.get_ase()
+    atoms = atoms_of_structure(structure)  # aiida-core's get_ase() is quadratic in the atoms
     try:
         (check_input if physical else check_structure)(atoms)
     except StructureError as exception:
@@ -74,7 +75,8 @@ def checked_atoms(structure: orm.StructureData, physical: bool = True):
 
 
 def structure_from_atoms(atoms) -> orm.StructureData:
-    return orm.StructureData(ase=atoms)
+    """``StructureData(ase=atoms)``, built from arrays (:mod:`aiida_symclf.utils.structure_arrays`)."""
+    return structure_of_atoms(atoms)
 
 
 def loaded_model(model: SymclfModelData) -> ClassifierModel:

@@ -61,3 +61,31 @@ def summary(results: dict[str, dict[str, Any]], levels: list[dict[str, Any]]) ->
         'counts': counts,
         'robustness': mean_robustness,
     }
+
+
+def merge_summaries(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    """One :func:`summary` of several batches' summaries, as if made from all their results at once.
+
+    The mean robustness per level is weighted by the classified structures of each batch (every
+    classified structure has a fraction at a level with replicas, none has one at a level without).
+    """
+    merged: dict[str, Any] = {'n_structures': 0, 'n_classified': 0, 'n_failed': 0, 'failed': {}, 'labels': {}}
+    counts: dict[str, int] = {}
+    for part in summaries:
+        for name in ('n_structures', 'n_classified', 'n_failed'):
+            merged[name] += part[name]
+        merged['failed'].update(part['failed'])
+        merged['labels'].update(part['labels'])
+        for label, count in part['counts'].items():
+            counts[label] = counts.get(label, 0) + count
+    robustness = []
+    for index, level in enumerate(summaries[0]['robustness'] if summaries else []):
+        weighted = [
+            (part['robustness'][index]['mean_fraction_same_label'], part['n_classified'])
+            for part in summaries
+            if part['robustness'][index]['mean_fraction_same_label'] is not None
+        ]
+        weight = sum(count for _, count in weighted)
+        mean = sum(value * count for value, count in weighted) / weight if weight else None
+        robustness.append({**level, 'mean_fraction_same_label': mean})
+    return {**merged, 'counts': counts, 'robustness': robustness}

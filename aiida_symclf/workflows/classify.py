@@ -29,10 +29,12 @@ from aiida_symclf.calculations.functions import (
     collect_results,
     compute_attention_maps,
     compute_fingerprints,
+    merge_summaries,
     perturb_structures,
 )
 from aiida_symclf.data import FingerprintData, SymclfModelData
 from aiida_symclf.library.attention import AttentionParameters
+from aiida_symclf.library.checkpoints import checkpoint
 from aiida_symclf.library.fingerprint import FingerprintParameters
 from aiida_symclf.library.model import ModelFileError
 from aiida_symclf.library.perturb import PerturbationLevel
@@ -48,6 +50,11 @@ MAX_REPLICAS = 10_000
 #: input link grows with the links of the same call (``benchmarks/links.py``; figures in
 #: docs/scaling.rst, 'Constants chosen by measurement').
 STEP_BATCH_SIZE = 100
+#: Classification Dicts per ``collect_results`` call. aiida-core compares each new input link
+#: with the earlier ones of the same call, and two ``Dict`` nodes by their content, reloaded
+#: from the database (``Dict.__eq__``): quadratic in the Dict inputs of one call. One call with
+#: 100 Dicts made 10,100 comparisons and took 16 s; calls of 25 make 650 per 25.
+RESULTS_BATCH_SIZE = 25
 
 
 def validate_fingerprint_parameters(parameters: orm.Dict, _) -> str | None:
@@ -311,12 +318,20 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         self.out('fingerprints', {key: self.ctx.fingerprints[key] for key in self._classified_input_keys()})
         if self.ctx.get('attention_maps'):
             self.out('attention_maps', self.ctx.attention_maps)
-        self._set_extras({key: node.get_dict() for key, node in collected['results'].items()},
-                         {key: node.uuid for key, node in collected['results'].items()})  # fmt: skip
+        self._set_extras(
+            {key: node.get_dict() for key, node in collected['results'].items()},
+            {key: node.uuid for key, node in collected['results'].items()},
+        )
         return self._exit_if_some_failed()
 
     def _collect(self, classifications: dict[str, orm.Dict]) -> dict[str, Any]:
-        """Run :func:`collect_results` and output ``results`` (one Dict per input structure) and ``summary``."""
+        """Output ``results`` (one Dict per input structure) and ``summary``, and return both.
+
+        ``collect_results`` runs in calls of about :data:`RESULTS_BATCH_SIZE` classification Dicts
+        (an input structure with its replicas; aiida-core compares each new input of a call with
+        the earlier ones, so one call grows with the square of its inputs); ``merge_summaries``
+        joins their summaries when there are several calls.
+        """
         layout = {
             key: [
                 [perturbed_key(key, level, replica) for replica in range(item['replicas'])]
@@ -324,14 +339,45 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
             ]
             for key in self.ctx.structures
         }
-        collected = collect_results(
-            layout=orm.Dict({'structures': layout, 'levels': self.ctx.levels, 'failures': self.ctx.failures}),
-            **classifications,
-            metadata={'call_link_label': 'results'},
-        )
-        self.out('results', collected['results'])
-        self.out('summary', collected['summary'])
-        return collected
+        results, summaries = {}, {}
+        for keys in self._result_batches(layout):
+            checkpoint('results', len(results), len(layout))
+            collected = collect_results(
+                layout=orm.Dict(
+                    {
+                        'structures': {key: layout[key] for key in keys},
+                        'levels': self.ctx.levels,
+                        'failures': {key: reason for key, reason in self.ctx.failures.items() if key in keys},
+                    }
+                ),
+                **self._classifications_of(classifications, keys, layout),
+                metadata={'call_link_label': 'results'},
+            )
+            results.update(collected['results'])
+            summaries[f'batch_{len(summaries)}'] = collected['summary']
+        checkpoint('results', len(results), len(layout))
+        if len(summaries) == 1:
+            summary = summaries['batch_0']
+        else:
+            summary = merge_summaries(**summaries, metadata={'call_link_label': 'summary'})
+        self.out('results', results)
+        self.out('summary', summary)
+        return {'results': results, 'summary': summary}
+
+    def _result_batches(self, layout: dict[str, list[list[str]]]) -> list[list[str]]:
+        """Input keys in batches whose classifications (input and replicas) number about :data:`RESULTS_BATCH_SIZE`."""
+        per_structure = 1 + sum(len(level) for level in next(iter(layout.values()), []))
+        size = max(1, RESULTS_BATCH_SIZE // per_structure)
+        keys = list(layout)
+        return [keys[start : start + size] for start in range(0, len(keys), size)]
+
+    @staticmethod
+    def _classifications_of(
+        classifications: dict[str, orm.Dict], keys: list[str], layout: dict[str, list[list[str]]]
+    ) -> dict[str, orm.Dict]:
+        """The classification Dicts of the input structures ``keys`` and of their replicas."""
+        wanted = [k for key in keys for k in (key, *(r for level in layout[key] for r in level))]
+        return {k: classifications[k] for k in wanted if k in classifications}
 
     def classify_compact(self):
         """Compact mode: the whole pipeline in one CalcFunction with three output nodes."""
@@ -371,11 +417,13 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         same ``inputs`` nodes each): the merged outputs without failures, or the first failed call's exit code."""
         keys, merged = list(nodes), {}
         for start in range(0, len(keys), STEP_BATCH_SIZE):
+            checkpoint(label, start, len(keys))
             batch = {key: nodes[key] for key in keys[start : start + STEP_BATCH_SIZE]}
             outputs, node = function.run_get_node(**inputs, **batch, metadata={'call_link_label': label})
             if not node.is_finished_ok:
                 return self._step_failed(node)
             merged.update(self._without_failures(outputs))
+        checkpoint(label, len(keys), len(keys))
         return merged
 
     def _classified_input_keys(self) -> list[str]:
@@ -383,11 +431,13 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
 
     def _set_extras(self, results: dict[str, dict], result_uuid: str | dict[str, str]) -> None:
         """Label, probability, space groups and model of each classified input structure, as extras."""
-        for key, result in results.items():
+        for index, (key, result) in enumerate(results.items()):
+            checkpoint('extras', index, len(results))
             if result.get('status') != 'classified':
                 continue
             uuid = result_uuid if isinstance(result_uuid, str) else result_uuid[key]
             self.ctx.structures[key].base.extras.set_many(ClassificationRecord.from_dict(result).extras(uuid))
+        checkpoint('extras', len(results), len(results))
 
     def _without_failures(self, outputs: dict[str, Any]) -> dict[str, Any]:
         """A batched step's outputs without its ``failures`` Dict, whose input structures' reasons are recorded."""

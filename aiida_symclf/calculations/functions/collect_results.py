@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiida import orm
 from aiida.engine import calcfunction
 
+from aiida_symclf.library.checkpoints import checkpoint
 from aiida_symclf.utils.results import structure_result, summary
 
 
@@ -16,7 +17,10 @@ def collect_results(layout: orm.Dict, **classifications: orm.Dict):
     ``levels`` (the perturbation levels) and ``failures`` (key -> reason).
     """
     values = layout.get_dict()
-    results = {key: structure_result(key, values, classifications) for key in values['structures']}
+    results = {}
+    for key in values['structures']:
+        checkpoint()
+        results[key] = structure_result(key, values, classifications)
     return {
         'results': {key: orm.Dict(result) for key, result in results.items()},
         'summary': orm.Dict(summary(results, values['levels'])),
