@@ -12,6 +12,15 @@ Each input structure also receives the extras ``symclf_label``, ``symclf_probabi
 ``symclf_space_groups`` and ``symclf_model_sha256`` so that
 :func:`aiida_symclf.query.classified_structures` finds, for example, every structure classified
 as bcc with probability > 0.9 with a single indexed query.
+
+Trajectories (``trajectories`` namespace, ``TrajectoryData``):
+:func:`~aiida_symclf.trajectory.trajectory_frames` makes one StructureData per frame (the
+provenance link from the trajectory to each frame), classified like any structure under the key
+``<trajectory key>_frame_NNNNNN``; each frame's result carries ``trajectory``,
+``trajectory_uuid``, ``frame`` (and ``step``, ``time`` when the trajectory has them), and the
+frame gets the extras ``symclf_frame`` and ``symclf_trajectory_uuid``. A trajectory that cannot
+be split (no cells, atom counts that disagree) ends the WorkChain with exit code 204 and the
+reason, after the other inputs were classified.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ from .fingerprint import FingerprintParameters
 from .model import ModelFileError
 from .perturb import PerturbationLevel
 from .protocols import ProtocolMixin
+from .trajectory import FRAME_EXTRA, TRAJECTORY_EXTRA, frame_info, frame_key, trajectory_frames
 
 __all__ = ['EXTRA_PREFIX', 'SymmetryClassificationWorkChain', 'validate_perturbations']
 
@@ -82,7 +92,9 @@ def validate_attention_parameters(parameters: orm.Dict, _) -> str | None:
 
 
 def validate_inputs(inputs: dict, _) -> str | None:
-    """Attention maps need the per-structure fingerprint nodes of the normal storage mode."""
+    """Something to classify; attention maps need the per-structure fingerprint nodes of the normal storage mode."""
+    if not inputs.get('structures') and not inputs.get('trajectories'):
+        return 'give at least one structure in the `structures` namespace or a trajectory in `trajectories`'
     if not inputs['store_per_structure'].value and inputs['compute_attention'].value:
         return 'compute_attention needs store_per_structure=True (the maps are made from per-structure fingerprints)'
     return None
@@ -107,9 +119,20 @@ def default_model() -> SymclfModelData:
     return SymclfModelData.get_or_create()
 
 
+def validate_trajectories(trajectories: dict, _) -> str | None:
+    """Refuse at launch an unstored trajectory whose arrays disagree on the number of atoms: aiida-core
+    could not store it (a stored one always agrees). Other problems (no cells) are exit code 204."""
+    from .trajectory import trajectory_problem
+
+    for key, trajectory in (trajectories or {}).items():
+        problem = None if trajectory.is_stored else trajectory_problem(trajectory)
+        if problem and 'number of atoms' in problem:
+            return f'trajectories.{key}: {problem}'
+    return None
+
+
 def validate_structures(structures: dict, _) -> str | None:
-    if not structures:
-        return 'give at least one structure in the `structures` namespace'
+    """Kept for callers; the check that something is given is in :func:`validate_inputs`."""
     return None
 
 
@@ -145,8 +168,14 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
     def define(cls, spec):
         super().define(spec)
         spec.input_namespace(
-            'structures', valid_type=orm.StructureData, dynamic=True, validator=validate_structures,
+            'structures', valid_type=orm.StructureData, dynamic=True, required=False,
             help='Structures to classify, by link label (for example a relax workchain\'s `output_structure`).',
+        )  # fmt: skip
+        spec.input_namespace(
+            'trajectories', valid_type=orm.TrajectoryData, dynamic=True, required=False,
+            validator=validate_trajectories,
+            help='Trajectories (for example an MD run\'s `output_trajectory`): every frame is classified, its result '
+            'names the trajectory and the frame index.',
         )  # fmt: skip
         spec.input(
             'model', valid_type=SymclfModelData, default=default_model,
@@ -222,6 +251,9 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         spec.exit_code(201, 'ERROR_INVALID_PARAMETERS', message='invalid parameters: {reason}')
         spec.exit_code(202, 'ERROR_MODEL_MISMATCH', message='model and fingerprint do not match: {reason}')
         spec.exit_code(203, 'ERROR_INVALID_MODEL', message='the model cannot be used: {reason}')
+        spec.exit_code(
+            204, 'ERROR_INVALID_TRAJECTORY', message='trajectories whose frames cannot be classified: {reasons}'
+        )
         spec.exit_code(310, 'ERROR_FINGERPRINT_FAILED', message='fingerprint failed: {reason}')
         spec.exit_code(320, 'ERROR_CLASSIFICATION_FAILED', message='classification failed: {reason}')
         spec.exit_code(330, 'ERROR_ATTENTION_FAILED', message='attention maps failed: {reason}')
@@ -245,9 +277,36 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
             PerturbationLevel.from_dict(item).to_dict()
             for item in self.inputs.get('perturbations', orm.List()).get_list()
         ]
-        self.ctx.structures = dict(self.inputs.structures)
+        self.ctx.structures = dict(self.inputs.get('structures', {}))
         self.ctx.failures = {}
+        self.ctx.frames = {}
+        self.ctx.trajectory_failures = {}
+        for key, trajectory in self.inputs.get('trajectories', {}).items():
+            self._add_frames(key, trajectory)
+        if not self.ctx.structures:
+            return self._trajectories_failed()
         self.report(f'classifying {len(self.ctx.structures)} structures with model {self.ctx.model.sha256[:12]}')
+        return None
+
+    def _add_frames(self, key: str, trajectory: orm.TrajectoryData) -> None:
+        """The frames of ``trajectory`` as structures to classify (``<key>_frame_NNNNNN``), or its failure."""
+        outputs, node = trajectory_frames.run_get_node(trajectory, metadata={'call_link_label': f'frames_{key}'})
+        if not node.is_finished_ok:
+            self.ctx.trajectory_failures[key] = node.exit_message
+            self.report(f'trajectory {key}: {node.exit_message}')
+            return
+        for index in range(len(outputs)):
+            name = f'{key}_{frame_key(index)}'
+            self.ctx.structures[name] = outputs[frame_key(index)]
+            self.ctx.frames[name] = frame_info(key, trajectory, index)
+        self.report(f'trajectory {key}: {len(outputs)} frames')
+
+    def _trajectories_failed(self) -> ExitCode | None:
+        """Exit code 204 naming every trajectory that could not be split, or None."""
+        if not self.ctx.trajectory_failures:
+            return None
+        reasons = '; '.join(f'{key}: {reason}' for key, reason in sorted(self.ctx.trajectory_failures.items()))
+        return self.exit_codes.ERROR_INVALID_TRAJECTORY.format(reasons=reasons)
 
     def _fingerprint_parameters(self) -> orm.Dict:
         """The model's fingerprint settings (those it was trained on) with the input's on top.
@@ -342,7 +401,14 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
             for key in self.ctx.structures
         }
         collected = collect_results(
-            layout=orm.Dict({'structures': layout, 'levels': self.ctx.levels, 'failures': self.ctx.failures}),
+            layout=orm.Dict(
+                {
+                    'structures': layout,
+                    'levels': self.ctx.levels,
+                    'failures': self.ctx.failures,
+                    'frames': self.ctx.frames,
+                }
+            ),  # fmt: skip
             **self.ctx.classifications,
             metadata={'call_link_label': 'results'},
         )
@@ -357,10 +423,12 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
 
     def classify_compact(self):
         """Compact mode: the whole pipeline in one CalcFunction with three output nodes."""
+        frames = {'frame_info': orm.Dict(self.ctx.frames)} if self.ctx.frames else {}
         outputs, node = classify_batch.run_get_node(
             model=self.ctx.model,
             fingerprint_parameters=self.ctx.fingerprint_parameters,
             perturbations=orm.List(self.ctx.levels),
+            **frames,
             **self.ctx.structures,
             metadata={'call_link_label': 'classify_batch'},
         )
@@ -382,6 +450,8 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         failed = sorted(key for key in self.ctx.failures if key in self.ctx.structures)
         if len(failed) == len(self.ctx.structures):
             return self._all_failed()
+        if self.ctx.trajectory_failures:
+            return self._trajectories_failed()
         if failed:
             return self.exit_codes.ERROR_SOME_STRUCTURES_FAILED.format(
                 count=len(failed), total=len(self.ctx.structures), keys=', '.join(failed)
@@ -409,7 +479,11 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
             if result.get('status') != 'classified':
                 continue
             uuid = result_uuid if isinstance(result_uuid, str) else result_uuid[key]
-            self.ctx.structures[key].base.extras.set_many(result_extras(result, result['model_sha256'], uuid))
+            extras = result_extras(result, result['model_sha256'], uuid)
+            if key in self.ctx.frames:
+                frame = self.ctx.frames[key]
+                extras.update({FRAME_EXTRA: frame['frame'], TRAJECTORY_EXTRA: frame['trajectory_uuid']})
+            self.ctx.structures[key].base.extras.set_many(extras)
 
     def _without_failures(self, outputs: dict[str, Any]) -> dict[str, Any]:
         """A batched step's outputs without its ``failures`` Dict, whose input structures' reasons are recorded."""

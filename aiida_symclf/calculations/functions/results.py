@@ -27,8 +27,9 @@ def robustness_levels(
 def structure_result(key: str, layout: dict[str, Any], classifications: dict[str, orm.Dict]) -> dict[str, Any]:
     """The result of one input structure: its classification and robustness, or why it failed."""
     failures = layout['failures']
+    frame = layout.get('frames', {}).get(key, {})  # a trajectory's frame: its trajectory and index
     if key in failures or key not in classifications:
-        return {'status': 'failed', 'reason': failures.get(key, 'not classified')}
+        return {'status': 'failed', 'reason': failures.get(key, 'not classified'), **frame}
     original = classifications[key].get_dict()
     replica_labels = [
         [classifications[k]['label'] if k in classifications else None for k in level]
@@ -38,6 +39,7 @@ def structure_result(key: str, layout: dict[str, Any], classifications: dict[str
         'status': 'classified',
         **{name: original[name] for name in RESULT_FIELDS if name in original},
         'robustness': robustness_levels(original['label'], layout['levels'], replica_labels),
+        **frame,
     }
 
 
