@@ -143,3 +143,19 @@ def test_plot_trajectory_draws_labels_and_probabilities(tmp_path):
     assert path.stat().st_size > 10_000
     with pytest.raises(ValueError, match='no per-frame results'):
         plot_trajectory([], tmp_path / 'empty.png')
+
+
+def test_cli_writes_a_figure_per_trajectory_file(tmp_path):
+    import ase.io
+    from click.testing import CliRunner
+
+    from aiida_symclf.cli import cli
+
+    ase.io.write(tmp_path / 'md.extxyz', heated_iron(), format='extxyz')
+    ase.io.write(tmp_path / 'single.cif', bulk('Cu', 'fcc', a=3.6))
+    folder = tmp_path / 'plots'
+    arguments = ['classify', '--library', '--trajectory-plots', str(folder), str(tmp_path / 'md.extxyz')]
+    result = CliRunner().invoke(cli, [*arguments, str(tmp_path / 'single.cif')])
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in folder.iterdir()) == ['md.extxyz_frames.png']
+    assert 'trajectory plot: ' in result.output

@@ -136,6 +136,21 @@ def classify_workchain(
     return results, errors, process
 
 
+def write_trajectory_plots(structures: Sequence[InputStructure], results: dict[str, dict], folder: Path) -> list[Path]:
+    """One figure per file with several frames: label and probabilities against frame (failed frames shown)."""
+    from ..plot import plot_trajectory
+
+    by_file: dict[Path, list[dict]] = {}
+    for item in structures:
+        if item.frame is None:
+            continue
+        result = results.get(item.name, {'status': 'failed', 'label': 'failed'})
+        by_file.setdefault(item.path, []).append({**result, 'frame': item.frame})
+    return [
+        plot_trajectory(rows, folder / f'{path.name}_frames.png', title=path.name) for path, rows in by_file.items()
+    ]
+
+
 def spglib_summary(atoms: Any) -> dict[str, dict[str, Any]]:
     """spglib's space group and class at the loose and the tight tolerance."""
     from ..symmetry import spglib_labels
@@ -220,13 +235,16 @@ def _print_classify_table(rows: Sequence[dict[str, Any]]) -> None:
 @click.option('--progress/--no-progress', default=None,
               help='Progress bar on stderr for --library (default: when stderr is a terminal); the WorkChain '
               'reports its progress in `verdi process report` (and on the terminal with --verbose).')  # fmt: skip
+@click.option('--trajectory-plots', 'plot_folder', type=click.Path(file_okay=False, path_type=Path), default=None,
+              help='For every file with several frames (a trajectory), write DIRECTORY/<file name>_frames.png: '
+              'label and class probabilities against frame.')  # fmt: skip
 @click.option('-v', '--verbose', is_flag=True, help="Show the WorkChain's process reports.")
 @profile_options
 @friendly_errors
 def classify_command(
     files: tuple[Path, ...], file_format: str | None, model_path: Path | None, as_json: bool, library: bool,
     compare_spglib: bool | None, device: str | None, workers: int, precision: str, progress: bool | None,
-    verbose: bool, profile_name: str | None, yes: bool,
+    plot_folder: Path | None, verbose: bool, profile_name: str | None, yes: bool,
 ) -> None:  # fmt: skip
     """Classify the crystal structures read from FILES.
 
@@ -270,5 +288,8 @@ def classify_command(
             click.echo(
                 f'\n{process.process_label}<{process.pk}> in profile {profile.name!r}; find results later with `aiida-symclf query`.'
             )
+    if plot_folder is not None:
+        for path in write_trajectory_plots(structures, results, plot_folder):
+            click.echo(f'trajectory plot: {path}', err=as_json)
     if errors:
         raise click.exceptions.Exit(1)
