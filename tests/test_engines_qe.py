@@ -151,17 +151,3 @@ def test_example_script_runs_with_the_debian_family(pw_code, monkeypatch, capsys
     runpy.run_path(str(script), run_name='__main__')
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert last.startswith('PwRelaxAndClassifyWorkChain<') and ': diamond (p = ' in last
-
-
-def test_embedded_profile_polls_children_every_second(tmp_path):
-    """A new embedded profile sets runner.poll.interval (aiida-core's default, 60 s, would stall nested WorkChains)."""
-    import json
-    import os
-    import subprocess
-    import sys
-
-    environment = {**os.environ, 'AIIDA_PATH': str(tmp_path)}
-    command = [sys.executable, '-m', 'aiida_symclf.profile', '--name', 'polltest']
-    subprocess.run(command, env=environment, check=True, capture_output=True)
-    config = json.loads((tmp_path / '.aiida' / 'config.json').read_text())
-    assert config['profiles']['polltest']['options']['runner.poll.interval'] == 1
