@@ -45,7 +45,15 @@ from .fingerprint import FingerprintParameters
 from .model import ModelFileError
 from .perturb import PerturbationLevel
 from .protocols import ProtocolMixin
-from .trajectory import FRAME_EXTRA, TRAJECTORY_EXTRA, frame_info, frame_key, trajectory_frames
+from .trajectory import (
+    FRAME_EXTRA,
+    TRAJECTORY_EXTRA,
+    frame_count,
+    frame_key,
+    frames_info,
+    trajectory_frames,
+    trajectory_problem,
+)
 
 __all__ = ['EXTRA_PREFIX', 'SymmetryClassificationWorkChain', 'validate_perturbations']
 
@@ -289,17 +297,31 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         return None
 
     def _add_frames(self, key: str, trajectory: orm.TrajectoryData) -> None:
-        """The frames of ``trajectory`` as structures to classify (``<key>_frame_NNNNNN``), or its failure."""
-        outputs, node = trajectory_frames.run_get_node(trajectory, metadata={'call_link_label': f'frames_{key}'})
-        if not node.is_finished_ok:
-            self.ctx.trajectory_failures[key] = node.exit_message
-            self.report(f'trajectory {key}: {node.exit_message}')
+        """The frames of ``trajectory`` as structures to classify (``<key>_frame_NNNNNN``), or its failure.
+
+        :func:`trajectory_frames` is called for :data:`STEP_BATCH_SIZE` frames at a time (all
+        calls under the link label ``frames_<key>``); a trajectory it refuses adds no frame.
+        """
+        problem = trajectory_problem(trajectory)
+        if problem:  # the same check as trajectory_frames', before any frame is stored
+            self.ctx.trajectory_failures[key] = problem
+            self.report(f'trajectory {key}: {problem}')
             return
-        for index in range(len(outputs)):
-            name = f'{key}_{frame_key(index)}'
-            self.ctx.structures[name] = outputs[frame_key(index)]
-            self.ctx.frames[name] = frame_info(key, trajectory, index)
-        self.report(f'trajectory {key}: {len(outputs)} frames')
+        count = frame_count(trajectory)
+        for start in range(0, count, STEP_BATCH_SIZE):
+            stop = min(start + STEP_BATCH_SIZE, count)
+            outputs, node = trajectory_frames.run_get_node(
+                trajectory, orm.Int(start), orm.Int(stop), metadata={'call_link_label': f'frames_{key}'}
+            )
+            if not node.is_finished_ok:
+                self.ctx.trajectory_failures[key] = node.exit_message
+                self.report(f'trajectory {key}: {node.exit_message}')
+                return
+            for index, info in zip(range(start, stop), frames_info(key, trajectory, range(start, stop)), strict=True):
+                name = f'{key}_{frame_key(index)}'
+                self.ctx.structures[name] = outputs[frame_key(index)]
+                self.ctx.frames[name] = info
+        self.report(f'trajectory {key}: {count} frames')
 
     def _trajectories_failed(self) -> ExitCode | None:
         """Exit code 204 naming every trajectory that could not be split, or None."""

@@ -159,3 +159,15 @@ def test_cli_writes_a_figure_per_trajectory_file(tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(path.name for path in folder.iterdir()) == ['md.extxyz_frames.png']
     assert 'trajectory plot: ' in result.output
+
+
+def test_frames_are_made_in_batches(trajectory, monkeypatch):
+    """trajectory_frames is called for STEP_BATCH_SIZE frames at a time (aiida-core's cost per link grows per call)."""
+    import aiida_symclf.workchain
+
+    monkeypatch.setattr(aiida_symclf.workchain, 'STEP_BATCH_SIZE', 2)
+    _, node = run_get_node(SymmetryClassificationWorkChain, trajectories={'md': trajectory})
+    assert node.is_finished_ok, node.exit_message
+    calls = [call for call in node.called if call.process_label == 'trajectory_frames']
+    assert sorted((call.inputs.start.value, call.inputs.stop.value) for call in calls) == [(0, 2), (2, 4), (4, 5)]
+    assert [result['label'] for result in trajectory_results(trajectory)] == expected_labels()
