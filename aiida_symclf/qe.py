@@ -75,7 +75,9 @@ class PwRelaxAndClassifyWorkChain(WorkChain):
         super().define(spec)
         spec.input('structure', valid_type=orm.StructureData, help='Structure to relax and classify.')
         spec.expose_inputs(PwRelaxWorkChain, namespace='relax', exclude=('structure',))
-        spec.expose_inputs(SymmetryClassificationWorkChain, namespace='classify', exclude=('structures',))
+        spec.expose_inputs(
+            SymmetryClassificationWorkChain, namespace='classify', exclude=('structures', 'trajectories')
+        )
         spec.outline(cls.run_relax, cls.inspect_relax, cls.run_classification, cls.results)
         spec.output('relaxed_structure', valid_type=orm.StructureData)
         spec.expose_outputs(SymmetryClassificationWorkChain, namespace='classification')

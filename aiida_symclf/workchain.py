@@ -99,9 +99,14 @@ def validate_attention_parameters(parameters: orm.Dict, _) -> str | None:
     return None
 
 
-def validate_inputs(inputs: dict, _) -> str | None:
-    """Something to classify; attention maps need the per-structure fingerprint nodes of the normal storage mode."""
-    if not inputs.get('structures') and not inputs.get('trajectories'):
+def validate_inputs(inputs: dict, namespace) -> str | None:
+    """Something to classify; attention maps need the per-structure fingerprint nodes of the normal storage mode.
+
+    A workflow that exposes these inputs without ``structures`` and ``trajectories`` (a relax-then-classify
+    chain, which supplies the structure itself) gets this validator too: there only the second check applies.
+    """
+    has_targets = namespace is None or ('structures' in namespace and 'trajectories' in namespace)
+    if has_targets and not inputs.get('structures') and not inputs.get('trajectories'):
         return 'give at least one structure in the `structures` namespace or a trajectory in `trajectories`'
     if not inputs['store_per_structure'].value and inputs['compute_attention'].value:
         return 'compute_attention needs store_per_structure=True (the maps are made from per-structure fingerprints)'
@@ -130,8 +135,6 @@ def default_model() -> SymclfModelData:
 def validate_trajectories(trajectories: dict, _) -> str | None:
     """Refuse at launch an unstored trajectory whose arrays disagree on the number of atoms: aiida-core
     could not store it (a stored one always agrees). Other problems (no cells) are exit code 204."""
-    from .trajectory import trajectory_problem
-
     for key, trajectory in (trajectories or {}).items():
         problem = None if trajectory.is_stored else trajectory_problem(trajectory)
         if problem and 'number of atoms' in problem:

@@ -171,3 +171,16 @@ def test_frames_are_made_in_batches(trajectory, monkeypatch):
     calls = [call for call in node.called if call.process_label == 'trajectory_frames']
     assert sorted((call.inputs.start.value, call.inputs.stop.value) for call in calls) == [(0, 2), (2, 4), (4, 5)]
     assert [result['label'] for result in trajectory_results(trajectory)] == expected_labels()
+
+
+@pytest.mark.parametrize('tags', [False, True])
+def test_structure_from_atoms_equals_aiida_cores_own(tags):
+    from aiida_symclf.trajectory import structure_from_atoms
+
+    atoms = heated_iron()[0]
+    atoms.symbols[:5] = 'Ni'
+    if tags:
+        atoms.set_tags([index % 2 for index in range(len(atoms))])
+    fast, slow = structure_from_atoms(atoms), orm.StructureData(ase=atoms)
+    assert fast.base.attributes.all == slow.base.attributes.all
+    assert fast.get_ase() == slow.get_ase()
