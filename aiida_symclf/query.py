@@ -13,14 +13,18 @@ Two routes, both documented in ``docs/tutorial.rst``:
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiida import orm
 
 from aiida_symclf.data import SymclfModelData
 from aiida_symclf.library.catalogue import CLASSES, class_names
 from aiida_symclf.library.classification import UNKNOWN
 from aiida_symclf.library.record import EXTRA_PREFIX
+from aiida_symclf.utils.trajectory import TRAJECTORY_EXTRA
 
 __all__ = [
+    'trajectory_results',
     'classification_results',
     'classified_structures',
     'known_labels',
@@ -137,3 +141,51 @@ def stored_models() -> list[SymclfModelData]:
     """Every stored classifier model node, oldest first."""
     query = orm.QueryBuilder().append(SymclfModelData, project='*')
     return [row[0] for row in query.order_by({SymclfModelData: {'id': 'asc'}}).iterall()]
+
+
+def trajectory_results(trajectory: orm.TrajectoryData) -> list[dict[str, Any]]:
+    """Every stored per-frame result of ``trajectory``, from the WorkChain or the bulk mode, by frame.
+
+    Three queries: the WorkChain's result Dicts whose ``trajectory_uuid`` is this trajectory's,
+    the ``results`` of every :func:`classify_trajectory` that took it as input, and the entries
+    of the compact mode's ``results`` Dicts (found through the frames' extras). A frame
+    classified more than once appears once per classification (sorted by frame, then time).
+    """
+    rows: list[tuple[int, Any, dict]] = []
+    query = orm.QueryBuilder().append(
+        orm.Dict, filters={'attributes.trajectory_uuid': trajectory.uuid}, project=['attributes', 'ctime']
+    )
+    for attributes, ctime in query.iterall():
+        if 'frame' in attributes and 'status' in attributes:
+            rows.append((attributes['frame'], ctime, attributes))
+    query = orm.QueryBuilder()
+    query.append(orm.TrajectoryData, filters={'uuid': trajectory.uuid}, tag='trajectory')
+    query.append(
+        orm.CalcFunctionNode, with_incoming='trajectory', filters={'attributes.process_label': 'classify_trajectory'},
+        tag='call',
+    )  # fmt: skip
+    query.append(orm.Dict, with_incoming='call', edge_filters={'label': 'results'}, project=['attributes', 'ctime'])
+    for attributes, ctime in query.iterall():
+        rows.extend((int(frame), ctime, result) for frame, result in attributes.items())
+    rows.extend(_compact_rows(trajectory.uuid))
+    return [result for _, _, result in sorted(rows, key=lambda row: (row[0], row[1]))]
+
+
+def _compact_rows(uuid: str) -> list[tuple[int, Any, dict]]:
+    """Entries for trajectory ``uuid`` of the compact mode's ``classify_batch`` results Dicts."""
+    query = orm.QueryBuilder()
+    query.append(orm.StructureData, filters={f'extras.{TRAJECTORY_EXTRA}': uuid}, tag='frame')
+    query.append(
+        orm.CalcFunctionNode, with_incoming='frame', filters={'attributes.process_label': 'classify_batch'}, tag='call'
+    )
+    query.append(orm.Dict, with_incoming='call', edge_filters={'label': 'results'}, project=['id'])
+    query.distinct()
+    rows = []
+    for pk in {pk for (pk,) in query.all()}:
+        node = orm.load_node(pk)
+        rows.extend(
+            (result['frame'], node.ctime, result)
+            for result in node.get_dict().values()
+            if result.get('trajectory_uuid') == uuid
+        )
+    return rows

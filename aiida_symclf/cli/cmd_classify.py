@@ -23,6 +23,7 @@ from aiida_symclf.cli.progress import progress_bars
 from aiida_symclf.cli.spglib_column import SpglibColumn
 from aiida_symclf.library.checkpoints import checkpoint
 from aiida_symclf.library.parallel import MAX_WORKERS
+from aiida_symclf.library.plot import plot_trajectory
 from aiida_symclf.library.record import RESULT_FIELDS
 
 
@@ -149,6 +150,19 @@ def classify_workchain(
     return results, errors, process
 
 
+def write_trajectory_plots(structures: Sequence[InputStructure], results: dict[str, dict], folder: Path) -> list[Path]:
+    """One figure per file with several frames: label and probabilities against frame (failed frames shown)."""
+    by_file: dict[Path, list[dict]] = {}
+    for item in structures:
+        if item.frame is None:
+            continue
+        result = results.get(item.name, {'status': 'failed', 'label': 'failed'})
+        by_file.setdefault(item.path, []).append({**result, 'frame': item.frame})
+    return [
+        plot_trajectory(rows, folder / f'{path.name}_frames.png', title=path.name) for path, rows in by_file.items()
+    ]
+
+
 def _spglib_cell(entry: dict[str, Any]) -> str:
     """``fcc (225)``; ``- (12)`` for a space group of no class; ``none`` when spglib finds nothing;
     ``-(skipped: N atoms)`` for a structure too large to compare (:mod:`.spglib_column`)."""
@@ -236,13 +250,16 @@ def _what_is_stored(process: Any) -> str:
 @click.option('--progress/--no-progress', default=None,
               help='Progress bars on stderr (default: when stderr is a terminal): storing the inputs, each step of '
               'the WorkChain, collecting results, --library with any --workers, the spglib comparison.')  # fmt: skip
+@click.option('--trajectory-plots', 'plot_folder', type=click.Path(file_okay=False, path_type=Path), default=None,
+              help='For every file with several frames (a trajectory), write DIRECTORY/<file name>_frames.png: '
+              'label and class probabilities against frame.')  # fmt: skip
 @click.option('-v', '--verbose', is_flag=True, help="Show the WorkChain's process reports.")
 @profile_options
 @friendly_errors
 def classify_command(
     files: tuple[Path, ...], file_format: str | None, model_path: Path | None, as_json: bool, library: bool,
     compare_spglib: bool | None, device: str | None, workers: int, precision: str, progress: bool | None,
-    verbose: bool, profile_name: str | None, yes: bool,
+    plot_folder: Path | None, verbose: bool, profile_name: str | None, yes: bool,
 ) -> None:  # fmt: skip
     """Classify the crystal structures read from FILES.
 
@@ -305,5 +322,8 @@ def classify_command(
             click.echo(
                 f'\n{process.process_label}<{process.pk}> in profile {profile.name!r}; find results later with `aiida-symclf query`.'
             )
+    if plot_folder is not None:
+        for path in write_trajectory_plots(structures, results, plot_folder):
+            click.echo(f'trajectory plot: {path}', err=as_json)
     if errors:
         raise click.exceptions.Exit(1)

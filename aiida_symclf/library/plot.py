@@ -27,7 +27,14 @@ from aiida_symclf.library.attention import NO_CLASS, AttentionMaps, conv_layer_p
 from aiida_symclf.library.fingerprint import CHANNEL_AXES
 from aiida_symclf.library.model import ClassifierModel
 
-__all__ = ['plot_attention', 'plot_class_templates', 'plot_fingerprint', 'plot_fingerprint_grid', 'plot_layer_maps']
+__all__ = [
+    'plot_attention',
+    'plot_class_templates',
+    'plot_fingerprint',
+    'plot_fingerprint_grid',
+    'plot_layer_maps',
+    'plot_trajectory',
+]
 
 _PANEL = 2.6  # inches per image panel
 #: Fingerprints are displayed as intensity ** DISPLAY_GAMMA, so that weak peaks stay visible next to strong ones.
@@ -313,4 +320,70 @@ def plot_class_templates(
         _image_axis(right, _template_on_peaks(maps[index], images[index]), 'template (peaks in grey)')
     if title:
         figure.suptitle(title, fontsize=11)
+    return _save(figure, path)
+
+
+#: Classes whose probability never reaches this in any frame get no line of their own in :func:`plot_trajectory`.
+TRAJECTORY_MIN_PROBABILITY = 0.05
+
+
+def _frame_rows(results: Sequence[dict]) -> list[tuple[int, dict]]:
+    """(frame, result) in frame order; a result without ``frame`` takes its position in ``results``."""
+    return sorted(
+        ((int(result.get('frame', index)), result) for index, result in enumerate(results)), key=lambda r: r[0]
+    )
+
+
+def plot_trajectory(
+    results: Sequence[dict],
+    path: Path | str,
+    title: str | None = None,
+    x_label: str = 'frame',
+    min_probability: float = TRAJECTORY_MIN_PROBABILITY,
+) -> Path:
+    """Label and class probabilities against frame, for the per-frame results of a trajectory.
+
+    ``results``: one result per frame (as the WorkChain, the bulk mode or
+    :func:`~aiida_symclf.library.classification.classify_structures` give them, with ``frame`` when known,
+    e.g. from :func:`aiida_symclf.query.trajectory_results`). Top: the label of every frame,
+    ``unknown`` and ``failed`` included. Bottom: the network's probability of each class, one line
+    per class that reaches ``min_probability`` in some frame; frames labelled ``unknown`` shaded.
+    """
+    rows = _frame_rows(results)
+    if not rows:
+        raise ValueError('no per-frame results to plot')
+    frames = np.array([frame for frame, _ in rows])
+    labels = [r['label'] if r.get('status', 'classified') == 'classified' else 'failed' for _, r in rows]
+    special = [name for name in ('unknown', 'failed') if name in labels]
+    categories = sorted(set(labels) - set(special)) + special
+    classes: list[str] = []
+    for _, result in rows:
+        for name, value in (result.get('probabilities') or {}).items():
+            if value >= min_probability and name not in classes:
+                classes.append(name)
+    colours = dict(zip(classes, _class_colours(max(len(classes), 1)), strict=False))
+    figure = Figure(figsize=(8, 5.2))
+    top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={'height_ratios': [1, 2]})
+    positions = [categories.index(label) for label in labels]
+    point_colours = [colours.get(label, (0.5, 0.5, 0.5) if label == 'unknown' else (0.8, 0.1, 0.1)) for label in labels]
+    top.scatter(frames, positions, c=point_colours, s=12)
+    top.set_yticks(range(len(categories)), categories)
+    top.set_ylim(-0.5, len(categories) - 0.5)
+    top.set_ylabel('label')
+    for name in classes:
+        values = [(r.get('probabilities') or {}).get(name, np.nan) for _, r in rows]
+        bottom.plot(frames, values, color=colours[name], label=name, linewidth=1.2)
+    unknown = np.array([label == 'unknown' for label in labels])
+    if unknown.any():
+        step = np.min(np.diff(frames)) if len(frames) > 1 else 1
+        for frame in frames[unknown]:
+            bottom.axvspan(frame - step / 2, frame + step / 2, color='0.85', linewidth=0, zorder=0)
+        bottom.plot([], [], color='0.85', linewidth=6, label='unknown')
+    bottom.set_ylim(-0.02, 1.02)
+    bottom.set_xlabel(x_label)
+    bottom.set_ylabel('probability')
+    bottom.legend(loc='center left', bbox_to_anchor=(1.0, 0.5), fontsize='small', frameon=False)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
     return _save(figure, path)

@@ -27,6 +27,10 @@ WORKCHAIN_EXIT_CODES: dict[str, tuple[int, str]] = {
     'ERROR_SOME_STRUCTURES_FAILED': (400, '{count} of {total} structures failed: {keys}; see `results`.'),
     'ERROR_ALL_STRUCTURES_FAILED': (401, 'no structure could be classified: {reasons}'),
 }
+#: Input errors of the WorkChain itself (not of a CalcFunction): a trajectory input it cannot split.
+WORKCHAIN_INPUT_EXIT_CODES: dict[str, tuple[int, str]] = {
+    'ERROR_INVALID_TRAJECTORY': (204, 'trajectories whose frames cannot be classified: {reasons}'),
+}
 
 
 def declare_exit_codes(spec, codes: dict[str, tuple[int, str]]) -> None:

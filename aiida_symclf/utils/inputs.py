@@ -15,7 +15,7 @@ from aiida_symclf.library.model import ClassifierModel, ModelFileError
 from aiida_symclf.library.perturb import PerturbationLevel
 from aiida_symclf.library.validation import check_input
 from aiida_symclf.utils.exit_codes import StepError
-from aiida_symclf.utils.structure_arrays import atoms_of_structure, structure_of_atoms
+from aiida_symclf.utils.structure_arrays import atoms_of_structure
 
 #: Fingerprint settings that must agree between a fingerprint and the model classifying it.
 _MODEL_RELEVANT_PARAMETERS = (
@@ -72,11 +72,6 @@ def checked_atoms(structure: orm.StructureData, physical: bool = True):
     except StructureError as exception:
         raise StepError('ERROR_INVALID_STRUCTURE', f'{exception} (StructureData<{structure.pk}>)') from exception
     return atoms
-
-
-def structure_from_atoms(atoms) -> orm.StructureData:
-    """``StructureData(ase=atoms)``, built from arrays (:mod:`aiida_symclf.utils.structure_arrays`)."""
-    return structure_of_atoms(atoms)
 
 
 def loaded_model(model: SymclfModelData) -> ClassifierModel:

@@ -5,6 +5,12 @@ AiiDA configuration directory chosen by ``AIIDA_PATH``; the README's commands po
 ``<repo>/.aiida`` so the user's own ``~/.aiida`` is untouched) and prints its name. Running it
 again reuses the profile.
 
+Without a broker a WorkChain learns that its child process ended by polling, every
+``runner.poll.interval`` seconds (aiida-core's default: 60). A chain of nested WorkChains (a
+relaxation, then the classification) would wait about a minute after each child; the embedded
+profile sets the interval to :data:`POLL_INTERVAL_S` (on creation, and on an older profile of
+ours that still has the default). ``verdi -p symclf config set runner.poll.interval N`` changes it.
+
 For many structures and daemon workers use a ``core.psql_dos`` profile with RabbitMQ instead
 (``scripts/services.sh``, ``docs/scaling.rst``).
 """
@@ -18,9 +24,11 @@ from pathlib import Path
 from aiida import load_profile
 from aiida.manage.configuration import create_profile, get_config
 
-__all__ = ['DEFAULT_PROFILE_NAME', 'ensure_embedded_profile']
+__all__ = ['DEFAULT_PROFILE_NAME', 'POLL_INTERVAL_S', 'ensure_embedded_profile']
 
 DEFAULT_PROFILE_NAME = 'symclf'
+#: Seconds between polls of a child process on the embedded profile (no broker to tell the parent).
+POLL_INTERVAL_S = 1
 
 
 def ensure_embedded_profile(name: str = DEFAULT_PROFILE_NAME, load: bool = True):
@@ -39,7 +47,16 @@ def ensure_embedded_profile(name: str = DEFAULT_PROFILE_NAME, load: bool = True)
         if config.default_profile_name is None:
             config.set_default_profile(name)
         config.store()
+    _set_poll_interval(config, name)
     return load_profile(name, allow_switch=True) if load else config.get_profile(name)
+
+
+def _set_poll_interval(config, name: str) -> None:
+    """``runner.poll.interval`` of profile ``name`` to :data:`POLL_INTERVAL_S` unless set already."""
+    profile = config.get_profile(name)
+    if 'runner.poll.interval' not in profile.options:
+        config.set_option('runner.poll.interval', POLL_INTERVAL_S, scope=name)
+        config.store()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

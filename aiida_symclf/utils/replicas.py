@@ -10,7 +10,8 @@ from aiida_symclf.library.errors import StructureError
 from aiida_symclf.library.fingerprint import FingerprintParameters, replication_for
 from aiida_symclf.library.perturb import PerturbationLevel, perturb_atoms
 from aiida_symclf.utils.exit_codes import StepError, exit_code
-from aiida_symclf.utils.inputs import checked_atoms, structure_from_atoms
+from aiida_symclf.utils.inputs import checked_atoms
+from aiida_symclf.utils.structure_arrays import structure_of_atoms
 
 
 def replica_base(atoms: Atoms, parameters: FingerprintParameters) -> Atoms:
@@ -29,7 +30,7 @@ def perturbed_structure(
     structure: orm.StructureData, level: PerturbationLevel, parameters: FingerprintParameters
 ) -> orm.StructureData:
     try:
-        return structure_from_atoms(perturb_atoms(replica_base(checked_atoms(structure), parameters), level))
+        return structure_of_atoms(perturb_atoms(replica_base(checked_atoms(structure), parameters), level))
     except StructureError as exception:
         raise StepError('ERROR_INVALID_STRUCTURE', f'{exception} (StructureData<{structure.pk}>)') from exception
 

@@ -28,15 +28,16 @@ def robustness_levels(
 def structure_result(key: str, layout: dict[str, Any], classifications: dict[str, orm.Dict]) -> dict[str, Any]:
     """The result of one input structure: its classification and robustness, or why it failed."""
     failures = layout['failures']
+    frame = layout.get('frames', {}).get(key, {})  # a trajectory's frame: its trajectory and index
     if key in failures or key not in classifications:
-        return {'status': 'failed', 'reason': failures.get(key, 'not classified')}
+        return {'status': 'failed', 'reason': failures.get(key, 'not classified'), **frame}
     record = ClassificationRecord.from_dict(classifications[key].get_dict())
     replica_labels = [
         [classifications[k]['label'] if k in classifications else None for k in level]
         for level in layout['structures'][key]
     ]
     robustness = robustness_levels(record.label, layout['levels'], replica_labels)
-    return {'status': 'classified', **dataclasses.replace(record, robustness=robustness).to_dict()}
+    return {'status': 'classified', **dataclasses.replace(record, robustness=robustness).to_dict(), **frame}
 
 
 def summary(results: dict[str, dict[str, Any]], levels: list[dict[str, Any]]) -> dict[str, Any]:

@@ -15,6 +15,11 @@ are inputs of every chunk's CalcFunction, every result names its structure's UUI
 structure's extras name the result node (``symclf_result_uuid``) besides the label, AFLOW
 prototype, probability, uncertainty and model, the same extras as the linked modes, so
 :func:`aiida_symclf.query.classified_structures` finds both.
+
+A trajectory (input ``trajectory``, a ``TrajectoryData``, instead of ``uuids``) is classified in
+chunks of frames by :func:`~aiida_symclf.calculations.functions.classify_trajectory.classify_trajectory`, in this process: no
+node per frame at all, one ``results`` Dict per chunk keyed by frame index, each result with
+``frame`` and ``trajectory_uuid`` (:func:`aiida_symclf.query.trajectory_results` finds them).
 """
 
 from __future__ import annotations
@@ -25,10 +30,12 @@ from aiida import orm
 from aiida.engine import ToContext, WorkChain, if_
 
 from aiida_symclf.calculations.functions.classify_stored import classify_stored
+from aiida_symclf.calculations.functions.classify_trajectory import classify_trajectory
 from aiida_symclf.data import SymclfModelData
 from aiida_symclf.library.parallel import workers_error
 from aiida_symclf.library.record import ClassificationRecord
 from aiida_symclf.utils.stored import plain_rows, update_extras
+from aiida_symclf.utils.trajectory import trajectory_problem
 
 __all__ = ['DEFAULT_CHUNK_SIZE', 'BulkClassificationWorkChain', 'ChunkClassificationWorkChain']
 
@@ -91,6 +98,13 @@ def workers_input(spec) -> None:
         help='Processes (one thread each) that classify each chunk. On the embedded profile, where the chunks run one '
         'after the other, set it to the number of cores; with daemon workers, which run chunks side by side, keep 1.',
     )  # fmt: skip
+
+
+def validate_bulk_inputs(inputs: dict, _) -> str | None:
+    """Exactly one of ``uuids`` and ``trajectory``."""
+    if ('uuids' in inputs) == ('trajectory' in inputs):
+        return 'give either `uuids` (stored structures) or `trajectory`, not both or neither'
+    return None
 
 
 class ChunkClassificationWorkChain(WorkChain):
@@ -159,26 +173,71 @@ class BulkClassificationWorkChain(WorkChain):
         return builder
 
     @classmethod
+    def get_builder_for_trajectory(
+        cls, trajectory: orm.TrajectoryData, chunk_size: int = DEFAULT_CHUNK_SIZE, model=None, workers: int = 1
+    ):
+        """Builder for every frame of ``trajectory``."""
+        builder = cls.get_builder()
+        builder.trajectory = trajectory
+        builder.chunk_size = orm.Int(chunk_size)
+        builder.workers = orm.Int(workers)
+        if model is not None:
+            builder.model = model
+        return builder
+
+    @classmethod
     def define(cls, spec):
         super().define(spec)
-        spec.input('uuids', valid_type=orm.List, validator=validate_uuids, help='UUIDs of the stored StructureData.')
+        spec.input(
+            'uuids', valid_type=orm.List, validator=validate_uuids, required=False,
+            help='UUIDs of the stored StructureData.',
+        )  # fmt: skip
+        spec.input(
+            'trajectory', valid_type=orm.TrajectoryData, required=False,
+            help='A trajectory whose frames to classify (instead of `uuids`); no node is stored per frame.',
+        )  # fmt: skip
+        spec.inputs.validator = validate_bulk_inputs
         spec.input(
             'chunk_size', valid_type=orm.Int, default=lambda: orm.Int(DEFAULT_CHUNK_SIZE), validator=validate_chunk_size,
             help='Structures per chunk (one process, one Dict, one ArrayData, one bulk update of extras each).',
         )  # fmt: skip
         spec.input('model', valid_type=SymclfModelData, default=SymclfModelData.get_or_create, help='Classifier model.')
         workers_input(spec)
-        spec.outline(if_(cls.has_broker)(cls.submit_chunks).else_(cls.classify_chunks), cls.collect)
+        spec.outline(
+            if_(cls.has_trajectory)(cls.classify_frames)
+            .elif_(cls.has_broker)(cls.submit_chunks)
+            .else_(cls.classify_chunks),
+            cls.collect,
+        )
         spec.output_namespace('results', valid_type=orm.Dict, dynamic=True, help="Each chunk's results Dict.")
         spec.exit_code(400, 'ERROR_SOME_CHUNKS_FAILED', message='{count} of {total} chunks failed: {chunks}')
         spec.exit_code(401, 'ERROR_ALL_CHUNKS_FAILED', message='every chunk failed')
+        spec.exit_code(204, 'ERROR_INVALID_TRAJECTORY', message='the trajectory cannot be classified: {reason}')
 
-    def _chunks(self) -> list[tuple[str, int, int]]:
-        count, size = len(self.inputs.uuids), self.inputs.chunk_size.value
+    def _chunks(self, count: int | None = None) -> list[tuple[str, int, int]]:
+        count = len(self.inputs.uuids) if count is None else count
+        size = self.inputs.chunk_size.value
         self.report(f'{count} structures in chunks of at most {size}')
         return [
             (f'chunk_{index:05d}', start, min(start + size, count)) for index, start in enumerate(range(0, count, size))
         ]
+
+    def has_trajectory(self) -> bool:
+        return 'trajectory' in self.inputs
+
+    def classify_frames(self):
+        """The trajectory's frames in chunks, each one :func:`classify_trajectory` call in this process."""
+        trajectory = self.inputs.trajectory
+        problem = trajectory_problem(trajectory)
+        if problem:
+            return self.exit_codes.ERROR_INVALID_TRAJECTORY.format(reason=problem)
+        for label, start, stop in self._chunks(trajectory.get_array('positions').shape[0]):
+            _, node = classify_trajectory.run_get_node(
+                trajectory=trajectory, model=self.inputs.model, start=orm.Int(start), stop=orm.Int(stop),
+                workers=self.inputs.workers, metadata={'call_link_label': label},
+            )  # fmt: skip
+            self.ctx[label] = node
+        return None
 
     def has_broker(self) -> bool:
         return self.runner.communicator is not None

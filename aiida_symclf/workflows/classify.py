@@ -13,6 +13,15 @@ Each input structure also receives the extras ``symclf_label``, ``symclf_probabi
 ``symclf_model_sha256`` (:meth:`~aiida_symclf.library.record.ClassificationRecord.extras`) so that
 :func:`aiida_symclf.query.classified_structures` finds, for example, every structure classified
 as bcc with probability > 0.9 with a single indexed query.
+
+Trajectories (``trajectories`` namespace, ``TrajectoryData``):
+:func:`~aiida_symclf.calculations.functions.trajectory_frames.trajectory_frames` makes one StructureData per frame (the
+provenance link from the trajectory to each frame), classified like any structure under the key
+``<trajectory key>_frame_NNNNNN``; each frame's result carries ``trajectory``,
+``trajectory_uuid``, ``frame`` (and ``step``, ``time`` when the trajectory has them), and the
+frame gets the extras ``symclf_frame`` and ``symclf_trajectory_uuid``. A trajectory that cannot
+be split (no cells, atom counts that disagree) ends the WorkChain with exit code 204 and the
+reason, after the other inputs were classified.
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ from aiida_symclf.calculations.functions import (
     compute_fingerprints,
     merge_summaries,
     perturb_structures,
+    trajectory_frames,
 )
 from aiida_symclf.data import FingerprintData, SymclfModelData
 from aiida_symclf.library.attention import AttentionParameters
@@ -39,8 +49,21 @@ from aiida_symclf.library.fingerprint import FingerprintParameters
 from aiida_symclf.library.model import ModelFileError
 from aiida_symclf.library.perturb import PerturbationLevel
 from aiida_symclf.library.record import ClassificationRecord
-from aiida_symclf.utils.exit_codes import EXIT_CODES, WORKCHAIN_EXIT_CODES, declare_exit_codes
+from aiida_symclf.utils.exit_codes import (
+    EXIT_CODES,
+    WORKCHAIN_EXIT_CODES,
+    WORKCHAIN_INPUT_EXIT_CODES,
+    declare_exit_codes,
+)
 from aiida_symclf.utils.replicas import perturbed_key
+from aiida_symclf.utils.trajectory import (
+    FRAME_EXTRA,
+    TRAJECTORY_EXTRA,
+    frame_count,
+    frame_key,
+    frames_info,
+    trajectory_problem,
+)
 from aiida_symclf.workflows.protocols import ProtocolMixin
 
 __all__ = ['SymmetryClassificationWorkChain', 'validate_perturbations']
@@ -88,16 +111,32 @@ def validate_attention_parameters(parameters: orm.Dict, _) -> str | None:
     return None
 
 
-def validate_inputs(inputs: dict, _) -> str | None:
-    """Attention maps need the per-structure fingerprint nodes of the normal storage mode."""
+def validate_inputs(inputs: dict, namespace) -> str | None:
+    """Something to classify; attention maps need the per-structure fingerprint nodes of the normal storage mode.
+
+    A workflow that exposes these inputs without ``structures`` and ``trajectories`` (a relax-then-classify
+    chain, which supplies the structure itself) gets this validator too: there only the second check applies.
+    """
+    has_targets = namespace is None or ('structures' in namespace and 'trajectories' in namespace)
+    if has_targets and not inputs.get('structures') and not inputs.get('trajectories'):
+        return 'give at least one structure in the `structures` namespace or a trajectory in `trajectories`'
     if not inputs['store_per_structure'].value and inputs['compute_attention'].value:
         return 'compute_attention needs store_per_structure=True (the maps are made from per-structure fingerprints)'
     return None
 
 
+def validate_trajectories(trajectories: dict, _) -> str | None:
+    """Refuse at launch an unstored trajectory whose arrays disagree on the number of atoms: aiida-core
+    could not store it (a stored one always agrees). Other problems (no cells) are exit code 204."""
+    for key, trajectory in (trajectories or {}).items():
+        problem = None if trajectory.is_stored else trajectory_problem(trajectory)
+        if problem and 'number of atoms' in problem:
+            return f'trajectories.{key}: {problem}'
+    return None
+
+
 def validate_structures(structures: dict, _) -> str | None:
-    if not structures:
-        return 'give at least one structure in the `structures` namespace'
+    """Kept for callers; the check that something is given is in :func:`validate_inputs`."""
     return None
 
 
@@ -133,8 +172,14 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
     def define(cls, spec):
         super().define(spec)
         spec.input_namespace(
-            'structures', valid_type=orm.StructureData, dynamic=True, validator=validate_structures,
+            'structures', valid_type=orm.StructureData, dynamic=True, required=False,
             help='Structures to classify, by link label (for example a relax workchain\'s `output_structure`).',
+        )  # fmt: skip
+        spec.input_namespace(
+            'trajectories', valid_type=orm.TrajectoryData, dynamic=True, required=False,
+            validator=validate_trajectories,
+            help='Trajectories (for example an MD run\'s `output_trajectory`): every frame is classified, its result '
+            'names the trajectory and the frame index.',
         )  # fmt: skip
         spec.input(
             'model', valid_type=SymclfModelData, default=SymclfModelData.get_or_create,
@@ -207,6 +252,7 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         # The CalcFunctions' codes (a failed step ends the WorkChain with the step's own code), then
         # the WorkChain's own: one table each in aiida_symclf.utils.exit_codes.
         declare_exit_codes(spec, EXIT_CODES)
+        declare_exit_codes(spec, WORKCHAIN_INPUT_EXIT_CODES)
         declare_exit_codes(spec, WORKCHAIN_EXIT_CODES)
 
     # ---------------------------------------------------------------------------------------
@@ -223,9 +269,50 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
             PerturbationLevel.from_dict(item).to_dict()
             for item in self.inputs.get('perturbations', orm.List()).get_list()
         ]
-        self.ctx.structures = dict(self.inputs.structures)
+        self.ctx.structures = dict(self.inputs.get('structures', {}))
         self.ctx.failures = {}
+        self.ctx.frames = {}
+        self.ctx.trajectory_failures = {}
+        for key, trajectory in self.inputs.get('trajectories', {}).items():
+            self._add_frames(key, trajectory)
+        if not self.ctx.structures:
+            return self._trajectories_failed()
         self.report(f'classifying {len(self.ctx.structures)} structures with model {self.ctx.model.sha256[:12]}')
+        return None
+
+    def _add_frames(self, key: str, trajectory: orm.TrajectoryData) -> None:
+        """The frames of ``trajectory`` as structures to classify (``<key>_frame_NNNNNN``), or its failure.
+
+        :func:`trajectory_frames` is called for :data:`STEP_BATCH_SIZE` frames at a time (all
+        calls under the link label ``frames_<key>``); a trajectory it refuses adds no frame.
+        """
+        problem = trajectory_problem(trajectory)
+        if problem:  # the same check as trajectory_frames', before any frame is stored
+            self.ctx.trajectory_failures[key] = problem
+            self.report(f'trajectory {key}: {problem}')
+            return
+        count = frame_count(trajectory)
+        for start in range(0, count, STEP_BATCH_SIZE):
+            stop = min(start + STEP_BATCH_SIZE, count)
+            outputs, node = trajectory_frames.run_get_node(
+                trajectory, orm.Int(start), orm.Int(stop), metadata={'call_link_label': f'frames_{key}'}
+            )
+            if not node.is_finished_ok:
+                self.ctx.trajectory_failures[key] = node.exit_message
+                self.report(f'trajectory {key}: {node.exit_message}')
+                return
+            for index, info in zip(range(start, stop), frames_info(key, trajectory, range(start, stop)), strict=True):
+                name = f'{key}_{frame_key(index)}'
+                self.ctx.structures[name] = outputs[frame_key(index)]
+                self.ctx.frames[name] = info
+        self.report(f'trajectory {key}: {count} frames')
+
+    def _trajectories_failed(self) -> ExitCode | None:
+        """Exit code 204 naming every trajectory that could not be split, or None."""
+        if not self.ctx.trajectory_failures:
+            return None
+        reasons = '; '.join(f'{key}: {reason}' for key, reason in sorted(self.ctx.trajectory_failures.items()))
+        return self.exit_codes.ERROR_INVALID_TRAJECTORY.format(reasons=reasons)
 
     def _fingerprint_parameters(self) -> orm.Dict:
         """The model's fingerprint settings (those it was trained on) with the input's on top.
@@ -348,6 +435,7 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
                         'structures': {key: layout[key] for key in keys},
                         'levels': self.ctx.levels,
                         'failures': {key: reason for key, reason in self.ctx.failures.items() if key in keys},
+                        'frames': {key: frame for key, frame in self.ctx.frames.items() if key in keys},
                     }
                 ),
                 **self._classifications_of(classifications, keys, layout),
@@ -381,10 +469,12 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
 
     def classify_compact(self):
         """Compact mode: the whole pipeline in one CalcFunction with three output nodes."""
+        frames = {'frame_info': orm.Dict(self.ctx.frames)} if self.ctx.frames else {}
         outputs, node = classify_batch.run_get_node(
             model=self.ctx.model,
             fingerprint_parameters=self.ctx.fingerprint_parameters,
             perturbations=orm.List(self.ctx.levels),
+            **frames,
             **self.ctx.structures,
             metadata={'call_link_label': 'classify_batch'},
         )
@@ -406,6 +496,8 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
         failed = sorted(key for key in self.ctx.failures if key in self.ctx.structures)
         if len(failed) == len(self.ctx.structures):
             return self._all_failed()
+        if self.ctx.trajectory_failures:
+            return self._trajectories_failed()
         if failed:
             return self.exit_codes.ERROR_SOME_STRUCTURES_FAILED.format(
                 count=len(failed), total=len(self.ctx.structures), keys=', '.join(failed)
@@ -436,7 +528,11 @@ class SymmetryClassificationWorkChain(ProtocolMixin, WorkChain):
             if result.get('status') != 'classified':
                 continue
             uuid = result_uuid if isinstance(result_uuid, str) else result_uuid[key]
-            self.ctx.structures[key].base.extras.set_many(ClassificationRecord.from_dict(result).extras(uuid))
+            extras = ClassificationRecord.from_dict(result).extras(uuid)
+            if key in self.ctx.frames:
+                frame = self.ctx.frames[key]
+                extras.update({FRAME_EXTRA: frame['frame'], TRAJECTORY_EXTRA: frame['trajectory_uuid']})
+            self.ctx.structures[key].base.extras.set_many(extras)
         checkpoint('extras', len(results), len(results))
 
     def _without_failures(self, outputs: dict[str, Any]) -> dict[str, Any]:

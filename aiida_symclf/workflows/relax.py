@@ -30,7 +30,9 @@ class RelaxAndClassifyWorkChain(WorkChain):
         spec.input(
             'relax_parameters', valid_type=orm.Dict, required=False, help='`fmax` and `steps` of the relaxation.'
         )
-        spec.expose_inputs(SymmetryClassificationWorkChain, namespace='classify', exclude=('structures',))
+        spec.expose_inputs(
+            SymmetryClassificationWorkChain, namespace='classify', exclude=('structures', 'trajectories')
+        )
         spec.outline(cls.relax, cls.classify, cls.results)
         spec.output('relaxed_structure', valid_type=orm.StructureData)
         spec.expose_outputs(SymmetryClassificationWorkChain, namespace='classification')

@@ -29,6 +29,7 @@ from aiida_symclf.calculations.functions.classify_batch import classify_batch
 from aiida_symclf.calculations.functions.classify_fingerprint import classify_fingerprint
 from aiida_symclf.calculations.functions.classify_fingerprints import classify_fingerprints
 from aiida_symclf.calculations.functions.classify_stored import classify_stored
+from aiida_symclf.calculations.functions.classify_trajectory import classify_trajectory
 from aiida_symclf.calculations.functions.collect_results import collect_results
 from aiida_symclf.calculations.functions.compute_attention_maps import compute_attention_maps
 from aiida_symclf.calculations.functions.compute_fingerprint import compute_fingerprint
@@ -37,12 +38,14 @@ from aiida_symclf.calculations.functions.emt_relax import emt_relax
 from aiida_symclf.calculations.functions.merge_summaries import merge_summaries
 from aiida_symclf.calculations.functions.perturb_structure import perturb_structure
 from aiida_symclf.calculations.functions.perturb_structures import perturb_structures
+from aiida_symclf.calculations.functions.trajectory_frames import trajectory_frames
 
 __all__ = [
     'classify_batch',
     'classify_fingerprint',
     'classify_fingerprints',
     'classify_stored',
+    'classify_trajectory',
     'collect_results',
     'compute_attention_maps',
     'compute_fingerprint',
@@ -51,4 +54,5 @@ __all__ = [
     'merge_summaries',
     'perturb_structure',
     'perturb_structures',
+    'trajectory_frames',
 ]

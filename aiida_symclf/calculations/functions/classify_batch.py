@@ -23,7 +23,11 @@ from aiida_symclf.utils.results import robustness_levels, summary
 @calcfunction
 @with_exit_codes
 def classify_batch(
-    model: SymclfModelData, fingerprint_parameters: orm.Dict, perturbations: orm.List, **structures: orm.StructureData
+    model: SymclfModelData,
+    fingerprint_parameters: orm.Dict,
+    perturbations: orm.List,
+    frame_info: orm.Dict | None = None,
+    **structures: orm.StructureData,
 ):
     """Perturb, fingerprint and classify a batch, storing three nodes whatever its size.
 
@@ -33,7 +37,8 @@ def classify_batch(
     as :func:`perturb_structures`). Outputs: ``results`` (Dict, key -> the same result as the
     linked mode's ``results.<key>``), ``fingerprints`` (ArrayData: ``fingerprints``
     (N, 3, H, W) uint8 with ``scale``, ``probabilities`` (N, C); attribute ``keys``) and
-    ``summary`` (Dict).
+    ``summary`` (Dict). ``frame_info``: key -> fields added to that structure's result (a
+    trajectory frame's ``trajectory``, ``trajectory_uuid``, ``frame``).
     """
     parameters = parse_fingerprint_parameters(fingerprint_parameters)
     levels = parse_levels(perturbations)
@@ -61,6 +66,8 @@ def classify_batch(
             'robustness': robustness_levels(record['label'], level_dicts, per_level),
         }
     results.update({key: {'status': 'failed', 'reason': reason} for key, reason in failures.items()})
+    frames = frame_info.get_dict() if frame_info is not None else {}
+    results = {key: {**result, **frames.get(key, {})} for key, result in results.items()}
     size = parameters.image_size
     stacked = np.stack(list(images.values())) if images else np.zeros((0, 3, size, size), dtype=np.float32)
     fingerprints = FingerprintData(stacked, {'parameters': parameters.to_dict(), 'keys': list(images)})

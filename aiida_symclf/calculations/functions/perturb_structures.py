@@ -8,13 +8,9 @@ from aiida import orm
 from aiida.engine import calcfunction
 
 from aiida_symclf.utils.exit_codes import with_exit_codes
-from aiida_symclf.utils.inputs import (
-    parse_fingerprint_parameters,
-    parse_levels,
-    structure_from_atoms,
-    valid_atoms,
-)
+from aiida_symclf.utils.inputs import parse_fingerprint_parameters, parse_levels, valid_atoms
 from aiida_symclf.utils.replicas import replica_structures
+from aiida_symclf.utils.structure_arrays import structure_of_atoms
 
 
 @calcfunction
@@ -31,7 +27,7 @@ def perturb_structures(perturbations: orm.List, fingerprint_parameters: orm.Dict
     atoms = valid_atoms(structures, failures)
     replicas, more_failures = replica_structures(atoms, parse_levels(perturbations), parameters)
     failures.update(more_failures)
-    outputs: dict[str, Any] = {key: structure_from_atoms(atoms) for key, atoms in replicas.items()}
+    outputs: dict[str, Any] = {key: structure_of_atoms(atoms) for key, atoms in replicas.items()}
     if failures:
         outputs['failures'] = orm.Dict(failures)
     return outputs
