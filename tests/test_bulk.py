@@ -158,6 +158,7 @@ def test_a_chunk_in_which_every_structure_fails_gives_an_empty_probability_matri
     assert outputs['probabilities'].base.attributes.get('uuids') == []
 
 
+@pytest.mark.slow
 def test_worker_processes_give_the_same_results(finished):
     """``workers=2`` (a chunk above 64 structures goes to worker processes) stores the same results as 1."""
     from aiida.engine import run

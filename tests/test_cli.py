@@ -149,6 +149,7 @@ def test_models_lists_the_model(classified: dict, model_file: Path) -> None:
     assert sha256[:12] in invoke('models').stdout
 
 
+@pytest.mark.slow
 def test_attention_from_file_and_from_nodes(
     classified: dict, files: dict[str, Path], model_file: Path, tmp_path: Path
 ) -> None:

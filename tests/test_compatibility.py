@@ -18,6 +18,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # imports an archive into a fresh profile in a new interpreter, ~20 s
+
 ARCHIVE = Path(__file__).parent / 'data' / 'symclf-0.3.5.aiida'
 
 SCRIPT = textwrap.dedent(

@@ -153,6 +153,7 @@ def test_shipped_model_knows_every_class_in_the_table_order(model):
     ]
 
 
+@pytest.mark.slow
 def test_real_compounds_of_every_class_on_the_user_path(model):
     """One real compound per class and level (pristine, 2% displaced, 10% vacancies, 5% antisites), any frame."""
     levels = [

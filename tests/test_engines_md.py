@@ -20,6 +20,8 @@ from aiida_symclf.utils.trajectory import trajectory_from_atoms
 from aiida_symclf.workflows.bulk import BulkClassificationWorkChain
 from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain
 
+pytestmark = pytest.mark.slow  # a real pw.x MD and a LAMMPS run, ~30 s on 2 cores
+
 MD_STEPS = 4
 
 

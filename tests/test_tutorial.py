@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # reruns every command of the tutorial, ~40 s on 2 cores
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -153,6 +153,7 @@ def test_no_perturbations_classifies_as_given():
     assert 'attention_maps' not in node.outputs
 
 
+@pytest.mark.slow
 def test_steps_run_in_batches_with_the_same_results(monkeypatch):
     """Big inputs are split into CalcFunction calls of STEP_BATCH_SIZE structures (one link costs
     more in a call with many links); each step's calls share its link label; results as one batch."""
@@ -246,6 +247,7 @@ def test_can_be_exposed_in_a_parent_workchain():
     assert 'perturbations' in builder._port_namespace['classify']
 
 
+@pytest.mark.slow
 def test_compact_mode_gives_the_same_labels_with_a_constant_number_of_nodes(prototypes):
     SymclfModelData.get_or_create()  # stored once per profile: not counted, whichever test ran first
 
