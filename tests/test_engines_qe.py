@@ -147,7 +147,8 @@ def test_example_script_runs_with_the_debian_family(pw_code, monkeypatch, capsys
 
     script = Path(__file__).resolve().parents[1] / 'examples' / 'qe_relax_then_classify.py'
     require_upf('Si')
-    monkeypatch.setattr('sys.argv', [str(script), pw_code.full_label])
+    # By pk: other tests of the session's profile may have made a code with the same label.
+    monkeypatch.setattr('sys.argv', [str(script), str(pw_code.pk)])
     runpy.run_path(str(script), run_name='__main__')
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert last.startswith('PwRelaxAndClassifyWorkChain<') and ': diamond (p = ' in last
