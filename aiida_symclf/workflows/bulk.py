@@ -164,12 +164,8 @@ class BulkClassificationWorkChain(WorkChain):
         cls, query: orm.QueryBuilder, chunk_size: int = DEFAULT_CHUNK_SIZE, model=None, workers: int = 1
     ):
         """Builder for the structures of a QueryBuilder that projects their UUIDs (one column)."""
-        builder = cls.get_builder()
+        builder = cls._builder(chunk_size, model, workers)
         builder.uuids = orm.List(sorted(str(uuid) for uuid in query.all(flat=True)))
-        builder.chunk_size = orm.Int(chunk_size)
-        builder.workers = orm.Int(workers)
-        if model is not None:
-            builder.model = model
         return builder
 
     @classmethod
@@ -177,8 +173,14 @@ class BulkClassificationWorkChain(WorkChain):
         cls, trajectory: orm.TrajectoryData, chunk_size: int = DEFAULT_CHUNK_SIZE, model=None, workers: int = 1
     ):
         """Builder for every frame of ``trajectory``."""
-        builder = cls.get_builder()
+        builder = cls._builder(chunk_size, model, workers)
         builder.trajectory = trajectory
+        return builder
+
+    @classmethod
+    def _builder(cls, chunk_size: int, model, workers: int):
+        """A builder with the settings every input kind shares: chunk size, workers, model (default if None)."""
+        builder = cls.get_builder()
         builder.chunk_size = orm.Int(chunk_size)
         builder.workers = orm.Int(workers)
         if model is not None:
