@@ -50,6 +50,8 @@ __all__ = [
     'analyse_lattice',
     'conventional_block',
     'minkowski_reduced',
+    'reduced_basis',
+    'standardise_lattice',
 ]
 
 #: Reach of the structure factor, in units of ``2 pi / r`` with ``r = (V / N)^(1/3)``: the first
@@ -315,14 +317,14 @@ def _bravais_symbol(number: int, international: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _conventional_of_metric(metric: tuple[float, ...]) -> tuple[np.ndarray, str]:
+def _conventional_of_metric(metric: tuple[float, ...], tolerance: float = LATTICE_TOLERANCE) -> tuple[np.ndarray, str]:
     """Integer matrix ``M`` (conventional rows = ``M @ reduced rows``) and Bravais symbol.
 
     Keyed on the (rounded, scale-free) metric of a Minkowski-reduced basis: spglib's lattice
     search costs up to ~10 ms for a cubic lattice, and a few metrics cover almost all inputs.
     """
     reduced = np.linalg.cholesky(np.array(metric).reshape(3, 3))  # rows: a basis with this metric
-    dataset = spglib.get_symmetry_dataset((reduced, [[0.0, 0.0, 0.0]], [1]), symprec=LATTICE_TOLERANCE)
+    dataset = spglib.get_symmetry_dataset((reduced, [[0.0, 0.0, 0.0]], [1]), symprec=tolerance)
     if dataset is None:  # spglib does not fail on a one-point lattice; be explicit anyway
         return np.eye(3, dtype=np.int64), 'aP'
     # spglib: (a_s, b_s, c_s) = (a, b, c) P^-1 with cell vectors as columns.
@@ -344,7 +346,7 @@ def standard_rotation(cell: np.ndarray) -> np.ndarray:
     return signs[:, None] * q.T
 
 
-def _reduced_basis(cell: np.ndarray) -> np.ndarray:
+def reduced_basis(cell: np.ndarray) -> np.ndarray:
     """Minkowski-reduced, right-handed basis (rows) of the lattice of ``cell``.
 
     spglib's Niggli reduction (C, ~5 us) gives the three shortest non-coplanar lattice vectors,
@@ -360,12 +362,19 @@ def _reduced_basis(cell: np.ndarray) -> np.ndarray:
     return -reduced if np.linalg.det(reduced) < 0 else reduced
 
 
-def _standardise_lattice(primitive: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
-    """Conventional cell (rows, input frame), rotation to the standard frame, Bravais symbol."""
-    reduced = _reduced_basis(primitive)
+def standardise_lattice(
+    primitive: np.ndarray, tolerance: float = LATTICE_TOLERANCE
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Conventional cell (rows, input frame), rotation to the standard frame, Bravais symbol.
+
+    ``tolerance`` is relative to the lattice's scale; the metric is rounded one decimal finer,
+    which is also the key of spglib's cached answer.
+    """
+    reduced = reduced_basis(primitive)
     scale = np.linalg.det(reduced) ** (1.0 / 3.0)
-    metric = tuple(np.round((reduced @ reduced.T / scale**2).ravel(), 3).tolist())
-    matrix, bravais = _conventional_of_metric(metric)
+    decimals = 1 + math.floor(-math.log10(tolerance) + 1e-9)
+    metric = tuple(np.round((reduced @ reduced.T / scale**2).ravel(), decimals).tolist())
+    matrix, bravais = _conventional_of_metric(metric, tolerance)
     conventional = matrix @ reduced
     if np.linalg.det(conventional) < 0:
         conventional = -conventional
@@ -378,7 +387,7 @@ def minkowski_reduced(atoms: Atoms) -> Atoms:
     The same crystal, described by the shortest cell vectors: a very flat triclinic cell (which
     would need millions of images to fill a block) becomes a nearly orthogonal one.
     """
-    reduced_cell = _reduced_basis(np.asarray(atoms.cell, dtype=float))
+    reduced_cell = reduced_basis(np.asarray(atoms.cell, dtype=float))
     reduced = atoms.copy()
     reduced.set_cell(reduced_cell, scale_atoms=False)
     reduced.pbc = True
@@ -409,7 +418,7 @@ def analyse_lattice(atoms: Atoms) -> BraggLattice:
         basis = np.eye(3, dtype=np.int64)
     n_points = abs(round(np.linalg.det(basis)))
     primitive = np.linalg.inv(basis).T @ cell
-    conventional, rotation, bravais = _standardise_lattice(primitive)
+    conventional, rotation, bravais = standardise_lattice(primitive)
     per_conventional = max(1, round(abs(np.linalg.det(conventional)) / abs(np.linalg.det(primitive))))
     return BraggLattice(
         primitive_cell=primitive,

@@ -37,7 +37,7 @@ from scipy.spatial import cKDTree
 
 from aiida_symclf.library.errors import StructureError
 from aiida_symclf.library.fingerprint import check_structure
-from aiida_symclf.library.lattice import _reduced_basis
+from aiida_symclf.library.lattice import reduced_basis
 
 __all__ = ['MIN_DISTANCE_FRACTION', 'check_input', 'check_physical', 'closest_pair', 'input_problem', 'too_close']
 
@@ -72,7 +72,7 @@ def _check_volume(atoms: Atoms, radii: np.ndarray) -> None:
 
 def _reduced_cell(cell: np.ndarray) -> np.ndarray:
     """Niggli-reduced cell (rows): its vectors are the shortest of the lattice."""
-    return _reduced_basis(cell)
+    return reduced_basis(cell)
 
 
 def _check_self_images(atoms: Atoms, reduced: np.ndarray, radii: np.ndarray) -> None:

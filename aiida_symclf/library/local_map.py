@@ -1,0 +1,476 @@
+"""Local structure maps: which crystal is where in a structure that is more than one crystal.
+
+Why: slabs, interfaces, polycrystals and crystals next to their melt have no single lattice, so
+the whole-structure path calls them ``unknown``. A map answers "what is where" with the same
+fingerprint and network, after Leitherer et al. (ARISE, Nat. Commun. 12, 6234, 2021, "strided
+pattern matching"), but keeps the paper's diffraction fingerprint, so each window must first be
+put in its own lattice's frame.
+
+How:
+
+1. *Windows* on a regular grid of the cell (``stride`` apart), each a sphere of diameter ``box``
+   around its centre (:class:`MapParameters`; by default a box that holds about
+   :data:`WINDOW_ATOMS` atoms, which makes the map independent of the lattice constant).
+   Windows with fewer than :data:`VACUUM_FRACTION` of a full window's atoms are ``vacuum``.
+2. *Lattice* of each window from its own peaks in continuous reciprocal space
+   (:mod:`aiida_symclf.library.local_lattice`); no lattice: ``unknown`` (a boundary between grains,
+   a liquid, a disordered region).
+3. *Block*: whole conventional cells of that lattice around the window's centre, about the
+   model's ``target_atoms`` sites, rotated to the standard frame, exactly as the
+   whole-structure path cuts its block; then fingerprint, network (with its MC-dropout
+   uncertainty) and the same Bragg-fact checks (:func:`~aiida_symclf.library.classification.
+   classify_fingerprint_images`), so every window is a :class:`~aiida_symclf.library.record.
+   ClassificationRecord`.
+4. *Atoms*: each atom takes the label of the window whose grid cell it lies in (the nearest
+   centre in the cell's fractional coordinates), or of the nearest non-vacuum neighbour
+   window where its own is vacuum (surface atoms). The map's resolution is the stride; a
+   window's answer is an average over its box, so boundaries are blurred by half a box.
+5. *Summary*: the fraction of atoms per label, and the crystalline regions: neighbouring
+   windows of the same class whose orientations agree within :data:`REGION_MISORIENTATION`
+   degrees, each with its mean orientation (rotation from the input frame to the standard one).
+
+Windows are processed in chunks of :data:`CHUNK_WINDOWS`, so memory stays bounded for 10^6 atoms.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from ase import Atoms
+from ase.data import chemical_symbols
+from scipy.spatial import cKDTree
+
+from aiida_symclf.library.checkpoints import checkpoint
+from aiida_symclf.library.classification import UNKNOWN, classify_fingerprint_images
+from aiida_symclf.library.errors import StructureError
+from aiida_symclf.library.fingerprint import fingerprints_from_clusters, scaled_cluster, scattering_factors
+from aiida_symclf.library.lattice import BLOCK_OFFSET, replication_for_cell
+from aiida_symclf.library.local_lattice import (
+    SITE_TOLERANCE,
+    WindowLattice,
+    lattice_sites,
+    on_sites,
+    site_count,
+    window_lattice,
+)
+from aiida_symclf.library.orientation import mean_rotation, misorientation_degrees
+from aiida_symclf.library.record import ClassificationRecord
+
+__all__ = ['VACUUM', 'LocalMap', 'MapParameters', 'map_structure']
+
+#: The label of a window (and never of an atom, unless every window is one) with too few atoms.
+VACUUM = 'vacuum'
+#: Atoms a default window holds (sphere of diameter ``box`` at the structure's density).
+WINDOW_ATOMS = 180
+#: A window with fewer atoms than this fraction of a full window is vacuum.
+VACUUM_FRACTION = 0.3
+#: Fewest atoms a box must hold at the structure's density: below, no peaks can be told apart.
+MIN_WINDOW_ATOMS = 40
+#: Most windows of one map (about 1 GB of results); a larger grid is refused.
+MAX_WINDOWS = 1_000_000
+#: Windows fingerprinted and classified at once.
+CHUNK_WINDOWS = 256
+#: Neighbouring windows of one class closer in orientation than this (degrees) form one region.
+REGION_MISORIENTATION = 5.0
+#: Regions smaller than this many windows are not listed.
+MIN_REGION_WINDOWS = 2
+
+Progress = Callable[[int, int], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class MapParameters:
+    """Window size and spacing of a map, in Angstrom.
+
+    ``box``: diameter of each window's sphere (None: one that holds about :data:`WINDOW_ATOMS`
+    atoms at the structure's density). ``stride``: spacing of the window centres (None: half the box).
+    """
+
+    box: float | None = None
+    stride: float | None = None
+
+    def errors(self) -> list[str]:
+        """Every problem with the values (empty if none)."""
+        problems = []
+        for name in ('box', 'stride'):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                problems.append(f'{name} must be a number of Angstrom, got {value!r}')
+            elif not math.isfinite(value) or value <= 0:
+                problems.append(f'{name} must be positive and finite, got {value!r}')
+        return problems
+
+    def validate(self) -> None:
+        """Raise ValueError naming every problem."""
+        problems = self.errors()
+        if problems:
+            raise ValueError('; '.join(problems))
+
+
+@dataclasses.dataclass
+class LocalMap:
+    """A structure's map: one record per window and one label per atom.
+
+    Arrays over windows: ``centres`` (W, 3) Cartesian, ``labels`` (class, ``unknown`` or
+    ``vacuum``), ``probabilities`` (W, C) over ``class_names``, ``uncertainties`` (W,),
+    ``orientations`` (W, 3, 3) (NaN where no lattice), ``reasons`` (why ``unknown``). Over atoms:
+    ``atom_labels`` and ``atom_probabilities`` (the probability of the atom's label in its
+    window; 0 for ``unknown``). ``fractions`` maps each label to its fraction of the atoms;
+    ``regions`` lists the crystalline regions (label, windows, atoms, orientation).
+    """
+
+    box: float
+    stride: float
+    grid: tuple[int, int, int]
+    class_names: list[str]
+    centres: np.ndarray
+    labels: list[str]
+    probabilities: np.ndarray
+    uncertainties: np.ndarray
+    orientations: np.ndarray
+    reasons: list[str]
+    atom_labels: list[str]
+    atom_probabilities: np.ndarray
+    fractions: dict[str, float]
+    regions: list[dict[str, Any]]
+
+    @property
+    def majority_label(self) -> str:
+        """The label of the most atoms."""
+        return max(self.fractions, key=self.fractions.get) if self.fractions else UNKNOWN
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready summary (no per-window or per-atom arrays)."""
+        return {
+            'box': round(self.box, 3),
+            'stride': round(self.stride, 3),
+            'grid': list(self.grid),
+            'windows': len(self.labels),
+            'n_atoms': len(self.atom_labels),
+            'fractions': self.fractions,
+            'majority_label': self.majority_label,
+            'regions': self.regions,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Geometry: box, grid, neighbours
+# --------------------------------------------------------------------------------------------
+
+
+def _heights(cell: np.ndarray) -> np.ndarray:
+    volume = abs(np.linalg.det(cell))
+    return volume / np.linalg.norm(np.cross(cell[[1, 2, 0]], cell[[2, 0, 1]]), axis=1)
+
+
+def _typical_spacing(atoms: Atoms) -> float:
+    """Median nearest-neighbour distance (from at most 2,000 atoms), the length scale of the structure."""
+    sample = atoms if len(atoms) <= 2000 else atoms[np.random.default_rng(0).choice(len(atoms), 2000, replace=False)]
+    padded, _ = _padded(atoms, 3.0 * _rough_spacing(atoms))
+    distances, _ = cKDTree(padded).query(sample.positions, k=2)
+    return float(np.median(distances[:, 1]))
+
+
+def _rough_spacing(atoms: Atoms) -> float:
+    return (abs(atoms.cell.volume) / len(atoms)) ** (1.0 / 3.0)
+
+
+def _padded(atoms: Atoms, margin: float) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the atoms and of their periodic images within ``margin`` of the cell, and
+    the index of the original atom of each."""
+    cell = np.asarray(atoms.cell, dtype=float)
+    scaled = atoms.get_scaled_positions(wrap=True)
+    reach = np.where(atoms.pbc, np.ceil(margin / _heights(cell)), 0).astype(int)
+    slack = margin / _heights(cell)
+    positions, owners = [], []
+    for shift in np.ndindex(*(2 * reach + 1)):
+        shift = np.array(shift) - reach
+        moved = scaled + shift
+        inside = np.all((moved > -slack) & (moved < 1 + slack), axis=1)
+        positions.append(moved[inside] @ cell)
+        owners.append(np.flatnonzero(inside))
+    return np.concatenate(positions), np.concatenate(owners)
+
+
+def _window_box(spacing: float, parameters: MapParameters) -> tuple[float, float]:
+    """Box and stride in Angstrom, checked against the structure's nearest-neighbour distance ``spacing``."""
+    box = parameters.box if parameters.box is not None else 2 * spacing * (3 * WINDOW_ATOMS / (4 * math.pi)) ** (1 / 3)
+    held = 4 / 3 * math.pi * (box / 2) ** 3 / spacing**3
+    if held < MIN_WINDOW_ATOMS:
+        smallest = 2 * spacing * (3 * MIN_WINDOW_ATOMS / (4 * math.pi)) ** (1 / 3)
+        raise StructureError(
+            f"a box of {box:g} A holds about {held:.0f} atoms at this structure's nearest-neighbour distance "
+            f'({spacing:.2f} A): too few for its peaks (at least {MIN_WINDOW_ATOMS}, a box of {smallest:.1f} A)'
+        )
+    stride = parameters.stride if parameters.stride is not None else box / 2
+    return float(box), float(stride)
+
+
+def _grid(cell: np.ndarray, stride: float) -> tuple[tuple[int, int, int], np.ndarray]:
+    """Grid shape and window centres (fractional, (W, 3)): cell-aligned, at most ``stride`` apart."""
+    shape = tuple(int(n) for n in np.maximum(1, np.ceil(_heights(cell) / stride)))
+    if int(np.prod(shape)) > MAX_WINDOWS:
+        raise StructureError(
+            f'a stride of {stride:g} A gives {int(np.prod(shape)):,} windows (grid {shape}); the limit is '
+            f'{MAX_WINDOWS:,}: choose a larger stride'
+        )
+    axes = [(np.arange(n) + 0.5) / n for n in shape]
+    return shape, np.stack(np.meshgrid(*axes, indexing='ij'), axis=-1).reshape(-1, 3)
+
+
+# --------------------------------------------------------------------------------------------
+# One window: block in its lattice's standard frame
+# --------------------------------------------------------------------------------------------
+
+
+def _block(
+    positions: np.ndarray,
+    numbers: np.ndarray,
+    anchor: np.ndarray,
+    lattice: WindowLattice,
+    sites: float,
+    target: int,
+    belongs: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]] | None:
+    """Atoms of whole conventional cells around ``anchor`` (rotated to the standard frame) that
+    ``belongs`` to the window's crystal, their numbers and the block's lattice facts; None if the
+    block would be empty."""
+    conventional = lattice.conventional_cell
+    repeats = replication_for_cell(conventional, sites, target)
+    block_cell = conventional * repeats[:, None]
+    origin = anchor - (BLOCK_OFFSET + repeats // 2) @ conventional
+    fractions = (positions - origin) @ np.linalg.inv(block_cell)
+    inside = np.all((fractions >= 0.0) & (fractions < 1.0), axis=1) & belongs
+    if inside.sum() < 2:
+        return None
+    points = int(np.prod(repeats)) * lattice.lattice_points_per_conventional_cell
+    kept = numbers[inside]
+    composition = collections.Counter(chemical_symbols[number] for number in kept.tolist())
+    facts = {
+        'bravais': lattice.bravais,
+        'atoms_per_lattice_point': round(float(inside.sum()) / points, 4),
+        'peak_strength': round(lattice.peak_strength, 4),
+        'periodic_by_peaks': True,
+        'chemically_ordered': lattice.chemically_ordered,
+        'lattice_points': points,
+        'composition': dict(composition),
+    }
+    return (positions[inside] - origin) @ lattice.rotation.T, kept, facts
+
+
+def _sites_per_conventional(lattice: WindowLattice, atoms_in_sphere: int, radius: float) -> float:
+    """Sites of one conventional cell, from the sphere's density (rounded up, as vacancies lower it)."""
+    per_point = atoms_in_sphere / (4 / 3 * math.pi * radius**3) * abs(np.linalg.det(lattice.primitive_cell))
+    return max(1, math.ceil(per_point - 0.15)) * lattice.lattice_points_per_conventional_cell
+
+
+# --------------------------------------------------------------------------------------------
+# The map
+# --------------------------------------------------------------------------------------------
+
+
+def _classify_chunk(
+    centres: np.ndarray,
+    positions: np.ndarray,
+    numbers: np.ndarray,
+    tree: cKDTree,
+    radius: float,
+    full: float,
+    spacing: float,
+    model: Any,
+) -> list[tuple[str, ClassificationRecord | None, np.ndarray | None, str]]:
+    """(label, record, orientation, reason) of each window of a chunk."""
+    parameters = model.metadata.fingerprint_parameters
+    block_reach = radius * 3.0
+    results: list[Any] = [None] * len(centres)
+    clusters, weights, lattices, pending = [], [], [], []
+    for k, (centre, members) in enumerate(zip(centres, tree.query_ball_point(centres, radius), strict=True)):
+        if len(members) < VACUUM_FRACTION * full:
+            results[k] = (VACUUM, None, None, f'{len(members)} atoms in the window: vacuum')
+            continue
+        members = np.asarray(members)
+        relative = positions[members] - centre
+        lattice = window_lattice(relative, numbers[members], radius)
+        if lattice is None:
+            results[k] = (
+                UNKNOWN,
+                None,
+                None,
+                "the window's peaks index to no lattice (a boundary, or not crystalline)",
+            )
+            continue
+        tolerance = SITE_TOLERANCE * spacing
+        basis = lattice_sites(relative, lattice.primitive_cell, tolerance, site_count(relative, lattice.primitive_cell))
+        anchor = centre + basis[0] @ lattice.primitive_cell
+        near = np.asarray(tree.query_ball_point(centre, block_reach))
+        belongs = on_sites(positions[near] - anchor, basis - basis[0], lattice.primitive_cell, tolerance)
+        sites = _sites_per_conventional(lattice, len(members), radius)
+        block = _block(positions[near], numbers[near], anchor, lattice, sites, parameters.target_atoms, belongs)
+        if block is None:
+            results[k] = (UNKNOWN, None, None, "no atoms in the window's block")
+            continue
+        block_positions, block_numbers, facts = block
+        cluster = Atoms(numbers=block_numbers, positions=block_positions)
+        clusters.append(scaled_cluster(cluster))
+        weights.append(scattering_factors(cluster, parameters.scattering))
+        lattices.append(facts)
+        pending.append((k, lattice.rotation))
+    if clusters:
+        images = fingerprints_from_clusters(clusters, weights, parameters, device=str(model.device))
+        for (k, rotation), record in zip(pending, classify_fingerprint_images(images, lattices, model), strict=True):
+            results[k] = (record.label, record, rotation if record.label != UNKNOWN else None, record.unknown_reason)
+    return results
+
+
+def map_structure(
+    atoms: Atoms, model: Any, parameters: MapParameters | None = None, progress: Progress | None = None
+) -> LocalMap:
+    """The local structure map of ``atoms`` (see the module docs); StructureError if it cannot be made."""
+    parameters = parameters or MapParameters()
+    parameters.validate()
+    if len(atoms) == 0:
+        raise StructureError('the structure has no atoms')
+    if not np.isfinite(atoms.positions).all():
+        raise StructureError('the structure has non-finite positions')
+    if abs(atoms.cell.volume) < 1e-6:
+        raise StructureError('the structure has no cell (a map needs one, with vacuum around a molecule or slab)')
+    spacing = _typical_spacing(atoms)
+    box, stride = _window_box(spacing, parameters)
+    radius = box / 2
+    cell = np.asarray(atoms.cell, dtype=float)
+    shape, fractional = _grid(cell, stride)
+    centres = fractional @ cell
+    positions, owners = _padded(atoms, 3.0 * radius + 1.0)
+    numbers = atoms.get_atomic_numbers()[owners]
+    tree = cKDTree(positions)
+    counts = np.asarray(tree.query_ball_point(centres, radius, return_length=True))
+    full = float(np.percentile(counts, 90))
+    class_names = list(model.class_names)
+    labels: list[str] = []
+    reasons: list[str] = []
+    probabilities = np.zeros((len(centres), len(class_names)))
+    uncertainties = np.zeros(len(centres))
+    orientations = np.full((len(centres), 3, 3), np.nan)
+    for start in range(0, len(centres), CHUNK_WINDOWS):
+        checkpoint('map', start, len(centres))
+        if progress is not None:
+            progress(start, len(centres))
+        chunk = centres[start : start + CHUNK_WINDOWS]
+        for offset, (label, record, rotation, reason) in enumerate(
+            _classify_chunk(chunk, positions, numbers, tree, radius, full, spacing, model)
+        ):
+            labels.append(label)
+            reasons.append(reason)
+            if record is not None:
+                probabilities[start + offset] = [record.probabilities[name] for name in class_names]
+                uncertainties[start + offset] = record.uncertainty or 0.0
+            if rotation is not None:
+                orientations[start + offset] = rotation
+    if progress is not None:
+        progress(len(centres), len(centres))
+    atom_window = _atom_windows(atoms, shape, centres, labels)
+    atom_labels = [labels[w] for w in atom_window]
+    label_index = {name: k for k, name in enumerate(class_names)}
+    atom_probabilities = np.array(
+        [probabilities[w, label_index[labels[w]]] if labels[w] in label_index else 0.0 for w in atom_window]
+    )
+    counter = collections.Counter(atom_labels)
+    fractions = {label: round(count / len(atoms), 6) for label, count in counter.most_common()}
+    regions = _regions(shape, labels, orientations, atom_window)
+    return LocalMap(
+        box=box,
+        stride=stride,
+        grid=shape,
+        class_names=class_names,
+        centres=centres,
+        labels=labels,
+        probabilities=probabilities,
+        uncertainties=uncertainties,
+        orientations=orientations,
+        reasons=reasons,
+        atom_labels=atom_labels,
+        atom_probabilities=atom_probabilities,
+        fractions=fractions,
+        regions=regions,
+    )
+
+
+def _atom_windows(atoms: Atoms, shape: tuple[int, int, int], centres: np.ndarray, labels: Sequence[str]) -> np.ndarray:
+    """The window of each atom: the one whose grid cell holds it, or where that is vacuum, the
+    nearest non-vacuum window among its 26 neighbours (surface atoms)."""
+    grid = np.array(shape)
+    scaled = atoms.get_scaled_positions(wrap=True)
+    cells = np.minimum((scaled * grid).astype(int), grid - 1)
+    flat = np.ravel_multi_index(cells.T, shape)
+    vacuum = np.array([label == VACUUM for label in labels])
+    if not vacuum[flat].any() or vacuum.all():
+        return flat
+    offsets = np.array(list(np.ndindex(3, 3, 3))) - 1
+    cell = np.asarray(atoms.cell, dtype=float)
+    for atom in np.flatnonzero(vacuum[flat]):
+        neighbours = np.ravel_multi_index(((cells[atom] + offsets) % grid).T, shape)
+        candidates = neighbours[~vacuum[neighbours]]
+        if len(candidates):
+            delta = (np.array(np.unravel_index(candidates, shape)).T + 0.5) / grid - scaled[atom]
+            delta -= np.where(atoms.pbc, np.round(delta), 0.0)
+            flat[atom] = candidates[np.argmin(np.linalg.norm(delta @ cell, axis=1))]
+    return flat
+
+
+def _regions(
+    shape: tuple[int, int, int], labels: Sequence[str], orientations: np.ndarray, atom_window: np.ndarray
+) -> list[dict[str, Any]]:
+    """Connected groups of windows (face neighbours on the periodic grid) of one class and one orientation."""
+    from aiida_symclf.library.catalogue import class_lattices
+
+    lattices = class_lattices()
+    atoms_per_window = np.bincount(atom_window, minlength=len(labels))
+    seen = np.zeros(len(labels), dtype=bool)
+    regions = []
+    for start in range(len(labels)):
+        if seen[start] or labels[start] in (UNKNOWN, VACUUM) or np.isnan(orientations[start, 0, 0]):
+            continue
+        bravais = next(iter(lattices.get(labels[start], {'aP': 1})))
+        members, queue = [], [start]
+        seen[start] = True
+        while queue:
+            current = queue.pop()
+            members.append(current)
+            for neighbour in _face_neighbours(current, shape):
+                if seen[neighbour] or labels[neighbour] != labels[start] or np.isnan(orientations[neighbour, 0, 0]):
+                    continue
+                if (
+                    misorientation_degrees(orientations[neighbour], orientations[current], bravais)
+                    <= REGION_MISORIENTATION
+                ):
+                    seen[neighbour] = True
+                    queue.append(neighbour)
+        if len(members) >= MIN_REGION_WINDOWS:
+            rotation = mean_rotation([orientations[m] for m in members], bravais)
+            regions.append(
+                {
+                    'label': labels[start],
+                    'windows': len(members),
+                    'n_atoms': int(atoms_per_window[members].sum()),
+                    'orientation': np.round(rotation, 5).tolist(),
+                }
+            )
+    return sorted(regions, key=lambda region: -region['n_atoms'])
+
+
+def _face_neighbours(index: int, shape: tuple[int, int, int]) -> list[int]:
+    cell = np.array(np.unravel_index(index, shape))
+    neighbours = []
+    for axis in range(3):
+        for step in (-1, 1):
+            moved = cell.copy()
+            moved[axis] = (moved[axis] + step) % shape[axis]
+            neighbours.append(int(np.ravel_multi_index(moved, shape)))
+    return neighbours
