@@ -9,6 +9,10 @@ Two routes, both documented in ``docs/tutorial.rst``:
 - :func:`classification_results` filters the classification ``Dict`` nodes themselves (the
   provenance record, created by the ``classify_fingerprint(s)`` CalcFunctions): it also finds
   structures classified outside a WorkChain, and perturbed blocks.
+- :func:`mapped_structures` filters the extras that the local-map WorkChain
+  (:class:`~aiida_symclf.workflows.map.LocalMapWorkChain`) sets on every mapped structure
+  (``symclf_fractions``: label -> fraction of the atoms): "every structure with more than 20% bcc
+  atoms" is ``filters={'extras.symclf_fractions.bcc': {'>': 0.2}}`` on ``StructureData``.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from aiida import orm
 from aiida_symclf.data import SymclfModelData
 from aiida_symclf.library.catalogue import CLASSES, class_names
 from aiida_symclf.library.classification import UNKNOWN
+from aiida_symclf.library.local_map import VACUUM
 from aiida_symclf.library.record import EXTRA_PREFIX
 from aiida_symclf.utils.trajectory import TRAJECTORY_EXTRA
 
@@ -30,6 +35,7 @@ __all__ = [
     'known_labels',
     'known_prototypes',
     'label_counts',
+    'mapped_structures',
     'stored_models',
 ]
 
@@ -123,6 +129,30 @@ def classification_results(
         lookup = orm.QueryBuilder().append(orm.StructureData, filters={'uuid': {'in': uuids}}, project=['uuid', '*'])
         structures = dict(lookup.all())
     return [(result, structures.get(result['structure_uuid'])) for result in results]
+
+
+def mapped_structures(label: str | None = None, min_fraction: float = 0.0) -> list[orm.StructureData]:
+    """Structures whose local map (the ``symclf_fractions`` extra) has at least ``min_fraction`` of its
+    atoms labelled ``label``, oldest first; ``label=None``: every mapped structure.
+
+    One query on the extras, e.g. ``mapped_structures('bcc', 0.2)`` is
+    ``QueryBuilder().append(StructureData, filters={'extras.symclf_fractions.bcc': {'>=': 0.2}})``.
+    A map without atoms of ``label`` has no such key and is not found, also with ``min_fraction=0``.
+    """
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f'label must be a string, got {label!r}')
+    if label is not None and label not in (labels := sorted({*known_labels(), VACUUM})):
+        raise ValueError(f'unknown label {label!r}; valid labels: {", ".join(labels)}')
+    if isinstance(min_fraction, bool) or not isinstance(min_fraction, (int, float)) or not 0 <= min_fraction <= 1:
+        raise ValueError(f'min_fraction must be a number in [0, 1], got {min_fraction!r}')
+    if label is None and min_fraction > 0:
+        raise ValueError('min_fraction needs a label (the fraction of which label?)')
+    extra = f'extras.{EXTRA_PREFIX}fractions'
+    filters: dict = {'extras': {'has_key': f'{EXTRA_PREFIX}fractions'}}
+    if label is not None:
+        filters[f'{extra}.{label}'] = {'>=': float(min_fraction)}
+    query = orm.QueryBuilder().append(orm.StructureData, filters=filters, project='*')
+    return [row[0] for row in query.order_by({orm.StructureData: {'id': 'asc'}}).iterall()]
 
 
 def label_counts(model_sha256: str | None = None) -> dict[str, int]:

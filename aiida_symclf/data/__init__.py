@@ -1,4 +1,4 @@
-"""AiiDA data types of the plugin: the classifier model node and fingerprint storage helpers."""
+"""AiiDA data types of the plugin: the classifier model node, fingerprints and local structure maps."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from aiida import orm
 
+from aiida_symclf.data.local_map import LocalMapData
 from aiida_symclf.library.model import (
     SHIPPED_MODELS,
     ClassifierModel,
@@ -23,6 +24,7 @@ from aiida_symclf.library.model import (
 __all__ = [
     'FINGERPRINT_ARRAY',
     'FingerprintData',
+    'LocalMapData',
     'SymclfModelData',
     'fingerprint_from_node',
 ]

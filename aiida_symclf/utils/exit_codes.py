@@ -31,6 +31,12 @@ WORKCHAIN_EXIT_CODES: dict[str, tuple[int, str]] = {
 WORKCHAIN_INPUT_EXIT_CODES: dict[str, tuple[int, str]] = {
     'ERROR_INVALID_TRAJECTORY': (204, 'trajectories whose frames cannot be classified: {reasons}'),
 }
+#: The local-map WorkChain's own codes (:class:`~aiida_symclf.workflows.map.LocalMapWorkChain`): some
+#: structures (trajectory frames) could not be mapped (the others have maps), or none could.
+MAP_EXIT_CODES: dict[str, tuple[int, str]] = {
+    'ERROR_SOME_STRUCTURES_NOT_MAPPED': (410, '{count} of {total} structures could not be mapped: {reasons}'),
+    'ERROR_NO_STRUCTURE_MAPPED': (411, 'no structure could be mapped: {reasons}'),
+}
 
 
 def declare_exit_codes(spec, codes: dict[str, tuple[int, str]]) -> None:

@@ -15,6 +15,9 @@ WorkChain because the cost of a process node dominates for large sets:
 - :func:`perturb_structures`, :func:`compute_fingerprints`, :func:`classify_fingerprints`,
   :func:`collect_results` (with :func:`merge_summaries` when it ran in several batches), and :func:`classify_batch` (the whole pipeline with three output nodes).
 
+Local structure maps: :func:`map_structures` (StructureData + SymclfModelData + Dict -> one
+LocalMapData per structure, batched), with :func:`merge_map_summaries` when a run mapped several batches.
+
 Bulk mode: :func:`classify_stored` classifies stored structures by UUID and sets extras on them.
 Chaining: :func:`emt_relax` is a real, cheap relaxation (ASE's EMT) for examples and tests.
 
@@ -35,6 +38,8 @@ from aiida_symclf.calculations.functions.compute_attention_maps import compute_a
 from aiida_symclf.calculations.functions.compute_fingerprint import compute_fingerprint
 from aiida_symclf.calculations.functions.compute_fingerprints import compute_fingerprints
 from aiida_symclf.calculations.functions.emt_relax import emt_relax
+from aiida_symclf.calculations.functions.map_structures import map_structures
+from aiida_symclf.calculations.functions.merge_map_summaries import merge_map_summaries
 from aiida_symclf.calculations.functions.merge_summaries import merge_summaries
 from aiida_symclf.calculations.functions.perturb_structure import perturb_structure
 from aiida_symclf.calculations.functions.perturb_structures import perturb_structures
@@ -51,6 +56,8 @@ __all__ = [
     'compute_fingerprint',
     'compute_fingerprints',
     'emt_relax',
+    'map_structures',
+    'merge_map_summaries',
     'merge_summaries',
     'perturb_structure',
     'perturb_structures',
