@@ -227,7 +227,7 @@ def test_profile_rules(aiida_profile) -> None:
 
 
 def test_verdi_data_symclf_has_the_same_commands() -> None:
-    assert set(data_cli.commands) == set(cli.commands) == {'classify', 'attention', 'query', 'models', 'train'}
+    assert set(data_cli.commands) == set(cli.commands) == {'classify', 'map', 'attention', 'query', 'models', 'train'}
     verdi = Path(sys.executable).with_name('verdi')
     if not verdi.exists():
         pytest.skip('verdi is not installed next to the Python interpreter')

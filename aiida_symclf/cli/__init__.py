@@ -1,6 +1,6 @@
 """Command line interface: ``aiida-symclf`` and ``verdi data symclf``.
 
-Both expose the same commands (``classify``, ``attention``, ``query``, ``models``, ``train``):
+Both expose the same commands (``classify``, ``map``, ``attention``, ``query``, ``models``, ``train``):
 ``aiida-symclf`` is the console script, ``verdi data symclf`` the same group plugged into
 ``verdi`` through the ``aiida.cmdline.data`` entry point (``verdi data`` is a
 :class:`aiida.cmdline.utils.pluginable.Pluginable` group that loads every entry point of that
@@ -19,7 +19,7 @@ usage errors), never with a traceback. Input files that cannot be classified are
 line each and make the exit status 1, while the other files are still classified.
 
 Layout (as aiida-pseudo's ``cli``): :mod:`.root` (the groups), :mod:`.params.options` (shared
-options), one module per command (``cmd_classify``, ``cmd_attention``, ``cmd_query``,
+options), one module per command (``cmd_classify``, ``cmd_map``, ``cmd_attention``, ``cmd_query``,
 ``cmd_models``, ``cmd_train``), and the helpers by concept: :mod:`.errors`, :mod:`.profiles`,
 :mod:`.inputs`, :mod:`.interrupts`.
 """

@@ -7,6 +7,7 @@ import click
 from aiida_symclf import __version__
 from aiida_symclf.cli.cmd_attention import attention_command
 from aiida_symclf.cli.cmd_classify import classify_command
+from aiida_symclf.cli.cmd_map import map_command
 from aiida_symclf.cli.cmd_models import models_command
 from aiida_symclf.cli.cmd_query import query_command
 from aiida_symclf.cli.cmd_train import train_command
@@ -14,7 +15,7 @@ from aiida_symclf.utils.profile import DEFAULT_PROFILE_NAME
 
 __all__ = ['cli', 'data_cli']
 
-COMMANDS = (classify_command, attention_command, query_command, models_command, train_command)
+COMMANDS = (classify_command, map_command, attention_command, query_command, models_command, train_command)
 
 _GROUP_HELP = f"""Classify crystal structures from their diffraction fingerprints (Ziletti et al. 2018).
 
@@ -22,7 +23,7 @@ Profile: commands that store or query use, in this order, the profile given with
 the profile already loaded (under `verdi data symclf`: verdi's), or the embedded sqlite profile
 {DEFAULT_PROFILE_NAME!r}. That one is created when first needed: without asking if AIIDA_PATH is set;
 otherwise it would go into ~/.aiida, so only with --yes or after a yes at the prompt.
-`classify --library` and `attention FILE` use no database at all.
+`classify --library`, `map --library` and `attention FILE` use no database at all.
 """
 
 

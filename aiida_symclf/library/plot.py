@@ -22,6 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from aiida_symclf.library.attention import NO_CLASS, AttentionMaps, conv_layer_positions, project_top_filters
 from aiida_symclf.library.fingerprint import CHANNEL_AXES
@@ -33,6 +34,8 @@ __all__ = [
     'plot_fingerprint',
     'plot_fingerprint_grid',
     'plot_layer_maps',
+    'plot_local_map',
+    'plot_map_fractions',
     'plot_trajectory',
 ]
 
@@ -386,4 +389,151 @@ def plot_trajectory(
     if title:
         figure.suptitle(title)
     figure.tight_layout()
+    return _save(figure, path)
+
+
+#: Colours of the labels of a local map that are no class: ``unknown`` grey, ``vacuum`` white.
+MAP_LABEL_COLOURS = {'unknown': (0.62, 0.62, 0.62), 'vacuum': (1.0, 1.0, 1.0)}
+#: Top of the uncertainty colour scale of :func:`plot_local_map`, unless a window's is higher
+#: (a confident network's mutual information is ~0, which alone would give a scale of nothing).
+UNCERTAINTY_SCALE = 0.1
+
+
+def _map_label_colours(labels: Sequence[str], class_names: Sequence[str]) -> dict[str, tuple[float, ...]]:
+    """Colour of each label: a class in its colour of every other figure (:func:`_class_colours` over
+    ``class_names``), ``unknown`` and ``vacuum`` as :data:`MAP_LABEL_COLOURS`, anything else black."""
+    colours = _class_colours(len(class_names))
+    index = {name: k for k, name in enumerate(class_names)}
+    return {
+        label: tuple(colours[index[label]]) if label in index else MAP_LABEL_COLOURS.get(label, (0.0, 0.0, 0.0))
+        for label in labels
+    }
+
+
+def _ordered_labels(labels: Sequence[str]) -> list[str]:
+    """Distinct labels, classes first (most windows first), then ``unknown`` and ``vacuum``."""
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    special = [label for label in MAP_LABEL_COLOURS if label in counts]
+    return sorted(set(counts) - set(special), key=lambda label: (-counts[label], label)) + special
+
+
+def _grid_lengths(centres: np.ndarray, grid: Sequence[int], stride: float) -> np.ndarray:
+    """Length (Angstrom) spanned by the window grid along each cell axis: the spacing of
+    neighbouring centres times the number of windows (the stride for an axis of one window)."""
+    points = np.asarray(centres, dtype=float).reshape(*grid, 3)
+    lengths = []
+    for axis, count in enumerate(grid):
+        if count < 2:
+            lengths.append(float(stride))
+            continue
+        index = [0, 0, 0]
+        index[axis] = 1
+        step = points[tuple(index)] - points[0, 0, 0]
+        lengths.append(float(np.linalg.norm(step)) * count)
+    return np.array(lengths)
+
+
+def plot_local_map(local_map: object, path: Path | str, title: str | None = None) -> Path:
+    """PNG of a local structure map (:class:`~aiida_symclf.library.local_map.LocalMap`).
+
+    The window grid is cut through its middle along the cell's second axis, so the slice holds
+    the first and the third axis (stacks, slabs and interfaces are usually built along the third).
+    Top: the label of each window of the slice (classes in the colours of the other figures,
+    ``unknown`` grey, ``vacuum`` white), with a legend of every label of the map and its
+    fraction of the atoms. Bottom: the network's uncertainty (MC-dropout mutual information) of
+    each classified window; windows without a class are grey.
+    """
+    grid = tuple(int(n) for n in local_map.grid)
+    labels = np.asarray(local_map.labels, dtype=object)
+    if len(grid) != 3 or int(np.prod(grid)) != len(labels) or len(labels) == 0:
+        raise ValueError(f'a map of {len(labels)} windows does not fill its grid {grid}')
+    middle = grid[1] // 2
+    sliced = labels.reshape(grid)[:, middle, :]
+    ordered = _ordered_labels(list(labels))
+    colours = _map_label_colours(ordered, local_map.class_names)
+    image = np.array([[colours[label] for label in row] for row in sliced])
+    lengths = _grid_lengths(local_map.centres, grid, local_map.stride)
+    extent = (0.0, lengths[2], 0.0, lengths[0])
+    classified = np.isin(sliced, list(local_map.class_names))
+    uncertainty = np.ma.masked_array(
+        np.asarray(local_map.uncertainties, dtype=float).reshape(grid)[:, middle, :], mask=~classified
+    )
+    figure = Figure(figsize=(9.0, 6.4), layout='constrained')
+    top, bottom = figure.subplots(2, 1)
+    top.imshow(image, origin='lower', extent=extent, interpolation='nearest', aspect='equal')
+    top.set_title(f'label per window (middle slice of the grid: {middle + 1} of {grid[1]} along b)', fontsize=9)
+    fractions = dict(local_map.fractions)
+    handles = [
+        Patch(
+            facecolor=colours[label],
+            edgecolor='0.3',
+            label=f'{label} ({fractions[label]:.0%} of atoms)' if label in fractions else label,
+        )
+        for label in ordered
+    ]
+    # Legend and colour bar take their room from both panels alike, so the two slices stay aligned.
+    figure.legend(handles=handles, loc='outside right upper', fontsize=8, frameon=False)
+    cmap = colormaps['viridis'].with_extremes(bad=(0.85, 0.85, 0.85))
+    peak = float(uncertainty.max()) if uncertainty.count() else 0.0
+    shown = bottom.imshow(
+        uncertainty,
+        origin='lower',
+        extent=extent,
+        interpolation='nearest',
+        aspect='equal',
+        cmap=cmap,
+        vmin=0.0,
+        vmax=max(peak, UNCERTAINTY_SCALE),
+    )
+    bottom.set_title('uncertainty per window (grey: no class)', fontsize=9)
+    for axis in (top, bottom):
+        axis.set_xlabel('along c (A)')
+        axis.set_ylabel('along a (A)')
+    figure.colorbar(
+        shown, ax=[top, bottom], shrink=0.45, anchor=(0.0, 0.05), label='uncertainty (MC-dropout mutual information)'
+    )
+    window = f'box {local_map.box:.1f} A, stride {local_map.stride:.1f} A, grid {"x".join(map(str, grid))}'
+    figure.suptitle(f'{title}: {window}' if title else window)
+    return _save(figure, path)
+
+
+def plot_map_fractions(
+    rows: Sequence[tuple[int, dict[str, float]]],
+    path: Path | str,
+    class_names: Sequence[str] = (),
+    title: str | None = None,
+) -> Path:
+    """Fraction of the atoms per label of the local maps of a trajectory, against frame.
+
+    ``rows``: (frame, fractions) per frame, as :attr:`LocalMap.fractions
+    <aiida_symclf.library.local_map.LocalMap>`; one line per label that occurs in any frame,
+    in the colours of :func:`plot_local_map` (a label absent from a frame counts 0 there).
+    """
+    rows = sorted(((int(frame), dict(fractions)) for frame, fractions in rows), key=lambda row: row[0])
+    if not rows:
+        raise ValueError('no per-frame maps to plot')
+    frames = np.array([frame for frame, _ in rows])
+    weights = {}
+    for _, fractions in rows:
+        for label, value in fractions.items():
+            weights[label] = weights.get(label, 0.0) + value
+    special = [label for label in MAP_LABEL_COLOURS if label in weights]
+    ordered = sorted(set(weights) - set(special), key=lambda label: (-weights[label], label)) + special
+    colours = _map_label_colours(ordered, class_names)
+    colours = {label: (0.0, 0.0, 0.0) if label == 'vacuum' else colour for label, colour in colours.items()}
+    figure = Figure(figsize=(8, 4.2), layout='constrained')
+    axis = figure.subplots()
+    for label in ordered:
+        values = [fractions.get(label, 0.0) for _, fractions in rows]
+        style = '--' if label in MAP_LABEL_COLOURS else '-'
+        axis.plot(frames, values, style, marker='o', markersize=3, color=colours[label], label=label)
+    axis.set_ylim(-0.02, 1.02)
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_xlabel('frame')
+    axis.set_ylabel('fraction of atoms')
+    axis.legend(loc='center left', bbox_to_anchor=(1.0, 0.5), fontsize='small', frameon=False)
+    if title:
+        figure.suptitle(title)
     return _save(figure, path)
