@@ -4,7 +4,7 @@ The deletion test of the attention issue, on inputs built the way users have the
 (:func:`aiida_symclf.testing.user_inputs.user_input`: real elements and compounds of every class, ~250-atom
 supercells of primitive or conventional cells along random matrices, perturbed before the
 pipeline, rotated) and fingerprinted by the pipeline's own
-:func:`aiida_symclf.library.classification.fingerprint_structures`. For each input the 5% of the pixels
+:func:`aiida_symclf.library.pipeline.fingerprint_structures`. For each input the 5% of the pixels
 that the predicted class's map ranks highest are set to 0 in every channel, and the drop of that
 class's probability is recorded; the same for 5% random pixels. Target: mean drop >= 0.9 for the
 top pixels, < 0.05 for random ones.
@@ -29,8 +29,9 @@ from pathlib import Path
 import numpy as np
 
 from aiida_symclf.library.attention import DELETION_SHARE, SMOOTHING_SAMPLES, compute_attention, deletion_drops
-from aiida_symclf.library.classification import class_kind, fingerprint_structures
+from aiida_symclf.library.classification import class_kind
 from aiida_symclf.library.model import ClassifierModel, load_model, shipped_model_path
+from aiida_symclf.library.pipeline import fingerprint_structures
 from aiida_symclf.testing.user_inputs import LEVELS, user_input
 
 OUTPUT = Path(__file__).parent / 'results' / 'attention_faithfulness.json'

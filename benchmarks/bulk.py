@@ -5,7 +5,7 @@ Inputs: ~250-atom supercells along random matrices of real elements and compound
 
 Rows, all in one run:
 
-- ``library``: :func:`aiida_symclf.library.classification.classify_structures` with 1 and 2 worker
+- ``library``: :func:`aiida_symclf.library.pipeline.classify_structures` with 1 and 2 worker
   processes (one torch thread each), float32 and (where the CPU has it natively) bfloat16
   convolutions, for the shipped default model (the paper's network) and ``symclf-fast.pt``
   (``library-fast-...``); accuracy alongside;
@@ -114,8 +114,8 @@ def library_precisions() -> tuple[str, ...]:
 def library_rows(atoms: list, labels: list[str]) -> list[dict[str, Any]]:
     import torch
 
-    from aiida_symclf.library.classification import classify_structures
     from aiida_symclf.library.model import load_model
+    from aiida_symclf.library.pipeline import classify_structures
 
     torch.set_num_threads(1)
     rows = []

@@ -5,7 +5,7 @@ every compound class at their experimental structures (:data:`aiida_symclf.testi
 +-2% strain; the training generator draws random chemistry instead), as primitive or conventional
 cells, made ~250-atom supercells along random non-diagonal matrices, perturbed *before* they enter
 the pipeline (displacements, vacancies, antisite disorder) and randomly rotated. All go through
-:func:`aiida_symclf.library.classification.classify_structures`, the library path of ``aiida-symclf
+:func:`aiida_symclf.library.pipeline.classify_structures`, the library path of ``aiida-symclf
 classify --library`` and of the CalcFunctions.
 
 Reported, in one run:
@@ -35,9 +35,10 @@ import numpy as np
 os.environ.setdefault('SPGLIB_WARNING', 'OFF')
 
 from aiida_symclf.library.catalogue import COMPOUND_CLASSES, ELEMENT_CLASSES  # noqa: E402
-from aiida_symclf.library.classification import UNKNOWN, classify_structures  # noqa: E402
+from aiida_symclf.library.classification import UNKNOWN  # noqa: E402
 from aiida_symclf.library.model import load_model, shipped_model_path  # noqa: E402
 from aiida_symclf.library.perturb import PerturbationLevel  # noqa: E402
+from aiida_symclf.library.pipeline import classify_structures  # noqa: E402
 from aiida_symclf.testing.real_compounds import OTHER_COMPOUNDS  # noqa: E402
 from aiida_symclf.testing.user_inputs import (  # noqa: E402
     COMPOUND_LEVELS,

@@ -64,7 +64,7 @@ def measure(n_atoms: int, model: Any, aiida_core_up_to: int) -> dict[str, Any]:
     from aiida.engine import run_get_node
     from aiida.orm.implementation.utils import clean_value
 
-    from aiida_symclf.library.classification import classify_structures
+    from aiida_symclf.library.pipeline import classify_structures
     from aiida_symclf.utils.structure_arrays import atoms_of_structure, structure_of_atoms
     from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain
 

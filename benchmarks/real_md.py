@@ -10,7 +10,7 @@ heats four crystals, after the DC3 protocol (Chung et al., Phys. Rev. Materials 
   ``Tm``, then on to ``MELT_FACTOR`` x Tm so that the crystal, which has no surface to melt from,
   melts by superheating; one frame every ``--dump-every`` steps.
 
-Every frame goes through the library path, :func:`aiida_symclf.library.classification.classify_structures`.
+Every frame goes through the library path, :func:`aiida_symclf.library.pipeline.classify_structures`.
 Ground truth of each frame from the structure itself: the crystalline order parameter ``Q`` =
 mean over the crystal's Bragg vectors (those with ``|rho(G)|/N > 0.5`` in the first frame) of
 ``|sum_j exp(2 pi i h . s_j)| / N`` (s: fractional coordinates, so that the barostat's cell changes
@@ -40,8 +40,9 @@ os.environ.setdefault('OMP_NUM_THREADS', '1')
 
 from ase.build import bulk  # noqa: E402
 
-from aiida_symclf.library.classification import UNKNOWN, classify_structures  # noqa: E402
+from aiida_symclf.library.classification import UNKNOWN  # noqa: E402
 from aiida_symclf.library.model import load_model  # noqa: E402
+from aiida_symclf.library.pipeline import classify_structures  # noqa: E402
 from aiida_symclf.testing.lammps_md import available, default_potentials, heating_run  # noqa: E402
 
 HERE = Path(__file__).parent

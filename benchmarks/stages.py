@@ -12,7 +12,7 @@ is timed on all inputs at once, best of ``--repeats``:
 - ``diffraction``: the fingerprints of the scaled clusters;
 - ``network + result``: :func:`aiida_symclf.library.classification.classify_fingerprint_images` (the
   convolutions, the MC-dropout head and the result records), per model and precision;
-- ``end to end``: :func:`aiida_symclf.library.classification.classify_structures` in one process.
+- ``end to end``: :func:`aiida_symclf.library.pipeline.classify_structures` in one process.
 
 Prints a table (ms per structure) and writes ``benchmarks/results/stages.json``. An older version
 is measured the same way with ``PYTHONPATH=<its checkout> python benchmarks/stages.py --models
@@ -85,8 +85,9 @@ def main() -> int:
     import torch
     from threadpoolctl import threadpool_limits
 
-    from aiida_symclf.library.classification import classify_fingerprint_images, classify_structures
+    from aiida_symclf.library.classification import classify_fingerprint_images
     from aiida_symclf.library.model import load_model
+    from aiida_symclf.library.pipeline import classify_structures
 
     torch.set_num_threads(1)
     threadpool_limits(1)

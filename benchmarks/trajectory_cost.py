@@ -3,7 +3,7 @@
 A ``TrajectoryData`` of ``--frames`` frames of a 250-atom bcc Fe cell (thermal displacements, 3 %
 of the nearest-neighbour distance) is classified
 
-- by the library path (:func:`aiida_symclf.library.classification.classify_structures`, nothing stored),
+- by the library path (:func:`aiida_symclf.library.pipeline.classify_structures`, nothing stored),
 - by the WorkChain (``trajectories`` input) in the compact mode (``store_per_structure=False``)
   and, on the first ``--per-structure-frames`` frames (default 100), in the default
   per-structure mode (a fingerprint ArrayData and a result Dict stored per frame: the 1,000-frame
@@ -86,8 +86,8 @@ def main() -> int:
     from aiida.engine import run_get_node
 
     from aiida_symclf.data import SymclfModelData
-    from aiida_symclf.library.classification import classify_structures
     from aiida_symclf.library.model import load_model
+    from aiida_symclf.library.pipeline import classify_structures
     from aiida_symclf.utils.trajectory import trajectory_from_atoms
     from aiida_symclf.workflows.bulk import BulkClassificationWorkChain
     from aiida_symclf.workflows.classify import SymmetryClassificationWorkChain

@@ -9,7 +9,7 @@ out-of-class set (amorphous and liquid-like boxes, compounds, low-symmetry and l
 
 All of them go through the public pipeline, the code users run:
 
-- the library path, :func:`aiida_symclf.library.classification.classify_structures` (what
+- the library path, :func:`aiida_symclf.library.pipeline.classify_structures` (what
   ``aiida-symclf classify --library`` calls; the CLI itself is run on a subset as files, and its
   labels must agree);
 - the WorkChain (``symclf.classify``, default per-structure mode) on a subset, in a temporary
@@ -40,8 +40,9 @@ import numpy as np
 os.environ.setdefault('SPGLIB_WARNING', 'OFF')
 
 from aiida_symclf.library.catalogue import ELEMENT_CLASSES  # noqa: E402
-from aiida_symclf.library.classification import UNKNOWN, classify_structures  # noqa: E402
+from aiida_symclf.library.classification import UNKNOWN  # noqa: E402
 from aiida_symclf.library.model import load_model  # noqa: E402
+from aiida_symclf.library.pipeline import classify_structures  # noqa: E402
 from aiida_symclf.testing.user_inputs import LEVELS, md_snapshots, out_of_class_structures, user_input  # noqa: E402
 
 HERE = Path(__file__).parent

@@ -67,7 +67,7 @@ def measure(path: Path, mode: str) -> dict:
             images = fingerprints_from_clusters(clusters, weights, parameters)
             return [model.class_names[i] for i in model.predict_proba(images).argmax(axis=1)]
     else:
-        from aiida_symclf.library.classification import classify_structures
+        from aiida_symclf.library.pipeline import classify_structures
 
         model = load_model()
 

@@ -8,10 +8,11 @@ import spglib
 from ase.build import bulk
 
 from aiida_symclf.library.catalogue import CLASSES, COMPOUND_CLASSES, ELEMENT_CLASSES, class_by_name
-from aiida_symclf.library.classification import UNKNOWN, allowed_classes, classification_record, classify_structures
+from aiida_symclf.library.classification import UNKNOWN, allowed_classes, classification_record
 from aiida_symclf.library.fingerprint import scattering_factors, species_ranks
 from aiida_symclf.library.lattice import analyse_lattice, minkowski_reduced
 from aiida_symclf.library.perturb import PerturbationLevel, exchange_species, perturb_atoms
+from aiida_symclf.library.pipeline import classify_structures
 from aiida_symclf.testing.real_compounds import COMPOUNDS, OTHER_COMPOUNDS
 from aiida_symclf.testing.user_inputs import COMPOUND_LEVELS, random_rotation, random_supercell, user_input
 

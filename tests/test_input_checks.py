@@ -97,7 +97,7 @@ def test_liquid_like_boxes_of_the_benchmark_are_physical():
 
 
 def test_library_refuses_bad_inputs_and_classifies_the_others(model):
-    from aiida_symclf.library.classification import classify_structures
+    from aiida_symclf.library.pipeline import classify_structures
 
     structures = [flat(0.001), bulk('Cu', 'fcc', a=3.61), Atoms('Cu', cell=[0.5] * 3, pbc=True), overlapping()]
     structures.append(bulk('Fe', 'bcc', a=2.87))
@@ -123,7 +123,7 @@ def break_lattice_of(monkeypatch, formula: str) -> None:
 
 
 def test_a_numerical_failure_fails_its_structure_alone(model, monkeypatch):
-    from aiida_symclf.library.classification import classify_structures
+    from aiida_symclf.library.pipeline import classify_structures
 
     break_lattice_of(monkeypatch, 'W')
     structures = [bulk('Cu', 'fcc', a=3.61), bulk('W', 'bcc', a=3.16), bulk('Fe', 'bcc', a=2.87)]

@@ -11,10 +11,10 @@ import torch
 from aiida_symclf.library import hardware
 from aiida_symclf.library import model as model_module
 from aiida_symclf.library.catalogue import CLASSES
-from aiida_symclf.library.classification import classify_structures
 from aiida_symclf.library.fingerprint import diffraction_fingerprints
 from aiida_symclf.library.model import SlowPrecisionWarning, load_model
 from aiida_symclf.library.perturb import PerturbationLevel
+from aiida_symclf.library.pipeline import classify_structures
 from aiida_symclf.testing.user_inputs import user_input
 
 

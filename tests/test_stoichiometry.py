@@ -10,10 +10,10 @@ from aiida_symclf.library.catalogue import CLASSES
 from aiida_symclf.library.classification import (
     UNKNOWN,
     classification_record,
-    classify_structures,
     stoichiometry_reason,
 )
 from aiida_symclf.library.lattice import analyse_lattice
+from aiida_symclf.library.pipeline import classify_structures
 from aiida_symclf.library.stoichiometry import MIN_FIT_PROBABILITY, fit_probability, site_counts, stoichiometry
 from aiida_symclf.testing.real_compounds import COMPOUNDS, OTHER_COMPOUNDS
 from aiida_symclf.testing.user_inputs import random_supercell

@@ -136,8 +136,8 @@ def test_frames_of_different_atom_counts_are_refused():
 
 
 def test_plot_trajectory_draws_labels_and_probabilities(tmp_path):
-    from aiida_symclf.library.classification import classify_structures
     from aiida_symclf.library.model import load_model
+    from aiida_symclf.library.pipeline import classify_structures
     from aiida_symclf.library.plot import plot_trajectory
 
     records, _ = classify_structures(heated_iron(), load_model())

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from aiida_symclf.library.catalogue import ELEMENT_CLASSES
-from aiida_symclf.library.classification import UNKNOWN, classify_structures
+from aiida_symclf.library.classification import UNKNOWN
+from aiida_symclf.library.pipeline import classify_structures
 from aiida_symclf.testing.user_inputs import LEVELS, md_snapshots, out_of_class_structures, user_input
 
 SEED = 8080  # not the benchmark's seed

@@ -24,8 +24,9 @@ def _attention_from_file(
 ) -> str:
     """Attention maps of the first structure of a file, with library calls; returns the predicted class."""
     from aiida_symclf.library.attention import compute_attention
-    from aiida_symclf.library.classification import allowed_classes, fingerprint_structures
+    from aiida_symclf.library.classification import allowed_classes
     from aiida_symclf.library.model import load_model
+    from aiida_symclf.library.pipeline import fingerprint_structures
     from aiida_symclf.library.plot import plot_attention
 
     structures, errors = read_structures([target], file_format)

@@ -40,8 +40,8 @@ def classify_library(
     ``device``: where the diffraction and the network run (default: CUDA when available);
     ``workers``: processes on the CPU; ``precision``: of the convolutions.
     """
-    from aiida_symclf.library.classification import classify_structures
     from aiida_symclf.library.model import SlowPrecisionWarning, file_sha256, load_model
+    from aiida_symclf.library.pipeline import classify_structures
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always', SlowPrecisionWarning)

@@ -270,6 +270,10 @@ SITE_TOLERANCE = 0.3
 #: A basis site is a position (modulo the lattice) that at least this fraction of the most
 #: occupied site's atoms share (atoms of another crystal in the window spread over all positions).
 MIN_SITE_SHARE = 0.4
+#: Two basis sites are at least this many SITE_TOLERANCEs apart (0.75 nearest-neighbour distances:
+#: sites closer than that would put atoms on top of each other); the displaced atoms of one site
+#: never count as a second one.
+SITE_SEPARATION = 2.5
 
 
 def _residuals(positions: np.ndarray, primitive: np.ndarray) -> np.ndarray:
@@ -289,7 +293,8 @@ def lattice_sites(relative: np.ndarray, primitive: np.ndarray, tolerance: float,
     """Residuals (S, 3) of at most ``most`` basis sites of the window's crystal: the positions modulo
     the lattice that most atoms share, most occupied first (greedy modes of the atoms' residuals)."""
     residuals = _residuals(relative, primitive)
-    close = _periodic_distances(residuals, residuals, primitive) < tolerance
+    distances = _periodic_distances(residuals, residuals, primitive)
+    close = distances < tolerance
     counts = close.sum(axis=1)
     sites, free = [], np.ones(len(residuals), dtype=bool)
     while free.any() and len(sites) < most:
@@ -297,7 +302,7 @@ def lattice_sites(relative: np.ndarray, primitive: np.ndarray, tolerance: float,
         if counts[best] < MIN_SITE_SHARE * (counts.max() if not sites else sites[0][1]):
             break
         sites.append((residuals[best], int(counts[best])))
-        free &= ~close[best]
+        free &= distances[best] >= SITE_SEPARATION * tolerance
     return np.array([site for site, _ in sites])
 
 

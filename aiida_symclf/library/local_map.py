@@ -69,6 +69,10 @@ VACUUM = 'vacuum'
 WINDOW_ATOMS = 180
 #: A window with fewer atoms than this fraction of a full window is vacuum.
 VACUUM_FRACTION = 0.3
+#: A window whose atoms are thinner than this fraction of the box along some direction holds a
+#: 2D layer (graphene, MoS2: 0-3 A against a 17 A box; a surface window of a slab is half a
+#: sphere, 0.5), which no bulk class describes.
+LAYER_FRACTION = 0.4
 #: Fewest atoms a box must hold at the structure's density: below, no peaks can be told apart.
 MIN_WINDOW_ATOMS = 40
 #: Most windows of one map (about 1 GB of results); a larger grid is refused.
@@ -238,10 +242,16 @@ def _block(
     sites: float,
     target: int,
     belongs: np.ndarray,
+    n_sites: int,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]] | None:
     """Atoms of whole conventional cells around ``anchor`` (rotated to the standard frame) that
     ``belongs`` to the window's crystal, their numbers and the block's lattice facts; None if the
-    block would be empty."""
+    block would be empty.
+
+    The window's crystal has ``n_sites`` basis sites per lattice point, however many of them are
+    empty: a fact vacancies cannot change (a diamond crystal with half its atoms missing still has
+    two sites, where fcc has one). The atoms per lattice point of the block are capped by it: atoms
+    displaced across the block's faces make the count noisy."""
     conventional = lattice.conventional_cell
     repeats = replication_for_cell(conventional, sites, target)
     block_cell = conventional * repeats[:, None]
@@ -255,7 +265,8 @@ def _block(
     composition = collections.Counter(chemical_symbols[number] for number in kept.tolist())
     facts = {
         'bravais': lattice.bravais,
-        'atoms_per_lattice_point': round(float(inside.sum()) / points, 4),
+        'atoms_per_lattice_point': round(min(float(inside.sum()) / points, float(n_sites)), 4),
+        'sites_per_lattice_point': n_sites,
         'peak_strength': round(lattice.peak_strength, 4),
         'periodic_by_peaks': True,
         'chemically_ordered': lattice.chemically_ordered,
@@ -274,6 +285,13 @@ def _sites_per_conventional(lattice: WindowLattice, atoms_in_sphere: int, radius
 # --------------------------------------------------------------------------------------------
 # The map
 # --------------------------------------------------------------------------------------------
+
+
+def _thickness(relative: np.ndarray) -> float:
+    """Extent of a window's atoms along their thinnest principal direction."""
+    centred = relative - relative.mean(axis=0)
+    _, vectors = np.linalg.eigh(centred.T @ centred)
+    return float(np.ptp(centred @ vectors[:, 0]))
 
 
 def _classify_chunk(
@@ -297,6 +315,10 @@ def _classify_chunk(
             continue
         members = np.asarray(members)
         relative = positions[members] - centre
+        thickness = _thickness(relative)
+        if thickness < LAYER_FRACTION * 2 * radius:
+            results[k] = (UNKNOWN, None, None, f'a layer {thickness:.1f} A thick (2D): not a bulk crystal')
+            continue
         lattice = window_lattice(relative, numbers[members], radius)
         if lattice is None:
             results[k] = (
@@ -307,12 +329,16 @@ def _classify_chunk(
             )
             continue
         tolerance = SITE_TOLERANCE * spacing
-        basis = lattice_sites(relative, lattice.primitive_cell, tolerance, site_count(relative, lattice.primitive_cell))
+        basis = lattice_sites(
+            relative, lattice.primitive_cell, tolerance, 2 * site_count(relative, lattice.primitive_cell)
+        )
         anchor = centre + basis[0] @ lattice.primitive_cell
         near = np.asarray(tree.query_ball_point(centre, block_reach))
         belongs = on_sites(positions[near] - anchor, basis - basis[0], lattice.primitive_cell, tolerance)
         sites = _sites_per_conventional(lattice, len(members), radius)
-        block = _block(positions[near], numbers[near], anchor, lattice, sites, parameters.target_atoms, belongs)
+        block = _block(
+            positions[near], numbers[near], anchor, lattice, sites, parameters.target_atoms, belongs, len(basis)
+        )
         if block is None:
             results[k] = (UNKNOWN, None, None, "no atoms in the window's block")
             continue

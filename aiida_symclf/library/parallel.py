@@ -125,7 +125,7 @@ def classify_in_processes(
 ) -> tuple[list[dict[str, Any] | None], list[str | None]]:
     """``classify(chunk, model)`` on chunks of ``structures``, spread over ``workers`` processes (CPU only).
 
-    ``classify`` is :func:`~aiida_symclf.library.classification.classify_structures`'s worker function,
+    ``classify`` is :func:`~aiida_symclf.library.pipeline.classify_structures`'s worker function,
     passed in by its caller so that this module does not import it back (a module-level function,
     pickled by name). Reports progress and can be interrupted between two waits of 0.2 s
     (:mod:`aiida_symclf.library.checkpoints`); interrupted, the worker processes are killed.

@@ -347,7 +347,7 @@ def plot_trajectory(
     """Label and class probabilities against frame, for the per-frame results of a trajectory.
 
     ``results``: one result per frame (as the WorkChain, the bulk mode or
-    :func:`~aiida_symclf.library.classification.classify_structures` give them, with ``frame`` when known,
+    :func:`~aiida_symclf.library.pipeline.classify_structures` give them, with ``frame`` when known,
     e.g. from :func:`aiida_symclf.query.trajectory_results`). Top: the label of every frame,
     ``unknown`` and ``failed`` included. Bottom: the network's probability of each class, one line
     per class that reaches ``min_probability`` in some frame; frames labelled ``unknown`` shaded.

@@ -1,7 +1,7 @@
 """The result of one structure, as every path returns, stores and prints it.
 
 :class:`ClassificationRecord` is the one schema: the library (:func:`~aiida_symclf.library.
-classification.classify_structures`), the CalcFunctions (the ``results`` Dicts of the linked and
+pipeline.classify_structures`), the CalcFunctions (the ``results`` Dicts of the linked and
 compact modes), the bulk mode (its chunk's ``results`` Dict, with the probabilities in an
 ArrayData beside it) and the command line (``--json``) all build it here. It is a frozen
 dataclass and also a read-only mapping of its stored keys, so ``record['label']`` and
@@ -35,7 +35,9 @@ class ClassificationRecord(Mapping):
     ``strukturbericht`` and ``space_groups`` are those of ``label`` (empty for ``unknown``);
     ``lattice`` holds the Bragg facts (Bravais lattice, atoms per lattice point, ...).
     ``model_sha256`` and ``structure_uuid`` say which model classified which stored structure
-    (empty on the library path); ``robustness`` is set where perturbed replicas were classified.
+    (empty on the library path); ``robustness`` is set where perturbed replicas were classified,
+    ``local_map`` (fractions of atoms per label, majority label) where a structure that is ``unknown``
+    as a whole was mapped (:mod:`aiida_symclf.library.composite`).
     """
 
     label: str
@@ -51,8 +53,9 @@ class ClassificationRecord(Mapping):
     model_sha256: str = ''
     structure_uuid: str | None = None
     robustness: list[dict[str, Any]] | None = None
+    local_map: dict[str, Any] | None = None
 
-    # The mapping view: the stored keys (robustness only where it was measured).
+    # The mapping view: the stored keys (robustness and local_map only where they were measured).
     def __getitem__(self, key: str) -> Any:
         if key not in self._keys():
             raise KeyError(key)
@@ -65,7 +68,8 @@ class ClassificationRecord(Mapping):
         return len(self._keys())
 
     def _keys(self) -> tuple[str, ...]:
-        return RESULT_FIELDS if self.robustness is None else (*RESULT_FIELDS, 'robustness')
+        optional = tuple(name for name in _OPTIONAL_FIELDS if getattr(self, name) is not None)
+        return (*RESULT_FIELDS, *optional)
 
     def to_dict(self, probabilities: bool = True) -> dict[str, Any]:
         """The JSON-ready dict that is stored; without ``probabilities`` where an array holds them."""
@@ -98,10 +102,24 @@ class ClassificationRecord(Mapping):
             f'{EXTRA_PREFIX}unknown_reason': self.unknown_reason or '',
             f'{EXTRA_PREFIX}model_sha256': model_sha256 if model_sha256 is not None else self.model_sha256,
             f'{EXTRA_PREFIX}result_uuid': result_uuid,
+            **self.local_map_extras(),
+        }
+
+    def local_map_extras(self) -> dict[str, Any]:
+        """``symclf_fractions`` and ``symclf_majority_label`` where the record has a local map (else none)."""
+        if self.local_map is None:
+            return {}
+        return {
+            f'{EXTRA_PREFIX}fractions': self.local_map['fractions'],
+            f'{EXTRA_PREFIX}majority_label': self.local_map['majority_label'],
         }
 
 
+#: Keys stored only where they were measured: the robustness over perturbed replicas, and the
+#: local structure map's summary of a structure that is ``unknown`` as a whole but may be more
+#: than one crystal (:mod:`aiida_symclf.library.composite`).
+_OPTIONAL_FIELDS = ('robustness', 'local_map')
 #: The stored keys of a record, in the order they are shown.
 RESULT_FIELDS: tuple[str, ...] = tuple(
-    field.name for field in dataclasses.fields(ClassificationRecord) if field.name != 'robustness'
+    field.name for field in dataclasses.fields(ClassificationRecord) if field.name not in _OPTIONAL_FIELDS
 )

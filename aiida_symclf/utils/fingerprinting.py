@@ -8,8 +8,8 @@ from aiida.engine import Process
 from ase import Atoms
 
 from aiida_symclf.data import FingerprintData
-from aiida_symclf.library.classification import PROGRESS_STEP, fingerprint_structures
 from aiida_symclf.library.fingerprint import FingerprintParameters
+from aiida_symclf.library.pipeline import PROGRESS_STEP, fingerprint_structures
 from aiida_symclf.utils.exit_codes import exit_code
 from aiida_symclf.utils.inputs import made_by_perturbation, valid_atoms
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from aiida import orm
 from ase import Atoms
 
-from aiida_symclf.library.classification import NUMERICAL_ERRORS, numerical_failure
 from aiida_symclf.library.errors import StructureError
 from aiida_symclf.library.fingerprint import FingerprintParameters, replication_for
 from aiida_symclf.library.perturb import PerturbationLevel, perturb_atoms
+from aiida_symclf.library.pipeline import NUMERICAL_ERRORS, numerical_failure
 from aiida_symclf.utils.exit_codes import StepError, exit_code
 from aiida_symclf.utils.inputs import checked_atoms
 from aiida_symclf.utils.structure_arrays import structure_of_atoms

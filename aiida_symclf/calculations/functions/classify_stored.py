@@ -7,8 +7,8 @@ from aiida import orm
 from aiida.engine import calcfunction
 
 from aiida_symclf.data import SymclfModelData
-from aiida_symclf.library.classification import classify_structures
 from aiida_symclf.library.parallel import workers_error
+from aiida_symclf.library.pipeline import classify_structures
 from aiida_symclf.utils.exit_codes import StepError, with_exit_codes
 from aiida_symclf.utils.inputs import loaded_model
 from aiida_symclf.utils.stored import load_stored_structures
@@ -47,7 +47,7 @@ def classify_stored(
     (Dict: UUID -> ``status`` and the record's fields (:class:`~aiida_symclf.library.record.ClassificationRecord` without ``probabilities``), or ``status: failed`` and
     ``reason``) and ``probabilities`` (ArrayData ``probabilities`` (N, C), attributes ``uuids``
     (row order) and ``class_names``). The calling WorkChain sets the extras. ``workers``: processes
-    that classify the chunk (:func:`~aiida_symclf.library.classification.classify_structures`; default 1),
+    that classify the chunk (:func:`~aiida_symclf.library.pipeline.classify_structures`; default 1),
     the results are the same.
     """
     chunk = _chunk(uuids, start, stop)

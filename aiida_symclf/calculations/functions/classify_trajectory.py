@@ -6,7 +6,7 @@ from aiida import orm
 from aiida.engine import calcfunction
 
 from aiida_symclf.data import SymclfModelData
-from aiida_symclf.library.classification import classify_structures
+from aiida_symclf.library.pipeline import classify_structures
 from aiida_symclf.utils.exit_codes import StepError, with_exit_codes
 from aiida_symclf.utils.inputs import loaded_model
 from aiida_symclf.utils.trajectory import _pbc, frames_atoms, frames_info, trajectory_problem
