@@ -363,22 +363,44 @@ def reduced_basis(cell: np.ndarray) -> np.ndarray:
 
 
 def standardise_lattice(
-    primitive: np.ndarray, tolerance: float = LATTICE_TOLERANCE
+    primitive: np.ndarray, tolerance: float = LATTICE_TOLERANCE, reuse: bool = False
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Conventional cell (rows, input frame), rotation to the standard frame, Bravais symbol.
 
     ``tolerance`` is relative to the lattice's scale; the metric is rounded one decimal finer,
-    which is also the key of spglib's cached answer.
+    which is also the key of spglib's cached answer. ``reuse=True`` (windows of a local map,
+    whose metrics scatter by their noise so that rounded keys rarely repeat) takes the answer of
+    an earlier metric within a quarter of the tolerance of this one, where there is one.
     """
     reduced = reduced_basis(primitive)
     scale = np.linalg.det(reduced) ** (1.0 / 3.0)
+    exact = (reduced @ reduced.T / scale**2).ravel()
     decimals = 1 + math.floor(-math.log10(tolerance) + 1e-9)
-    metric = tuple(np.round((reduced @ reduced.T / scale**2).ravel(), decimals).tolist())
-    matrix, bravais = _conventional_of_metric(metric, tolerance)
+    metric = tuple(np.round(exact, decimals).tolist())
+    known = _nearby_metric(exact, tolerance) if reuse else None
+    matrix, bravais = _conventional_of_metric(known or metric, tolerance)
+    if reuse and known is None:
+        _REUSED_METRICS.setdefault(tolerance, []).append(metric)
+        del _REUSED_METRICS[tolerance][:-_MAX_REUSED]
     conventional = matrix @ reduced
     if np.linalg.det(conventional) < 0:
         conventional = -conventional
     return conventional, standard_rotation(conventional), bravais
+
+
+#: Metrics whose spglib answers ``standardise_lattice(..., reuse=True)`` reuses, per tolerance (most recent last).
+_REUSED_METRICS: dict[float, list[tuple[float, ...]]] = {}
+_MAX_REUSED = 512
+
+
+def _nearby_metric(exact: np.ndarray, tolerance: float) -> tuple[float, ...] | None:
+    """A reused metric within a quarter of ``tolerance`` of ``exact`` (every entry), or None."""
+    known = _REUSED_METRICS.get(tolerance)
+    if not known:
+        return None
+    distances = np.abs(np.asarray(known) - exact).max(axis=1)
+    nearest = int(np.argmin(distances))
+    return known[nearest] if distances[nearest] < tolerance / 4 else None
 
 
 def minkowski_reduced(atoms: Atoms) -> Atoms:

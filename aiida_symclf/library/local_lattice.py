@@ -48,6 +48,7 @@ from aiida_symclf.library.lattice import (
 )
 
 __all__ = [
+    'basis_site_count',
     'SITE_TOLERANCE',
     'WINDOW_TOLERANCE',
     'WindowLattice',
@@ -175,22 +176,28 @@ def _generated_basis(peaks: np.ndarray, intensities: np.ndarray) -> np.ndarray |
     :data:`MIN_INDEXED_SHARE` of the intensity.
     """
     shortest = peaks[np.argsort(np.einsum('ij,ij->i', peaks, peaks))[:SHORT_PEAKS]]
-    total = float(intensities.sum())
-    best, best_key = None, None
-    for first in peaks[np.argsort(-intensities)[:FIRST_PEAKS]]:
-        for second, third in itertools.combinations(shortest, 2):
-            basis = np.array([first, second, third])
-            volume = abs(np.linalg.det(basis))
-            if volume < 0.2 * np.prod(np.linalg.norm(basis, axis=1)):
-                continue
-            coefficients = peaks @ np.linalg.inv(basis)
-            indexed = np.abs(coefficients - np.round(coefficients)).max(axis=1) < INDEX_TOLERANCE
-            key = (round(float(intensities[indexed].sum()) / total, 2), -round(volume, 6))
-            if best_key is None or key > best_key:
-                best, best_key = (basis, indexed), key
-    if best is None or best_key[0] < MIN_INDEXED_SHARE:
+    firsts = peaks[np.argsort(-intensities)[:FIRST_PEAKS]]
+    pairs = np.array(list(itertools.combinations(range(len(shortest)), 2)))
+    if len(pairs) == 0:
         return None
-    basis, indexed = best
+    bases = np.concatenate(
+        [
+            np.stack([np.broadcast_to(first, (len(pairs), 3)), shortest[pairs[:, 0]], shortest[pairs[:, 1]]], axis=1)
+            for first in firsts
+        ]
+    )  # (K, 3, 3): every candidate basis at once
+    volumes = np.abs(np.linalg.det(bases))
+    bases = bases[volumes >= 0.2 * np.prod(np.linalg.norm(bases, axis=2), axis=1)]
+    if len(bases) == 0:
+        return None
+    coefficients = np.einsum('mj,kji->kmi', peaks, np.linalg.inv(bases))  # (K, M, 3)
+    indexed = np.abs(coefficients - np.round(coefficients)).max(axis=2) < INDEX_TOLERANCE
+    shares = np.round(indexed.astype(float) @ intensities / float(intensities.sum()), 2)
+    volumes = np.abs(np.linalg.det(bases))
+    best_index = int(np.lexsort((volumes, -shares))[0])  # the largest share, then the smallest cell
+    if shares[best_index] < MIN_INDEXED_SHARE:
+        return None
+    basis, indexed = bases[best_index], indexed[best_index]
     indices = np.round(peaks[indexed] @ np.linalg.inv(basis))
     fitted, *_ = np.linalg.lstsq(indices, peaks[indexed], rcond=None)
     return fitted if abs(np.linalg.det(fitted)) > 1e-9 else None
@@ -258,7 +265,7 @@ def window_lattice(positions: np.ndarray, numbers: np.ndarray, radius: float) ->
     if reciprocal is None:
         return None
     primitive = reduced_basis(2 * math.pi * np.linalg.inv(reciprocal).T)
-    conventional, rotation, bravais = standardise_lattice(primitive, WINDOW_TOLERANCE)
+    conventional, rotation, bravais = standardise_lattice(primitive, WINDOW_TOLERANCE, reuse=True)
     per_conventional = max(1, round(abs(np.linalg.det(conventional)) / abs(np.linalg.det(primitive))))
     return WindowLattice(primitive, conventional, rotation, bravais, per_conventional, strength, ordered)
 
@@ -317,3 +324,24 @@ def site_count(relative: np.ndarray, primitive: np.ndarray) -> int:
     radius = float(np.linalg.norm(relative, axis=1).max())
     per_point = len(relative) / (4.0 / 3.0 * math.pi * radius**3) * abs(np.linalg.det(primitive))
     return max(1, math.ceil(per_point - 0.25))
+
+
+#: Atoms used for the basis sites of a whole structure (the distances are N x N).
+SITE_SAMPLE = 400
+#: Most basis sites counted for a whole structure: the elemental classes have one or two, so three
+#: stands for "more than two".
+MOST_COUNTED_SITES = 3
+
+
+def basis_site_count(positions: np.ndarray, primitive: np.ndarray, nn_distance: float) -> int:
+    """Basis sites per lattice point of a periodic structure whose Bragg lattice is ``primitive``.
+
+    Vacancies empty sites but never remove one: an hcp crystal with half its atoms missing has
+    one atom per lattice point, as simple hexagonal has, but two sites where simple hexagonal has
+    one. Counted as for a window (:func:`lattice_sites`), on at most :data:`SITE_SAMPLE` atoms.
+    """
+    positions = np.asarray(positions, dtype=float)
+    if len(positions) > SITE_SAMPLE:
+        positions = positions[np.sort(np.random.default_rng(0).choice(len(positions), SITE_SAMPLE, replace=False))]
+    relative = positions - positions[0]
+    return len(lattice_sites(relative, primitive, SITE_TOLERANCE * nn_distance, MOST_COUNTED_SITES))
