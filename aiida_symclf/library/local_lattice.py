@@ -344,4 +344,5 @@ def basis_site_count(positions: np.ndarray, primitive: np.ndarray, nn_distance: 
     if len(positions) > SITE_SAMPLE:
         positions = positions[np.sort(np.random.default_rng(0).choice(len(positions), SITE_SAMPLE, replace=False))]
     relative = positions - positions[0]
-    return len(lattice_sites(relative, primitive, SITE_TOLERANCE * nn_distance, MOST_COUNTED_SITES))
+    reduced = reduced_basis(primitive)  # residuals need a near-orthogonal basis to be shortest vectors
+    return len(lattice_sites(relative, reduced, SITE_TOLERANCE * nn_distance, MOST_COUNTED_SITES))

@@ -276,6 +276,19 @@ def _block(
     return (positions[inside] - origin) @ lattice.rotation.T, kept, facts
 
 
+def _block_reach(lattice: WindowLattice, sites: float, target: int) -> float:
+    """Distance from the anchor within which every atom of its block lies: half the block's longest
+    diagonal plus one conventional cell's (the anchor sits in the block's middle cell)."""
+
+    def diagonal(cell: np.ndarray) -> float:
+        corners = np.array(list(np.ndindex(2, 2, 2))) @ cell
+        return float(np.linalg.norm(corners[:, None, :] - corners[None, :, :], axis=2).max())
+
+    conventional = lattice.conventional_cell
+    block_cell = conventional * replication_for_cell(conventional, sites, target)[:, None]
+    return 0.5 * diagonal(block_cell) + diagonal(conventional) + 0.1
+
+
 def _sites_per_conventional(lattice: WindowLattice, atoms_in_sphere: int, radius: float) -> float:
     """Sites of one conventional cell, from the sphere's density (rounded up, as vacancies lower it)."""
     per_point = atoms_in_sphere / (4 / 3 * math.pi * radius**3) * abs(np.linalg.det(lattice.primitive_cell))
@@ -306,7 +319,6 @@ def _classify_chunk(
 ) -> list[tuple[str, ClassificationRecord | None, np.ndarray | None, str]]:
     """(label, record, orientation, reason) of each window of a chunk."""
     parameters = model.metadata.fingerprint_parameters
-    block_reach = radius * 3.0
     results: list[Any] = [None] * len(centres)
     clusters, weights, lattices, pending = [], [], [], []
     for k, (centre, members) in enumerate(zip(centres, tree.query_ball_point(centres, radius), strict=True)):
@@ -333,9 +345,9 @@ def _classify_chunk(
             relative, lattice.primitive_cell, tolerance, 2 * site_count(relative, lattice.primitive_cell)
         )
         anchor = centre + basis[0] @ lattice.primitive_cell
-        near = np.asarray(tree.query_ball_point(centre, block_reach))
-        belongs = on_sites(positions[near] - anchor, basis - basis[0], lattice.primitive_cell, tolerance)
         sites = _sites_per_conventional(lattice, len(members), radius)
+        near = np.asarray(tree.query_ball_point(anchor, _block_reach(lattice, sites, parameters.target_atoms)))
+        belongs = on_sites(positions[near] - anchor, basis - basis[0], lattice.primitive_cell, tolerance)
         block = _block(
             positions[near], numbers[near], anchor, lattice, sites, parameters.target_atoms, belongs, len(basis)
         )
