@@ -19,6 +19,7 @@ from scipy.spatial.transform import Rotation
 __all__ = [
     'ELEMENTS',
     'Polycrystal',
+    'close_packed_stack',
     'crystal_liquid',
     'perturbed',
     'polycrystal',
@@ -171,6 +172,41 @@ def two_phase_stack(first: str, second: str, layers: int = 8, seed: int = 0) -> 
         pbc=True,
     )
     labels = [ELEMENTS[first][0]] * len(lower) + [ELEMENTS[second][0]] * len(upper)
+    rotation = Rotation.random(random_state=seed).as_matrix()
+    atoms.set_cell(atoms.cell.array @ rotation.T, scale_atoms=False)
+    atoms.positions = atoms.positions @ rotation.T
+    return atoms, labels
+
+
+def close_packed_stack(
+    element: str = 'Co',
+    nn_distance: float = 2.5,
+    fcc_layers: int = 18,
+    hcp_layers: int = 18,
+    repeats: int = 12,
+    seed: int = 0,
+) -> tuple[Atoms, list[str]]:
+    """One element's fcc and hcp phases stacked along z: close-packed layers (ideal spacing,
+    ``nn_distance`` apart in-plane, ``repeats`` x ``repeats`` atoms each) in the order ABC... for
+    ``fcc_layers`` (a multiple of 3), then AB... for ``hcp_layers`` (even), periodic along z; the
+    whole cell rotated at random as in :func:`two_phase_stack`. Returns the atoms and each atom's
+    true label from its layer's own stacking: ``fcc`` where the layers below and above differ
+    (a *c* site), ``hcp/rh`` where they are the same (an *h* site), as CNA and PTM see it."""
+    if fcc_layers % 3 or hcp_layers % 2 or fcc_layers < 3 or hcp_layers < 2:
+        raise ValueError('fcc_layers must be a positive multiple of 3 and hcp_layers a positive even number')
+    sequence = [k % 3 for k in range(fcc_layers)] + [k % 2 for k in range(hcp_layers)]
+    spacing = nn_distance * np.sqrt(2.0 / 3.0)
+    a1 = np.array([nn_distance, 0.0, 0.0])
+    a2 = np.array([nn_distance / 2, nn_distance * np.sqrt(3.0) / 2, 0.0])
+    grid = np.array([(i, j) for i in range(repeats) for j in range(repeats)], dtype=float)
+    positions, labels = [], []
+    for layer, letter in enumerate(sequence):
+        below, above = sequence[layer - 1], sequence[(layer + 1) % len(sequence)]
+        shifted = grid + letter / 3.0
+        positions.append(shifted[:, :1] * a1 + shifted[:, 1:] * a2 + [0.0, 0.0, layer * spacing])
+        labels += ['hcp/rh' if below == above else 'fcc'] * len(grid)
+    cell = [repeats * a1, repeats * a2, [0.0, 0.0, len(sequence) * spacing]]
+    atoms = Atoms([element] * len(labels), positions=np.vstack(positions), cell=cell, pbc=True)
     rotation = Rotation.random(random_state=seed).as_matrix()
     atoms.set_cell(atoms.cell.array @ rotation.T, scale_atoms=False)
     atoms.positions = atoms.positions @ rotation.T
