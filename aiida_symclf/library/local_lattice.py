@@ -48,7 +48,6 @@ from aiida_symclf.library.lattice import (
 )
 
 __all__ = [
-    'basis_site_count',
     'SITE_TOLERANCE',
     'WINDOW_TOLERANCE',
     'WindowLattice',
@@ -324,25 +323,3 @@ def site_count(relative: np.ndarray, primitive: np.ndarray) -> int:
     radius = float(np.linalg.norm(relative, axis=1).max())
     per_point = len(relative) / (4.0 / 3.0 * math.pi * radius**3) * abs(np.linalg.det(primitive))
     return max(1, math.ceil(per_point - 0.25))
-
-
-#: Atoms used for the basis sites of a whole structure (the distances are N x N).
-SITE_SAMPLE = 400
-#: Most basis sites counted for a whole structure: the elemental classes have one or two, so three
-#: stands for "more than two".
-MOST_COUNTED_SITES = 3
-
-
-def basis_site_count(positions: np.ndarray, primitive: np.ndarray, nn_distance: float) -> int:
-    """Basis sites per lattice point of a periodic structure whose Bragg lattice is ``primitive``.
-
-    Vacancies empty sites but never remove one: an hcp crystal with half its atoms missing has
-    one atom per lattice point, as simple hexagonal has, but two sites where simple hexagonal has
-    one. Counted as for a window (:func:`lattice_sites`), on at most :data:`SITE_SAMPLE` atoms.
-    """
-    positions = np.asarray(positions, dtype=float)
-    if len(positions) > SITE_SAMPLE:
-        positions = positions[np.sort(np.random.default_rng(0).choice(len(positions), SITE_SAMPLE, replace=False))]
-    relative = positions - positions[0]
-    reduced = reduced_basis(primitive)  # residuals need a near-orthogonal basis to be shortest vectors
-    return len(lattice_sites(relative, reduced, SITE_TOLERANCE * nn_distance, MOST_COUNTED_SITES))

@@ -21,10 +21,11 @@ How:
    uncertainty) and the same Bragg-fact checks (:func:`~aiida_symclf.library.classification.
    classify_fingerprint_images`), so every window is a :class:`~aiida_symclf.library.record.
    ClassificationRecord`.
-4. *Atoms*: each atom takes the label of the window whose grid cell it lies in (the nearest
-   centre in the cell's fractional coordinates), or of the nearest non-vacuum neighbour
-   window where its own is vacuum (surface atoms). The map's resolution is the stride; a
-   window's answer is an average over its box, so boundaries are blurred by half a box.
+4. *Atoms*: every window votes for the atoms of its sphere, weighted by their distance from
+   its centre: a crystalline window for its class where the atom sits on its crystal's basis
+   sites and for ``unknown`` where not (another grain's atom, the melt's), an ``unknown`` window
+   for ``unknown``. Each atom takes the label with the most votes, so boundaries are resolved
+   finer than the stride (atoms no window voted for take their grid cell's window's label).
 5. *Summary*: the fraction of atoms per label, and the crystalline regions: neighbouring
    windows of the same class whose orientations agree within :data:`REGION_MISORIENTATION`
    degrees, each with its mean orientation (rotation from the input frame to the standard one).
@@ -81,6 +82,10 @@ MAX_WINDOWS = 1_000_000
 CHUNK_WINDOWS = 256
 #: Neighbouring windows of one class closer in orientation than this (degrees) form one region.
 REGION_MISORIENTATION = 5.0
+#: Weight of an ``unknown`` window's votes against a crystalline one's: a window across an
+#: interface sees no lattice, while the crystalline windows beside it see each of their own
+#: atoms on its site, which is the more specific evidence.
+UNKNOWN_VOTE = 0.5
 #: Regions smaller than this many windows are not listed.
 MIN_REGION_WINDOWS = 2
 
@@ -307,6 +312,24 @@ def _thickness(relative: np.ndarray) -> float:
     return float(np.ptp(centred @ vectors[:, 0]))
 
 
+@dataclasses.dataclass
+class _Window:
+    """One window's answer, and the atoms it speaks for.
+
+    ``members``: indices (into the padded positions) of the atoms in its sphere, ``weights``
+    their Gaussian weights (nearer the centre, more weight), ``on_site`` which of them sit on
+    the window's crystal's basis sites (crystalline windows only).
+    """
+
+    label: str
+    reason: str
+    record: ClassificationRecord | None = None
+    rotation: np.ndarray | None = None
+    members: np.ndarray | None = None
+    weights: np.ndarray | None = None
+    on_site: np.ndarray | None = None
+
+
 def _classify_chunk(
     centres: np.ndarray,
     positions: np.ndarray,
@@ -316,55 +339,88 @@ def _classify_chunk(
     full: float,
     spacing: float,
     model: Any,
-) -> list[tuple[str, ClassificationRecord | None, np.ndarray | None, str]]:
-    """(label, record, orientation, reason) of each window of a chunk."""
+) -> list[_Window]:
+    """The answer of each window of a chunk."""
     parameters = model.metadata.fingerprint_parameters
     results: list[Any] = [None] * len(centres)
     clusters, weights, lattices, pending = [], [], [], []
     for k, (centre, members) in enumerate(zip(centres, tree.query_ball_point(centres, radius), strict=True)):
         if len(members) < VACUUM_FRACTION * full:
-            results[k] = (VACUUM, None, None, f'{len(members)} atoms in the window: vacuum')
+            results[k] = _Window(VACUUM, f'{len(members)} atoms in the window: vacuum')
             continue
         members = np.asarray(members)
         relative = positions[members] - centre
+        voters = {'members': members, 'weights': np.exp(-np.einsum('ij,ij->i', relative, relative) / (0.5 * radius**2))}
         thickness = _thickness(relative)
         if thickness < LAYER_FRACTION * 2 * radius:
-            results[k] = (UNKNOWN, None, None, f'a layer {thickness:.1f} A thick (2D): not a bulk crystal')
+            results[k] = _Window(UNKNOWN, f'a layer {thickness:.1f} A thick (2D): not a bulk crystal', **voters)
             continue
         lattice = window_lattice(relative, numbers[members], radius)
         if lattice is None:
-            results[k] = (
-                UNKNOWN,
-                None,
-                None,
-                "the window's peaks index to no lattice (a boundary, or not crystalline)",
-            )
+            reason = "the window's peaks index to no lattice (a boundary, or not crystalline)"
+            results[k] = _Window(UNKNOWN, reason, **voters)
             continue
         tolerance = SITE_TOLERANCE * spacing
-        basis = lattice_sites(
-            relative, lattice.primitive_cell, tolerance, 2 * site_count(relative, lattice.primitive_cell)
-        )
-        anchor = centre + basis[0] @ lattice.primitive_cell
+        primitive = lattice.primitive_cell
+        basis = lattice_sites(relative, primitive, tolerance, 2 * site_count(relative, primitive))
+        anchor = centre + basis[0] @ primitive
         sites = _sites_per_conventional(lattice, len(members), radius)
         near = np.asarray(tree.query_ball_point(anchor, _block_reach(lattice, sites, parameters.target_atoms)))
-        belongs = on_sites(positions[near] - anchor, basis - basis[0], lattice.primitive_cell, tolerance)
+        belongs = on_sites(positions[near] - anchor, basis - basis[0], primitive, tolerance)
         block = _block(
             positions[near], numbers[near], anchor, lattice, sites, parameters.target_atoms, belongs, len(basis)
         )
         if block is None:
-            results[k] = (UNKNOWN, None, None, "no atoms in the window's block")
+            results[k] = _Window(UNKNOWN, "no atoms in the window's block", **voters)
             continue
+        voters['on_site'] = on_sites(positions[members] - anchor, basis - basis[0], primitive, tolerance)
         block_positions, block_numbers, facts = block
         cluster = Atoms(numbers=block_numbers, positions=block_positions)
         clusters.append(scaled_cluster(cluster))
         weights.append(scattering_factors(cluster, parameters.scattering))
         lattices.append(facts)
-        pending.append((k, lattice.rotation))
+        pending.append((k, lattice.rotation, voters))
     if clusters:
         images = fingerprints_from_clusters(clusters, weights, parameters, device=str(model.device))
-        for (k, rotation), record in zip(pending, classify_fingerprint_images(images, lattices, model), strict=True):
-            results[k] = (record.label, record, rotation if record.label != UNKNOWN else None, record.unknown_reason)
+        records = classify_fingerprint_images(images, lattices, model)
+        for (k, rotation, voters), record in zip(pending, records, strict=True):
+            crystalline = record.label != UNKNOWN
+            if not crystalline:
+                voters.pop('on_site')
+            results[k] = _Window(
+                record.label, record.unknown_reason, record, rotation if crystalline else None, **voters
+            )
     return results
+
+
+def _atom_votes(
+    windows: Sequence[_Window], owners: np.ndarray, n_atoms: int, class_names: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted votes (N, C + 1) of the windows for each atom's label (the last column ``unknown``),
+    and the vote-weighted probability sums of each class.
+
+    A crystalline window votes its class for the atoms of its sphere that sit on its crystal's
+    basis sites and ``unknown`` for the others (another grain's, the melt's); an ``unknown``
+    window votes ``unknown`` for all; vacuum windows do not vote. Votes weigh
+    ``exp(-d^2 / 2 (radius / 2)^2)`` by the distance from the window's centre, so an atom's label is
+    that of the windows nearest it that see it on their lattice: finer than the stride.
+    """
+    column = {name: k for k, name in enumerate(class_names)}
+    unknown = len(class_names)
+    votes = np.zeros((n_atoms, unknown + 1))
+    probabilities = np.zeros((n_atoms, unknown + 1))
+    for window in windows:
+        if window.members is None:
+            continue
+        atoms_of = owners[window.members]
+        if window.on_site is None or window.label not in column:
+            np.add.at(votes[:, unknown], atoms_of, UNKNOWN_VOTE * window.weights)
+            continue
+        on = window.on_site
+        np.add.at(votes[:, column[window.label]], atoms_of[on], window.weights[on])
+        np.add.at(probabilities[:, column[window.label]], atoms_of[on], window.weights[on] * window.record.probability)
+        np.add.at(votes[:, unknown], atoms_of[~on], window.weights[~on])
+    return votes, probabilities
 
 
 def map_structure(
@@ -396,29 +452,28 @@ def map_structure(
     probabilities = np.zeros((len(centres), len(class_names)))
     uncertainties = np.zeros(len(centres))
     orientations = np.full((len(centres), 3, 3), np.nan)
+    votes = vote_probabilities = None
     for start in range(0, len(centres), CHUNK_WINDOWS):
         checkpoint('map', start, len(centres))
         if progress is not None:
             progress(start, len(centres))
         chunk = centres[start : start + CHUNK_WINDOWS]
-        for offset, (label, record, rotation, reason) in enumerate(
-            _classify_chunk(chunk, positions, numbers, tree, radius, full, spacing, model)
-        ):
-            labels.append(label)
-            reasons.append(reason)
-            if record is not None:
-                probabilities[start + offset] = [record.probabilities[name] for name in class_names]
-                uncertainties[start + offset] = record.uncertainty or 0.0
-            if rotation is not None:
-                orientations[start + offset] = rotation
+        chunk_windows = _classify_chunk(chunk, positions, numbers, tree, radius, full, spacing, model)
+        for offset, window in enumerate(chunk_windows):
+            labels.append(window.label)
+            reasons.append(window.reason)
+            if window.record is not None:
+                probabilities[start + offset] = [window.record.probabilities[name] for name in class_names]
+                uncertainties[start + offset] = window.record.uncertainty or 0.0
+            if window.rotation is not None:
+                orientations[start + offset] = window.rotation
+        votes, vote_probabilities = _vote_sums(
+            votes, vote_probabilities, chunk_windows, owners, len(atoms), class_names
+        )
     if progress is not None:
         progress(len(centres), len(centres))
     atom_window = _atom_windows(atoms, shape, centres, labels)
-    atom_labels = [labels[w] for w in atom_window]
-    label_index = {name: k for k, name in enumerate(class_names)}
-    atom_probabilities = np.array(
-        [probabilities[w, label_index[labels[w]]] if labels[w] in label_index else 0.0 for w in atom_window]
-    )
+    atom_labels, atom_probabilities = _atom_labels(votes, vote_probabilities, atom_window, labels, class_names)
     counter = collections.Counter(atom_labels)
     fractions = {label: round(count / len(atoms), 6) for label, count in counter.most_common()}
     regions = _regions(shape, labels, orientations, atom_window)
@@ -438,6 +493,44 @@ def map_structure(
         fractions=fractions,
         regions=regions,
     )
+
+
+def _vote_sums(
+    votes: np.ndarray | None,
+    probabilities: np.ndarray | None,
+    windows: Sequence[_Window],
+    owners: np.ndarray,
+    n_atoms: int,
+    class_names: Sequence[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The running sums of :func:`_atom_votes` over the chunks."""
+    chunk_votes, chunk_probabilities = _atom_votes(windows, owners, n_atoms, class_names)
+    if votes is None:
+        return chunk_votes, chunk_probabilities
+    return votes + chunk_votes, probabilities + chunk_probabilities
+
+
+def _atom_labels(
+    votes: np.ndarray | None,
+    probabilities: np.ndarray | None,
+    atom_window: np.ndarray,
+    labels: Sequence[str],
+    class_names: Sequence[str],
+) -> tuple[list[str], np.ndarray]:
+    """Each atom's label (most votes; the label of its grid cell's window where no window voted)
+    and the vote-weighted probability of that label (0 for ``unknown``)."""
+    names = [*class_names, UNKNOWN]
+    atom_labels = [labels[w] for w in atom_window]
+    atom_probabilities = np.zeros(len(atom_window))
+    if votes is None:
+        return atom_labels, atom_probabilities
+    best = np.argmax(votes, axis=1)
+    voted = votes.max(axis=1) > 0
+    for atom in np.flatnonzero(voted):
+        atom_labels[atom] = names[best[atom]]
+    chosen = votes[np.arange(len(best)), best]
+    atom_probabilities = np.where(voted, probabilities[np.arange(len(best)), best] / np.maximum(chosen, 1e-300), 0.0)
+    return atom_labels, atom_probabilities
 
 
 def _atom_windows(atoms: Atoms, shape: tuple[int, int, int], centres: np.ndarray, labels: Sequence[str]) -> np.ndarray:

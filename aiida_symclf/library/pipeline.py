@@ -24,12 +24,10 @@ from aiida_symclf.library.composite import with_local_maps
 from aiida_symclf.library.errors import StructureError
 from aiida_symclf.library.fingerprint import (
     fingerprints_from_clusters,
-    nearest_neighbour_distance,
     prepare,
     scaled_cluster,
     scattering_factors,
 )
-from aiida_symclf.library.local_lattice import basis_site_count
 from aiida_symclf.library.parallel import classify_in_processes
 from aiida_symclf.library.record import ClassificationRecord
 from aiida_symclf.library.vacuum import vacuum_gaps
@@ -77,16 +75,11 @@ Progress = Callable[[int, int], None]  # (structures done, structures in all)
 
 
 def _lattice_facts(atoms: Any, prepared: Any) -> dict[str, Any] | None:
-    """The Bragg facts of a prepared structure: with the basis sites per lattice point of an
-    element or random alloy (:func:`~aiida_symclf.library.local_lattice.basis_site_count`), and its
-    vacuum gaps where it has any (a slab, a 2D layer or a molecule in a box:
-    :mod:`~aiida_symclf.library.vacuum`)."""
+    """The Bragg facts of a prepared structure, with its vacuum gaps where it has any (a slab,
+    a 2D layer or a molecule in a box: :mod:`~aiida_symclf.library.vacuum`)."""
     if prepared.lattice is None:
         return None
     facts = prepared.lattice.summary()
-    if facts['periodic_by_peaks'] and not facts['chemically_ordered']:
-        distance = nearest_neighbour_distance(prepared.block.positions)
-        facts['sites_per_lattice_point'] = basis_site_count(atoms.positions, prepared.lattice.primitive_cell, distance)
     gaps = vacuum_gaps(atoms)
     if gaps:
         facts['vacuum_gaps'] = gaps
