@@ -52,6 +52,7 @@ __all__ = [
     'minkowski_reduced',
     'reduced_basis',
     'standardise_lattice',
+    'unit_phases',
 ]
 
 #: Reach of the structure factor, in units of ``2 pi / r`` with ``r = (V / N)^(1/3)``: the first
@@ -137,7 +138,7 @@ def _h_bounds(cell: np.ndarray, q_max: float) -> np.ndarray:
     return np.floor(q_max * np.linalg.norm(cell, axis=1) / (2 * math.pi)).astype(int)
 
 
-def _unit_phases(angles: np.ndarray) -> np.ndarray:
+def unit_phases(angles: np.ndarray) -> np.ndarray:
     """``exp(i angles)`` as complex64, from float32 cosines and sines (~10x faster than numpy's complex ``exp``)."""
     angles = angles.astype(np.float32)
     phases = np.empty(angles.shape, dtype=np.complex64)
@@ -158,7 +159,7 @@ def structure_factor(scaled: np.ndarray, weights: np.ndarray, bounds: np.ndarray
     """
     n_atoms, n_columns = weights.shape
     axes = [np.arange(-b, b + 1) for b in bounds[:2]] + [np.arange(0, bounds[2] + 1)]
-    factors = [_unit_phases(np.outer(scaled[:, k], 2 * math.pi * axes[k])) for k in range(3)]
+    factors = [unit_phases(np.outer(scaled[:, k], 2 * math.pi * axes[k])) for k in range(3)]
     last = (factors[2][:, :, None] * weights.astype(np.float32)[:, None, :]).reshape(n_atoms, -1)
     step = max(1, SLAB_ELEMENTS // max(1, n_atoms * len(axes[1])))
     slabs = []

@@ -45,6 +45,7 @@ from aiida_symclf.library.lattice import (
     Q_MAX,
     reduced_basis,
     standardise_lattice,
+    unit_phases,
 )
 
 __all__ = [
@@ -108,20 +109,13 @@ def _grid(radius: float, spacing: float) -> tuple[np.ndarray, float]:
     return np.arange(-half, half + 1) * step, step
 
 
-def _phases(coordinates: np.ndarray, axis: np.ndarray) -> np.ndarray:
-    angles = np.outer(coordinates, axis).astype(np.float32)
-    phases = np.empty(angles.shape, dtype=np.complex64)
-    phases.real, phases.imag = np.cos(angles), np.sin(angles)
-    return phases
-
-
 def _structure_factor(positions: np.ndarray, columns: np.ndarray, axis: np.ndarray) -> np.ndarray:
     """``S(q)`` (n, n, n, W) on the full grid ``axis^3`` for each weight column (N, W).
 
     Only ``q_z >= 0`` is computed (one matrix product); Friedel's law gives the other half.
     """
     n, middle = len(axis), len(axis) // 2
-    fx, fy, fz = (_phases(positions[:, k], axis) for k in range(3))
+    fx, fy, fz = (unit_phases(np.outer(positions[:, k], axis)) for k in range(3))
     plane = (fx[:, :, None] * fy[:, None, :]).reshape(len(positions), -1)
     last = (fz[:, middle:, None] * columns.astype(np.float32)[:, None, :]).reshape(len(positions), -1)
     half = (plane.T @ last).reshape(n, n, n - middle, -1)

@@ -59,6 +59,7 @@ from aiida_symclf.library.local_lattice import (
     site_count,
     window_lattice,
 )
+from aiida_symclf.library.neighbours import cell_heights, median_neighbour_distance, padded_positions
 from aiida_symclf.library.orientation import mean_rotation, misorientation_degrees
 from aiida_symclf.library.record import ClassificationRecord
 
@@ -174,40 +175,6 @@ class LocalMap:
 # --------------------------------------------------------------------------------------------
 
 
-def _heights(cell: np.ndarray) -> np.ndarray:
-    volume = abs(np.linalg.det(cell))
-    return volume / np.linalg.norm(np.cross(cell[[1, 2, 0]], cell[[2, 0, 1]]), axis=1)
-
-
-def _typical_spacing(atoms: Atoms) -> float:
-    """Median nearest-neighbour distance (from at most 2,000 atoms), the length scale of the structure."""
-    sample = atoms if len(atoms) <= 2000 else atoms[np.random.default_rng(0).choice(len(atoms), 2000, replace=False)]
-    padded, _ = _padded(atoms, 3.0 * _rough_spacing(atoms))
-    distances, _ = cKDTree(padded).query(sample.positions, k=2)
-    return float(np.median(distances[:, 1]))
-
-
-def _rough_spacing(atoms: Atoms) -> float:
-    return (abs(atoms.cell.volume) / len(atoms)) ** (1.0 / 3.0)
-
-
-def _padded(atoms: Atoms, margin: float) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of the atoms and of their periodic images within ``margin`` of the cell, and
-    the index of the original atom of each."""
-    cell = np.asarray(atoms.cell, dtype=float)
-    scaled = atoms.get_scaled_positions(wrap=True)
-    reach = np.where(atoms.pbc, np.ceil(margin / _heights(cell)), 0).astype(int)
-    slack = margin / _heights(cell)
-    positions, owners = [], []
-    for shift in np.ndindex(*(2 * reach + 1)):
-        shift = np.array(shift) - reach
-        moved = scaled + shift
-        inside = np.all((moved > -slack) & (moved < 1 + slack), axis=1)
-        positions.append(moved[inside] @ cell)
-        owners.append(np.flatnonzero(inside))
-    return np.concatenate(positions), np.concatenate(owners)
-
-
 def _window_box(spacing: float, parameters: MapParameters) -> tuple[float, float]:
     """Box and stride in Angstrom, checked against the structure's nearest-neighbour distance ``spacing``."""
     box = parameters.box if parameters.box is not None else 2 * spacing * (3 * WINDOW_ATOMS / (4 * math.pi)) ** (1 / 3)
@@ -224,7 +191,7 @@ def _window_box(spacing: float, parameters: MapParameters) -> tuple[float, float
 
 def _grid(cell: np.ndarray, stride: float) -> tuple[tuple[int, int, int], np.ndarray]:
     """Grid shape and window centres (fractional, (W, 3)): cell-aligned, at most ``stride`` apart."""
-    shape = tuple(int(n) for n in np.maximum(1, np.ceil(_heights(cell) / stride)))
+    shape = tuple(int(n) for n in np.maximum(1, np.ceil(cell_heights(cell) / stride)))
     if int(np.prod(shape)) > MAX_WINDOWS:
         raise StructureError(
             f'a stride of {stride:g} A gives {int(np.prod(shape)):,} windows (grid {shape}); the limit is '
@@ -435,13 +402,13 @@ def map_structure(
         raise StructureError('the structure has non-finite positions')
     if abs(atoms.cell.volume) < 1e-6:
         raise StructureError('the structure has no cell (a map needs one, with vacuum around a molecule or slab)')
-    spacing = _typical_spacing(atoms)
+    spacing = median_neighbour_distance(atoms)
     box, stride = _window_box(spacing, parameters)
     radius = box / 2
     cell = np.asarray(atoms.cell, dtype=float)
     shape, fractional = _grid(cell, stride)
     centres = fractional @ cell
-    positions, owners = _padded(atoms, 3.0 * radius + 1.0)
+    positions, owners = padded_positions(atoms, 3.0 * radius + 1.0)
     numbers = atoms.get_atomic_numbers()[owners]
     tree = cKDTree(positions)
     counts = np.asarray(tree.query_ball_point(centres, radius, return_length=True))

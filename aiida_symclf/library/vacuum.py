@@ -15,29 +15,13 @@ from __future__ import annotations
 
 import numpy as np
 from ase import Atoms
-from scipy.spatial import cKDTree
+
+from aiida_symclf.library.neighbours import cell_heights, median_neighbour_distance
 
 __all__ = ['VACUUM_GAP', 'vacuum_gaps']
 
 #: A gap wider than this many nearest-neighbour distances is vacuum (graphite: 2.4).
 VACUUM_GAP = 3.5
-#: Atoms used for the nearest-neighbour distance of large cells.
-_SAMPLE = 2000
-
-
-def _nearest_neighbour_distance(atoms: Atoms) -> float:
-    """Median nearest-neighbour distance, periodic images included."""
-    cell = np.asarray(atoms.cell, dtype=float)
-    scaled = atoms.get_scaled_positions(wrap=True)
-    shifts = np.array(list(np.ndindex(3, 3, 3))) - 1
-    images = (scaled[None, :, :] + shifts[:, None, :]).reshape(-1, 3) @ cell
-    sample = (
-        scaled
-        if len(scaled) <= _SAMPLE
-        else scaled[np.random.default_rng(0).choice(len(scaled), _SAMPLE, replace=False)]
-    )
-    distances, _ = cKDTree(images).query(sample @ cell, k=2)
-    return float(np.median(distances[:, 1]))
 
 
 def vacuum_gaps(atoms: Atoms) -> dict[str, float]:
@@ -47,10 +31,10 @@ def vacuum_gaps(atoms: Atoms) -> dict[str, float]:
     if len(atoms) < 2 or abs(atoms.cell.volume) < 1e-9:
         return {}
     cell = np.asarray(atoms.cell, dtype=float)
-    heights = abs(np.linalg.det(cell)) / np.linalg.norm(np.cross(cell[[1, 2, 0]], cell[[2, 0, 1]]), axis=1)
+    heights = cell_heights(cell)
     scaled = np.sort(atoms.get_scaled_positions(wrap=True) % 1.0, axis=0)
     gaps = np.diff(np.vstack([scaled, scaled[:1] + 1.0]), axis=0).max(axis=0) * heights
     if not (gaps > 0).any():
         return {}
-    limit = VACUUM_GAP * _nearest_neighbour_distance(atoms)
+    limit = VACUUM_GAP * median_neighbour_distance(atoms)
     return {axis: round(float(gap), 3) for axis, gap in zip('abc', gaps, strict=True) if gap > limit}
