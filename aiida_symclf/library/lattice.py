@@ -418,6 +418,24 @@ def minkowski_reduced(atoms: Atoms) -> Atoms:
     return reduced
 
 
+def species_ordered(atoms: Atoms) -> bool:
+    """Whether some species of the periodic structure ``atoms`` sits on an ordered sublattice: the
+    test of :func:`analyse_lattice` alone (for a local map's block of one crystal of a window
+    that also holds another crystal, whose species would otherwise look ordered)."""
+    numbers = atoms.get_atomic_numbers()
+    if len(set(numbers.tolist())) < 2:
+        return False
+    cell = np.asarray(atoms.cell, dtype=float)
+    scaled, numbers = _sample(atoms)
+    radius = (abs(np.linalg.det(cell)) / len(atoms)) ** (1.0 / 3.0)
+    species, columns = _species_columns(numbers)
+    by_species, h = structure_factor(scaled, columns, _h_bounds(cell, 2 * math.pi * Q_MAX / radius))
+    values = by_species.sum(axis=1)
+    forward = int(np.flatnonzero(~h.any(axis=1))[0])
+    tested = _species_peaks(species, by_species, columns.sum(axis=0).astype(int), forward)
+    return _is_ordered(tested, values, len(numbers))
+
+
 def analyse_lattice(atoms: Atoms) -> BraggLattice:
     """The crystal lattice of a periodic structure from its Bragg peaks (see the module docs)."""
     cell = np.asarray(atoms.cell, dtype=float)
