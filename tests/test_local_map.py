@@ -71,8 +71,31 @@ def test_two_phase_stack_fractions(model):
     assert len(local_map.atom_labels) == len(atoms)
     truth = np.array(truth)
     for label in ('fcc', 'bcc'):
-        assert abs(local_map.fractions.get(label, 0.0) - (truth == label).mean()) < 0.15
+        assert abs(local_map.fractions.get(label, 0.0) - (truth == label).mean()) < 0.05
     assert local_map.majority_label == 'fcc'
+
+
+def test_interface_window_sees_both_crystals(model):
+    """A window centred on the Cu/Fe interface: an fcc crystal (Cu) and a bcc crystal (Fe), each
+    elemental, each on its own atoms."""
+    from scipy.spatial import cKDTree
+
+    from aiida_symclf.library import local_map as maps
+    from aiida_symclf.library.neighbours import median_neighbour_distance, padded_positions
+
+    atoms, _ = two_phase_stack('Cu', 'Fe', layers=8)
+    spacing = median_neighbour_distance(atoms)
+    radius = maps._window_box(spacing, maps.MapParameters())[0] / 2
+    positions, owners = padded_positions(atoms, 3 * radius + 1)
+    numbers = atoms.numbers[owners]
+    context = maps._Context(positions, numbers, cKDTree(positions), radius, 180.0, spacing, model)
+    centre = np.array([0.25, 0.25, 0.5]) @ atoms.cell
+    members = np.asarray(context.tree.query_ball_point(centre, radius))
+    found, reason = maps._window_crystals(centre, members, context)
+    assert reason == '' and [crystal.lattice.bravais for crystal, _ in found] == ['cF', 'cI']
+    for (crystal, block), element in zip(found, (29, 26), strict=True):
+        assert not block.facts['chemically_ordered']
+        assert np.mean(numbers[members][crystal.on_site] == element) > 0.8
 
 
 def test_slab_interior_is_the_bulk_class(model):
