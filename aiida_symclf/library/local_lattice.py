@@ -49,11 +49,13 @@ from aiida_symclf.library.lattice import (
 )
 
 __all__ = [
+    'LOW_SYMMETRY',
     'SITE_TOLERANCE',
     'SPLIT_INDEXED_SHARE',
     'WINDOW_TOLERANCE',
     'WindowLattice',
     'lattice_sites',
+    'loosened',
     'on_sites',
     'site_count',
     'window_lattice',
@@ -80,6 +82,15 @@ SPLIT_INDEXED_SHARE = 0.3
 #: Relative tolerance on a window's lattice when spglib finds its symmetry: a window's peaks are
 #: a few percent wide, so its metric is looser than a periodic cell's.
 WINDOW_TOLERANCE = 0.05
+#: Looser tolerance for a window whose lattice comes out orthorhombic, monoclinic or triclinic
+#: (which no class has) although nearly all its atoms sit on its sites: with 8% displacements a
+#: diamond window keeps few peaks, and their metric is a few percent off cubic (Si, 200 windows of
+#: a rotated crystal: 8 oI or tI at 0.05, none at 0.1). Not for windows that also hold a melt or
+#: another grain: their metric is distorted for a reason, and loosening it turned crystal/liquid
+#: interface windows into bct139.
+LOOSE_WINDOW_TOLERANCE = 0.1
+#: Bravais lattices of lower than tetragonal or hexagonal symmetry (no class has one).
+LOW_SYMMETRY = ('aP', 'mP', 'mS', 'oP', 'oS', 'oI', 'oF')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -269,6 +280,22 @@ def window_lattice(
     conventional, rotation, bravais = standardise_lattice(primitive, WINDOW_TOLERANCE, reuse=True)
     per_conventional = max(1, round(abs(np.linalg.det(conventional)) / abs(np.linalg.det(primitive))))
     return WindowLattice(primitive, conventional, rotation, bravais, per_conventional, strength, ordered)
+
+
+def loosened(lattice: WindowLattice) -> WindowLattice:
+    """``lattice`` standardised again at :data:`LOOSE_WINDOW_TOLERANCE`, where that gives it a
+    symmetry of tetragonal or higher; else ``lattice`` itself."""
+    conventional, rotation, bravais = standardise_lattice(lattice.primitive_cell, LOOSE_WINDOW_TOLERANCE, reuse=True)
+    if bravais in LOW_SYMMETRY:
+        return lattice
+    per_conventional = max(1, round(abs(np.linalg.det(conventional)) / abs(np.linalg.det(lattice.primitive_cell))))
+    return dataclasses.replace(
+        lattice,
+        conventional_cell=conventional,
+        rotation=rotation,
+        bravais=bravais,
+        lattice_points_per_conventional_cell=per_conventional,
+    )
 
 
 #: Atoms of a window whose position modulo its lattice is farther than this fraction of the

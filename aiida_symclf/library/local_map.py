@@ -56,10 +56,12 @@ from aiida_symclf.library.errors import StructureError
 from aiida_symclf.library.fingerprint import fingerprints_from_clusters, scaled_cluster, scattering_factors
 from aiida_symclf.library.lattice import BLOCK_OFFSET, replication_for_cell, species_ordered
 from aiida_symclf.library.local_lattice import (
+    LOW_SYMMETRY,
     SITE_TOLERANCE,
     SPLIT_INDEXED_SHARE,
     WindowLattice,
     lattice_sites,
+    loosened,
     on_sites,
     site_count,
     window_lattice,
@@ -99,6 +101,10 @@ UNKNOWN_VOTE = 0.3
 #: window on an interface between two elements holds a few of the other element's atoms on its
 #: crystal's sites by chance (Cu/Fe: 13%), which look like an ordered sublattice.
 ELEMENT_SHARE = 0.85
+#: A window whose lattice has a symmetry no class has is standardised again at a looser tolerance
+#: (:func:`~aiida_symclf.library.local_lattice.loosened`) when at least this share of its atoms
+#: sit on its sites: one noisy crystal, not a crystal next to a melt or another grain.
+LOOSE_ON_SITE_SHARE = 0.9
 #: A window whose first crystal leaves at least this share of its atoms off its sites looks for a
 #: second crystal among them (a window across an interface between two crystals).
 SECOND_CRYSTAL_SHARE = 0.3
@@ -411,6 +417,9 @@ def _window_crystals(
     if lattice is None:
         return [], "the window's peaks index to no lattice (a boundary, or not crystalline)"
     crystal, block = _crystal_block(centre, members, everyone, lattice, context)
+    if lattice.bravais in LOW_SYMMETRY and crystal.on_site.mean() >= LOOSE_ON_SITE_SHARE:
+        lattice = loosened(lattice)
+        crystal, block = _crystal_block(centre, members, everyone, lattice, context)
     if block is None:
         return [], "no atoms in the window's block"
     found = [(crystal, block)]
