@@ -22,6 +22,8 @@ peaks), but in continuous reciprocal space because a window is not periodic:
    indexed peaks. Its dual is the window's primitive lattice, which spglib standardises (lattice
    only, tolerance :data:`WINDOW_TOLERANCE`) to the Bravais lattice and the rotation to the
    standard frame.
+4. *Refinement* (:func:`refined`): the lattice fitted again in real space to the atoms on its
+   basis sites, which pins the metric far better than the broad peaks of a window.
 
 Species: as for whole structures, each species' own peaks say whether it sits on an ordered
 sublattice (NaCl's all-atom peaks show half the lattice constant), and then the lattice is
@@ -49,14 +51,13 @@ from aiida_symclf.library.lattice import (
 )
 
 __all__ = [
-    'LOW_SYMMETRY',
     'SITE_TOLERANCE',
     'SPLIT_INDEXED_SHARE',
     'WINDOW_TOLERANCE',
     'WindowLattice',
     'lattice_sites',
-    'loosened',
     'on_sites',
+    'refined',
     'site_count',
     'window_lattice',
 ]
@@ -82,15 +83,6 @@ SPLIT_INDEXED_SHARE = 0.3
 #: Relative tolerance on a window's lattice when spglib finds its symmetry: a window's peaks are
 #: a few percent wide, so its metric is looser than a periodic cell's.
 WINDOW_TOLERANCE = 0.05
-#: Looser tolerance for a window whose lattice comes out orthorhombic, monoclinic or triclinic
-#: (which no class has) although nearly all its atoms sit on its sites: with 8% displacements a
-#: diamond window keeps few peaks, and their metric is a few percent off cubic (Si, 200 windows of
-#: a rotated crystal: 8 oI or tI at 0.05, none at 0.1). Not for windows that also hold a melt or
-#: another grain: their metric is distorted for a reason, and loosening it turned crystal/liquid
-#: interface windows into bct139.
-LOOSE_WINDOW_TOLERANCE = 0.1
-#: Bravais lattices of lower than tetragonal or hexagonal symmetry (no class has one).
-LOW_SYMMETRY = ('aP', 'mP', 'mS', 'oP', 'oS', 'oI', 'oF')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -282,15 +274,40 @@ def window_lattice(
     return WindowLattice(primitive, conventional, rotation, bravais, per_conventional, strength, ordered)
 
 
-def loosened(lattice: WindowLattice) -> WindowLattice:
-    """``lattice`` standardised again at :data:`LOOSE_WINDOW_TOLERANCE`, where that gives it a
-    symmetry of tetragonal or higher; else ``lattice`` itself."""
-    conventional, rotation, bravais = standardise_lattice(lattice.primitive_cell, LOOSE_WINDOW_TOLERANCE, reuse=True)
-    if bravais in LOW_SYMMETRY:
+#: Fewest on-site atoms for :func:`refined`.
+MIN_REFINED_ATOMS = 12
+
+
+def refined(lattice: WindowLattice, positions: np.ndarray, sites: np.ndarray, tolerance: float) -> WindowLattice:
+    """``lattice`` fitted in real space to the atoms at ``positions`` that sit on its basis
+    ``sites`` (residuals, as from :func:`lattice_sites`); ``lattice`` itself where too few do.
+
+    Why: the peaks give the lattice to a few percent (a window's peaks are broad, and in a window
+    across an interface the other crystal's peaks that happen to index pull the fit), while the
+    positions of ~100 atoms on their sites give it to a fraction of a percent: each on-site atom is
+    ``n P + c_k`` (integer ``n``, primitive cell ``P``, offset ``c_k`` of its site ``k``), a linear
+    least-squares problem in ``P`` and the offsets.
+    """
+    primitive = lattice.primitive_cell
+    residuals = _residuals(positions, primitive)
+    distances = _periodic_distances(residuals, sites, primitive)
+    nearest = np.argmin(distances, axis=1)
+    on = distances[np.arange(len(positions)), nearest] < tolerance
+    if on.sum() < MIN_REFINED_ATOMS:
         return lattice
-    per_conventional = max(1, round(abs(np.linalg.det(conventional)) / abs(np.linalg.det(lattice.primitive_cell))))
+    fractions = positions[on] @ np.linalg.inv(primitive) - sites[nearest[on]]
+    design = np.hstack([np.round(fractions), np.eye(len(sites))[nearest[on]]])
+    if np.linalg.matrix_rank(design) < design.shape[1]:
+        return lattice
+    solution, *_ = np.linalg.lstsq(design, positions[on], rcond=None)
+    fitted = reduced_basis(solution[:3])
+    if abs(np.linalg.det(fitted)) < 0.5 * abs(np.linalg.det(primitive)):
+        return lattice
+    conventional, rotation, bravais = standardise_lattice(fitted, WINDOW_TOLERANCE, reuse=True)
+    per_conventional = max(1, round(abs(np.linalg.det(conventional)) / abs(np.linalg.det(fitted))))
     return dataclasses.replace(
         lattice,
+        primitive_cell=fitted,
         conventional_cell=conventional,
         rotation=rotation,
         bravais=bravais,
