@@ -1,4 +1,4 @@
-"""The fcc/hcp stack builder of the local-map benchmark: layers, true labels, neighbours."""
+"""The fcc/hcp stack builder of the local-map benchmark (layers, true labels, neighbours) and its map."""
 
 from __future__ import annotations
 
@@ -28,3 +28,16 @@ def test_close_packed_stack_layers_and_labels():
 def test_close_packed_stack_refuses_broken_stackings(fcc_layers, hcp_layers):
     with pytest.raises(ValueError, match='multiple of 3'):
         close_packed_stack(fcc_layers=fcc_layers, hcp_layers=hcp_layers)
+
+
+def test_fcc_hcp_stack_fractions_of_the_map():
+    """The map of an fcc/hcp stack of one element: each stacking's fraction within 0.05 of the
+    truth (the layers at the boundary, on both crystals' sites, take the crystal of their
+    neighbours: :func:`aiida_symclf.library.local_map._shared_sites_resolved`)."""
+    from aiida_symclf.library.local_map import map_structure
+    from aiida_symclf.library.model import load_model
+
+    atoms, labels = close_packed_stack('Co', 2.5)
+    fractions = map_structure(atoms, load_model()).fractions
+    for label in ('fcc', 'hcp/rh'):
+        assert abs(fractions.get(label, 0.0) - np.mean(np.array(labels) == label)) < 0.05

@@ -105,7 +105,7 @@ def test_interface_window_sees_both_crystals(model):
     radius = maps._window_box(spacing, maps.MapParameters())[0] / 2
     positions, owners = padded_positions(atoms, 3 * radius + 1)
     numbers = atoms.numbers[owners]
-    context = maps._Context(positions, numbers, cKDTree(positions), radius, 180.0, spacing, model)
+    context = maps._Context(positions, owners, numbers, cKDTree(positions), radius, 180.0, spacing, model)
     centre = np.array([0.25, 0.25, 0.5]) @ atoms.cell
     members = np.asarray(context.tree.query_ball_point(centre, radius))
     found, reason = maps._window_crystals(centre, members, context)

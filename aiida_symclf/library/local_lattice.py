@@ -59,6 +59,7 @@ __all__ = [
     'on_sites',
     'refined',
     'site_count',
+    'site_distances',
     'window_lattice',
 ]
 
@@ -358,9 +359,14 @@ def lattice_sites(relative: np.ndarray, primitive: np.ndarray, tolerance: float,
     return np.array([site for site, _ in sites])
 
 
+def site_distances(positions: np.ndarray, sites: np.ndarray, primitive: np.ndarray) -> np.ndarray:
+    """Distance of each position from the nearest basis site, modulo the lattice."""
+    return _periodic_distances(_residuals(positions, primitive), sites, primitive).min(axis=1)
+
+
 def on_sites(positions: np.ndarray, sites: np.ndarray, primitive: np.ndarray, tolerance: float) -> np.ndarray:
     """Mask of the positions within ``tolerance`` of a basis site modulo the lattice."""
-    return (_periodic_distances(_residuals(positions, primitive), sites, primitive) < tolerance).any(axis=1)
+    return site_distances(positions, sites, primitive) < tolerance
 
 
 def site_count(relative: np.ndarray, primitive: np.ndarray) -> int:

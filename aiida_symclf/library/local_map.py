@@ -63,6 +63,7 @@ from aiida_symclf.library.local_lattice import (
     on_sites,
     refined,
     site_count,
+    site_distances,
     window_lattice,
 )
 from aiida_symclf.library.neighbours import cell_heights, median_neighbour_distance, padded_positions
@@ -103,6 +104,12 @@ ELEMENT_SHARE = 0.85
 #: A window whose first crystal leaves at least this share of its atoms off its sites looks for a
 #: second crystal among them (a window across an interface between two crystals).
 SECOND_CRYSTAL_SHARE = 0.3
+#: An atom is on the sites of two classes' crystals where the second class has at least this
+#: share of the first one's votes (:func:`_shared_sites_resolved`).
+CONTESTED_SHARE = 0.3
+#: Neighbours of an atom: within this many nearest-neighbour distances (the first shell, with
+#: room for displacements).
+NEIGHBOUR_REACH = 1.2
 #: Regions smaller than this many windows are not listed.
 MIN_REGION_WINDOWS = 2
 
@@ -343,10 +350,12 @@ class _Window:
 
 @dataclasses.dataclass
 class _Context:
-    """What every window of one map shares: the padded atoms and their tree, the sphere's radius,
+    """What every window of one map shares: the padded atoms (with the index of the atom each is an
+    image of) and their tree, the sphere's radius,
     a full window's atom count, the nearest-neighbour distance and the model."""
 
     positions: np.ndarray
+    owners: np.ndarray
     numbers: np.ndarray
     tree: cKDTree
     radius: float
@@ -355,22 +364,32 @@ class _Context:
     model: Any
 
 
-def _crystal_block(
-    centre: np.ndarray,
-    members: np.ndarray,
-    subset: np.ndarray,
-    lattice: WindowLattice,
-    context: _Context,
-) -> tuple[_Crystal, _Block | None]:
-    """The crystal of ``lattice`` among the window's atoms ``members[subset]`` and its block.
+@dataclasses.dataclass(frozen=True)
+class _Sites:
+    """Where a crystal's atoms sit: its (refined) lattice, a site of it (``anchor``, Cartesian)
+    and its basis sites relative to that one (``offsets``, fractions of the primitive cell)."""
 
-    Its basis sites are found from those atoms' positions modulo the lattice; the block is
-    anchored on the lattice point nearest their centroid (for a window across an interface, inside
-    the crystal's own side, so that the block is not half empty).
+    lattice: WindowLattice
+    anchor: np.ndarray
+    offsets: np.ndarray
+
+    def distances(self, positions: np.ndarray) -> np.ndarray:
+        """Distance of each position from the nearest of these sites."""
+        return site_distances(positions - self.anchor, self.offsets, self.lattice.primitive_cell)
+
+
+def _crystal_sites(
+    centre: np.ndarray, members: np.ndarray, subset: np.ndarray, lattice: WindowLattice, context: _Context
+) -> _Sites:
+    """The sites of the crystal of ``lattice`` among the window's atoms ``members[subset]``.
+
+    The lattice is refined on those atoms (:func:`~aiida_symclf.library.local_lattice.refined`),
+    the basis sites are found from their positions modulo it, and the anchor is the site nearest
+    their centroid (for a window across an interface, inside the crystal's own side, so that its
+    block is not half empty).
     """
     tolerance = SITE_TOLERANCE * context.spacing
-    relative = context.positions[members] - centre
-    own = relative[subset]
+    own = context.positions[members][subset] - centre
     most = 2 * site_count(own, lattice.primitive_cell)
     lattice = refined(lattice, own, lattice_sites(own, lattice.primitive_cell, tolerance, most), tolerance)
     primitive = lattice.primitive_cell
@@ -380,12 +399,37 @@ def _crystal_block(
     on_own = on_sites(own - site, offsets, primitive, tolerance)
     centroid = own[on_own].mean(axis=0) if on_own.any() else site
     anchor = centre + site + np.round((centroid - site) @ np.linalg.inv(primitive)) @ primitive
-    sites = _sites_per_conventional(lattice, len(members), context.radius)
+    return _Sites(lattice, anchor, offsets)
+
+
+def _crystal_block(
+    sites: _Sites, members: np.ndarray, subset: np.ndarray, context: _Context, rival: _Sites | None = None
+) -> tuple[_Crystal, _Block | None]:
+    """The crystal on ``sites`` (which of the window's atoms ``members[subset]`` sit on them) and
+    its block. With a ``rival`` crystal in the window, an atom belongs to the crystal whose site
+    is nearer: the other crystal's atoms that sit on this one's sites by chance are left out."""
+    tolerance = SITE_TOLERANCE * context.spacing
+    lattice = sites.lattice
+    per_conventional = _sites_per_conventional(lattice, len(members), context.radius)
     target = context.model.metadata.fingerprint_parameters.target_atoms
-    near = np.asarray(context.tree.query_ball_point(anchor, _block_reach(lattice, sites, target)))
-    belongs = on_sites(context.positions[near] - anchor, offsets, primitive, tolerance)
-    on_site = subset & on_sites(relative - (anchor - centre), offsets, primitive, tolerance)
-    block = _block(context.positions[near], context.numbers[near], anchor, lattice, sites, target, belongs, len(basis))
+    near = np.asarray(context.tree.query_ball_point(sites.anchor, _block_reach(lattice, per_conventional, target)))
+
+    def mine(positions: np.ndarray) -> np.ndarray:
+        distances = sites.distances(positions)
+        return (distances < tolerance) & (True if rival is None else distances <= rival.distances(positions))
+
+    on_site = subset & mine(context.positions[members])
+    belongs = mine(context.positions[near])
+    block = _block(
+        context.positions[near],
+        context.numbers[near],
+        sites.anchor,
+        lattice,
+        per_conventional,
+        target,
+        belongs,
+        len(sites.offsets),
+    )
     return _Crystal(lattice, on_site), block
 
 
@@ -417,19 +461,23 @@ def _window_crystals(
         lattice = window_lattice(relative, numbers, context.radius, SPLIT_INDEXED_SHARE)
     if lattice is None:
         return [], "the window's peaks index to no lattice (a boundary, or not crystalline)"
-    crystal, block = _crystal_block(centre, members, everyone, lattice, context)
+    first = _crystal_sites(centre, members, everyone, lattice, context)
+    crystal, block = _crystal_block(first, members, everyone, context)
     if block is None:
         return [], "no atoms in the window's block"
     found = [(crystal, block)]
     rest = ~crystal.on_site
     if split or rest.sum() >= max(SECOND_CRYSTAL_SHARE * len(members), MIN_WINDOW_ATOMS / 2):
         _order_by_block(block)
-        second = window_lattice(relative[rest], numbers[rest], context.radius) if rest.sum() >= 8 else None
-        if second is not None:
-            other, other_block = _crystal_block(centre, members, rest, second, context)
-            if other_block is not None:
-                _order_by_block(other_block)
-                found.append((other, other_block))
+        lattice = window_lattice(relative[rest], numbers[rest], context.radius) if rest.sum() >= 8 else None
+        if lattice is not None:
+            second = _crystal_sites(centre, members, rest, lattice, context)
+            pair = [_crystal_block(first, members, everyone, context, second)]
+            pair.append(_crystal_block(second, members, rest, context, first))
+            if all(block is not None for _, block in pair):
+                for _, block in pair:
+                    _order_by_block(block)
+                found = pair
     if split and len(found) < 2:  # the brighter half of a crystal next to its melt, not an interface
         return [], "the window's peaks index to no lattice (a boundary, or not crystalline)"
     return found, ''
@@ -530,7 +578,7 @@ def map_structure(
     tree = cKDTree(positions)
     counts = np.asarray(tree.query_ball_point(centres, radius, return_length=True))
     full = float(np.percentile(counts, 90))
-    context = _Context(positions, numbers, tree, radius, full, spacing, model)
+    context = _Context(positions, owners, numbers, tree, radius, full, spacing, model)
     class_names = list(model.class_names)
     labels: list[str] = []
     reasons: list[str] = []
@@ -558,6 +606,8 @@ def map_structure(
     if progress is not None:
         progress(len(centres), len(centres))
     atom_window = _atom_windows(atoms, shape, centres, labels)
+    if votes is not None:
+        votes = _shared_sites_resolved(votes, atoms, context)
     atom_labels, atom_probabilities = _atom_labels(votes, vote_probabilities, atom_window, labels, class_names)
     counter = collections.Counter(atom_labels)
     fractions = {label: round(count / len(atoms), 6) for label, count in counter.most_common()}
@@ -593,6 +643,38 @@ def _vote_sums(
     if votes is None:
         return chunk_votes, chunk_probabilities
     return votes + chunk_votes, probabilities + chunk_probabilities
+
+
+def _shared_sites_resolved(votes: np.ndarray, atoms: Atoms, context: _Context) -> np.ndarray:
+    """``votes`` where each atom that sits on the sites of crystals of two classes keeps only the
+    class whose crystal also holds its neighbours.
+
+    Why: an fcc and an hcp stacking of one element share their close-packed layers, so the layers
+    at the boundary between them sit on both crystals' sites, and the site votes alone give them
+    to the nearer window. What tells them apart is the environment, as for CNA and PTM: the layer
+    whose neighbours above and below are both on the hcp crystal's sites is hcp. An atom is
+    contested where a second class has at least :data:`CONTESTED_SHARE` of the top class's votes;
+    its class is the contender whose smallest share of a neighbour's votes (neighbours within
+    :data:`NEIGHBOUR_REACH` nearest-neighbour distances) is the largest.
+    """
+    classes = votes[:, :-1]
+    top = classes.max(axis=1, keepdims=True)
+    contenders = (classes > 0) & (classes >= CONTESTED_SHARE * top)
+    contested = np.flatnonzero(contenders.sum(axis=1) >= 2)
+    if len(contested) == 0:
+        return votes
+    votes = votes.copy()
+    shares = classes / np.maximum(votes.sum(axis=1, keepdims=True), np.finfo(float).tiny)
+    wrapped = atoms.get_scaled_positions(wrap=True)[contested] @ np.asarray(atoms.cell, dtype=float)
+    reach = NEIGHBOUR_REACH * context.spacing
+    for atom, near in zip(contested, context.tree.query_ball_point(wrapped, reach), strict=True):
+        neighbours = np.setdiff1d(context.owners[near], [atom])
+        if len(neighbours) == 0:
+            continue
+        candidates = np.flatnonzero(contenders[atom])
+        winner = candidates[np.argmax(shares[neighbours][:, candidates].min(axis=0))]
+        votes[atom, candidates[candidates != winner]] = 0.0
+    return votes
 
 
 def _atom_labels(
