@@ -97,3 +97,18 @@ def test_integer_basis_generates_the_sublattice():
         coefficients = np.linalg.solve(basis.T.astype(float), vector)
         assert np.allclose(coefficients, np.round(coefficients))
     assert integer_basis(np.array([[1, 0, 0], [2, 0, 0]])) is None
+
+
+def test_reused_metrics_are_forgotten():
+    """``standardise_lattice(..., reuse=True)`` answers a metric with an earlier nearby one's
+    answer (a tP cell 5.55% long makes a 5.2% one tP, which alone is cP); after
+    ``forget_reused_metrics`` (the start of every local map) the answer is the metric's own."""
+    import numpy as np
+
+    from aiida_symclf.library.lattice import forget_reused_metrics, standardise_lattice
+
+    forget_reused_metrics()
+    assert standardise_lattice(np.diag([3.0, 3.0, 3.1665]), 0.05, reuse=True)[2] == 'tP'
+    assert standardise_lattice(np.diag([3.0, 3.0, 3.156]), 0.05, reuse=True)[2] == 'tP'
+    forget_reused_metrics()
+    assert standardise_lattice(np.diag([3.0, 3.0, 3.156]), 0.05, reuse=True)[2] == 'cP'

@@ -49,8 +49,10 @@ __all__ = [
     'BraggLattice',
     'analyse_lattice',
     'conventional_block',
+    'forget_reused_metrics',
     'minkowski_reduced',
     'reduced_basis',
+    'species_ordered',
     'standardise_lattice',
     'unit_phases',
 ]
@@ -392,6 +394,12 @@ def standardise_lattice(
 #: Metrics whose spglib answers ``standardise_lattice(..., reuse=True)`` reuses, per tolerance (most recent last).
 _REUSED_METRICS: dict[float, list[tuple[float, ...]]] = {}
 _MAX_REUSED = 512
+
+
+def forget_reused_metrics() -> None:
+    """Forget the metrics ``standardise_lattice(..., reuse=True)`` reuses, so that what follows
+    does not depend on what was standardised before (each local map starts with this)."""
+    _REUSED_METRICS.clear()
 
 
 def _nearby_metric(exact: np.ndarray, tolerance: float) -> tuple[float, ...] | None:

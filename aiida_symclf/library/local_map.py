@@ -54,7 +54,7 @@ from aiida_symclf.library.checkpoints import checkpoint
 from aiida_symclf.library.classification import UNKNOWN, classify_fingerprint_images
 from aiida_symclf.library.errors import StructureError
 from aiida_symclf.library.fingerprint import fingerprints_from_clusters, scaled_cluster, scattering_factors
-from aiida_symclf.library.lattice import BLOCK_OFFSET, replication_for_cell, species_ordered
+from aiida_symclf.library.lattice import BLOCK_OFFSET, forget_reused_metrics, replication_for_cell, species_ordered
 from aiida_symclf.library.local_lattice import (
     SITE_TOLERANCE,
     SPLIT_INDEXED_SHARE,
@@ -567,6 +567,7 @@ def map_structure(
         raise StructureError('the structure has non-finite positions')
     if abs(atoms.cell.volume) < 1e-6:
         raise StructureError('the structure has no cell (a map needs one, with vacuum around a molecule or slab)')
+    forget_reused_metrics()  # the map depends on its own windows only, not on earlier maps
     spacing = median_neighbour_distance(atoms)
     box, stride = _window_box(spacing, parameters)
     radius = box / 2
