@@ -304,6 +304,11 @@ def refined(lattice: WindowLattice, positions: np.ndarray, sites: np.ndarray, to
     fitted = reduced_basis(solution[:3])
     if abs(np.linalg.det(fitted)) < 0.5 * abs(np.linalg.det(primitive)):
         return lattice
+    # a fit pulled by atoms of another crystal that sat on the sites by chance can turn one site
+    # into two: keep the refinement only where it keeps the number of sites and their atoms
+    refitted_sites = lattice_sites(positions, fitted, tolerance, 2 * len(sites))
+    if len(refitted_sites) != len(sites) or on_sites(positions, refitted_sites, fitted, tolerance).sum() < on.sum():
+        return lattice
     conventional, rotation, bravais = standardise_lattice(fitted, WINDOW_TOLERANCE, reuse=True)
     per_conventional = max(1, round(abs(np.linalg.det(conventional)) / abs(np.linalg.det(fitted))))
     return dataclasses.replace(
