@@ -4,4 +4,4 @@ Implements Ziletti et al., "Insightful classification of crystal structures usin
 learning", Nat. Commun. 9, 2775 (2018), as an AiiDA plugin.
 """
 
-__version__ = '0.5.0'
+__version__ = '0.6.0'
