@@ -104,6 +104,12 @@ ELEMENT_SHARE = 0.85
 #: A window whose first crystal leaves at least this share of its atoms off its sites looks for a
 #: second crystal among them (a window across an interface between two crystals).
 SECOND_CRYSTAL_SHARE = 0.3
+#: Bravais lattices no class has (lower than tetragonal or hexagonal): a window across an
+#: interface whose peaks give one has found neither crystal.
+LOW_SYMMETRY = frozenset({'aP', 'mP', 'mS', 'oP', 'oS', 'oI', 'oF'})
+#: Least share of a window's atoms one species must have for its own lattice to be tried
+#: (:func:`_species_lattice`).
+SPECIES_CRYSTAL_SHARE = 0.25
 #: An atom is on the sites of two classes' crystals where the second class has at least this
 #: share of the first one's votes (:func:`_shared_sites_resolved`).
 CONTESTED_SHARE = 0.3
@@ -441,6 +447,24 @@ def _order_by_block(block: _Block) -> None:
     block.facts['chemically_ordered'] = species_ordered(periodic)
 
 
+def _species_lattice(relative: np.ndarray, numbers: np.ndarray, radius: float) -> WindowLattice | None:
+    """The lattice of one species' atoms alone (the most common species first, of those with at
+    least :data:`SPECIES_CRYSTAL_SHARE` of the window's atoms), for a window across an interface
+    between two elements whose peaks together gave a lattice of neither crystal: there each
+    element's atoms are one crystal (the W side of an Al/W interface)."""
+    species, counts = np.unique(numbers, return_counts=True)
+    if len(species) < 2:
+        return None
+    for k in np.argsort(-counts):
+        if counts[k] < SPECIES_CRYSTAL_SHARE * len(numbers):
+            break
+        own = numbers == species[k]
+        lattice = window_lattice(relative[own], numbers[own], radius)
+        if lattice is not None:
+            return lattice
+    return None
+
+
 def _window_crystals(
     centre: np.ndarray, members: np.ndarray, context: _Context
 ) -> tuple[list[tuple[_Crystal, _Block]], str]:
@@ -462,6 +486,11 @@ def _window_crystals(
     if lattice is None:
         return [], "the window's peaks index to no lattice (a boundary, or not crystalline)"
     first = _crystal_sites(centre, members, everyone, lattice, context)
+    by_species = None
+    if split and first.lattice.bravais in LOW_SYMMETRY:
+        by_species = _species_lattice(relative, numbers, context.radius)
+        if by_species is not None:
+            first = _crystal_sites(centre, members, everyone, by_species, context)
     crystal, block = _crystal_block(first, members, everyone, context)
     if block is None:
         return [], "no atoms in the window's block"
@@ -478,7 +507,7 @@ def _window_crystals(
                 for _, block in pair:
                     _order_by_block(block)
                 found = pair
-    if split and len(found) < 2:  # the brighter half of a crystal next to its melt, not an interface
+    if split and len(found) < 2 and by_species is None:  # a crystal next to its melt, not an interface
         return [], "the window's peaks index to no lattice (a boundary, or not crystalline)"
     return found, ''
 
