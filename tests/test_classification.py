@@ -97,9 +97,6 @@ def compound(bravais: str, count: float, **extra) -> dict:
         # ReO3: a perovskite's lattice with its A site empty in a cell of one lattice point
         ('perovskite', compound('cP', 4, lattice_points=1, composition={'O': 3, 'Re': 1}),
          'ordered-vacancy derivative of perovskite (AB3C_cP5_221_a_c_b)', 'AB3C_cP5_221_a_c_b'),
-        # simple hexagonal: one atom per hP lattice point, no room for random vacancies
-        ('hcp/rh', lattice('hP', 1, lattice_points=1), 'ordered-vacancy derivative of hcp/rh (A_hP2_194_c)',
-         'A_hP2_194_c'),
     ],
 )  # fmt: skip
 def test_derivatives_of_a_class_are_unknown_with_its_prototype_as_parent(label, facts, reason, parent):
@@ -119,10 +116,16 @@ def test_derivatives_of_a_class_are_unknown_with_its_prototype_as_parent(label, 
         ('fcc', lattice('cF', 1, vacuum_gaps={'c': 12.0}), 0.0),  # a slab
         ('hcp/rh', lattice('hP', 1, lattice_points=40), 0.0),  # 50% random vacancies: hcp/rh itself
         ('corundum', compound('hR', 10, sublattices=2), 0.0),  # a random (Fe,Cr)2O3: corundum itself
+        # simple hexagonal, CaCu5: fewer atoms than hcp, C14 in a cell of one lattice point, but no
+        # whole site sets of the class left empty: unknown, no derivative
+        ('hcp/rh', lattice('hP', 1, lattice_points=1, composition={'Sn': 1}), 0.0),
+        ('Laves-C14', compound('hP', 6, lattice_points=1, composition={'Ca': 1, 'Cu': 5}), 0.0),
     ],
 )  # fmt: skip
 def test_no_parent_prototype_where_no_fact_makes_a_derivative(label, facts, uncertainty):
     record = classification_record(probabilities(label), NAMES, GROUPS, facts, uncertainty)
+    if facts.get('lattice_points') == 1:
+        assert record['label'] == UNKNOWN and 'in a cell of one lattice point' in record['unknown_reason']
     assert record.parent_prototype is None and 'parent_prototype' not in dict(record)
     assert record.extras('uuid')['symclf_parent_prototype'] == ''
     assert not record['unknown_reason'].startswith(('superstructure', 'ordered'))

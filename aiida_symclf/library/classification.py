@@ -40,6 +40,7 @@ out, or when the network itself is uncertain:
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -134,11 +135,12 @@ def _lattice_refusal(label: str, lattice: Mapping[str, Any], lattices: Mapping[s
     """Why class ``label`` cannot have the Bravais lattice and atoms per lattice point of ``lattice``
     (no reason for classes no table knows). ``lattices``: :func:`~aiida_symclf.library.catalogue.class_lattices`.
 
-    More atoms per lattice point than the class holds (on its lattice, or on a lattice of its
-    crystal family or lower) is a superstructure of it: dhcp La, 4H-SiC. Fewer, in a cell of one
-    lattice point, is ordered vacancies (every lattice point lacks the same site), not the random
-    vacancies a vacancy-diluted crystal of the class has: simple hexagonal is not hcp, ReO3 not a
-    perovskite.
+    More atoms per lattice point than the class holds, where the main peaks alone give the class's
+    lattice, is a superstructure of it: dhcp La, 4H-SiC. Fewer, in a cell of one lattice point, is
+    not the random vacancies a vacancy-diluted crystal of the class has (every lattice point lacks
+    the same sites): simple hexagonal is not hcp, ReO3 not a perovskite; an ordered-vacancy
+    derivative where the atoms fill whole site sets of the class (ReO3: perovskite without its A
+    site, :func:`_fills_whole_site_sets`).
     """
     allowed = lattices.get(label)
     if not allowed:
@@ -161,7 +163,7 @@ def _lattice_refusal(label: str, lattice: Mapping[str, Any], lattices: Mapping[s
         return Refusal(
             f'{count:g} atoms per lattice point in a cell of one lattice point (ordered, not random, '
             f'vacancies); {label} has {fewest}',
-            VACANCY_ORDERED,
+            VACANCY_ORDERED if _fills_whole_site_sets(label, lattice) else '',
         )
     sites = lattice.get('sites_per_lattice_point')
     if sites is not None and class_kind(label) == 'element' and int(sites) != allowed[bravais]:
@@ -232,10 +234,19 @@ def sublattice_reason(label: str, lattice: Mapping[str, Any]) -> str:
     return f'{groups} groups of species on distinct sublattices; {label} has {species}'
 
 
-def _fewer_atoms(label: str, lattice: Mapping[str, Any]) -> bool:
-    """True if ``lattice`` holds fewer atoms per lattice point than every form of ``label``."""
-    count = float(lattice.get('atoms_per_lattice_point', 0.0))
-    return all(count < form.atoms_per_lattice_point - _COUNT_SLACK for form in class_by_name()[label].forms)
+def _fills_whole_site_sets(label: str, lattice: Mapping[str, Any]) -> bool:
+    """True if the species of a one-lattice-point cell each fill one site set (species of the AFLOW
+    label) of compound class ``label`` exactly and the other sets are empty: ReO3 (3 O, 1 Re) fills
+    perovskite's 3 + 1 sites and leaves its A site empty. Never for elemental classes (one set)."""
+    known = class_by_name().get(label)
+    composition = lattice.get('composition') or {}
+    if known is None or known.kind != 'compound' or not composition:
+        return False
+    sites = site_counts(known.aflow_prototype, known.forms[0].atoms_per_lattice_point, 1)
+    counts = sorted(int(count) for count in composition.values())
+    return len(counts) < len(sites) and any(
+        sorted(chosen) == counts for chosen in itertools.combinations(sites, len(counts))
+    )
 
 
 def refusal(label: str, lattice: Mapping[str, Any] | None, uncertainty: float | None) -> Refusal:
@@ -254,7 +265,7 @@ def refusal(label: str, lattice: Mapping[str, Any] | None, uncertainty: float | 
         if not found and (reason := sublattice_reason(label, lattice)):
             found = Refusal(reason, ORDERED)
         if not found and (reason := stoichiometry_reason(label, lattice)):
-            found = Refusal(reason, VACANCY_ORDERED if _fewer_atoms(label, lattice) else '')
+            found = Refusal(reason)
         if found:
             return _naming_parent(label, lattice, found) if found.derivative else found
     if uncertainty is not None and uncertainty > MAX_UNCERTAINTY:
