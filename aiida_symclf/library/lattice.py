@@ -14,10 +14,11 @@ How, with no tolerance on atomic positions:
    are Bragg peaks with ``|S|^2 / N^2`` of order one, which stays so under displacements
    (Debye-Waller factor) and vacancies, while every other point is at the noise level ``~1/N``.
 2. *Bright peaks -> lattice.* The points above :data:`PEAK_FRACTION` of the brightest peak and
-   above the noise floor (weaker ones in a small cell: :data:`WEAK_PEAK_MAX_POINTS`) generate an integer sublattice (Hermite normal form, exact integer
-   arithmetic); its dual is the crystal's primitive lattice, expressed exactly through the
-   cell. Where no three independent peaks stand out (amorphous or liquid-like boxes), the
-   cell itself is the repeating unit.
+   above the noise floor (weaker ones in a small cell: :data:`WEAK_PEAK_MAX_POINTS`) generate an
+   integer sublattice (Hermite normal form, exact integer arithmetic); its dual is the crystal's
+   primitive lattice, expressed exactly through the cell. Where no three independent peaks stand
+   out (amorphous or liquid-like boxes), the cell itself is the repeating unit. The main peaks
+   alone (:data:`SUBSTRUCTURE_FRACTION`) give the substructure of a superstructure.
 3. *Conventional frame.* spglib standardises the *lattice only* (one point per primitive cell,
    tolerance :data:`LATTICE_TOLERANCE` relative to the lattice scale): it gives the Bravais
    lattice (``cF``, ``hP``, ...), the conventional cell and the rotation to the standard
@@ -282,14 +283,12 @@ def _subtract(row: tuple[int, ...], pivot: tuple[int, ...], factor: int) -> tupl
     return tuple(a - factor * b for a, b in zip(row, pivot, strict=True))
 
 
-def _peaks(
-    amplitude: np.ndarray, forward: int, n_effective: float, weak: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
+def _peaks(amplitude: np.ndarray, forward: int, n_effective: float) -> tuple[np.ndarray, np.ndarray]:
     """Normalised intensity ``|amplitude|^2`` (the forward beam, index ``forward``, set to 0) and
-    the mask of its Bragg peaks (``weak``: see :func:`_peak_threshold`)."""
+    the mask of its Bragg peaks."""
     intensity = amplitude.real**2 + amplitude.imag**2
     intensity[forward] = 0.0  # the forward beam is no peak
-    return intensity, intensity >= _peak_threshold(intensity, n_effective, weak)
+    return intensity, intensity >= _peak_threshold(intensity, n_effective)
 
 
 def _species_columns(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
