@@ -37,7 +37,7 @@ from aiida_symclf.testing.user_inputs import perturbed, random_rotation, random_
 
 OUTPUT = Path(__file__).parent / 'results' / 'weak_reflections.json'
 CANDIDATES = (
-    (0.1, 0.2, 0), (0.05, 0.08, 4), (0.05, 0.08, 8), (0.05, 0.08, 16), (0.05, 0.08, 10**6), (0.02, 0.05, 8),
+    (0.1, 0.2, 0), (0.05, 0.08, 4), (0.05, 0.04, 4), (0.05, 0.04, 8), (0.05, 0.08, 16), (0.05, 0.08, 10**6),
     (0.02, 0.05, 10**6),
 )  # fmt: skip
 SIZES = (8, 16, 32, 64, 128, 250)

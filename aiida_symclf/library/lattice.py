@@ -74,23 +74,24 @@ NOISE_FACTOR = 20.0
 NOISE_CAP = 0.2
 #: Small cells keep weaker peaks (:func:`analyse_lattice`): the superstructure reflections of
 #: an ordered crystal are often below the noise cap of 0.2 (dhcp La and graphite 0.19, NbO 0.11,
-#: AB12C3 cI32 0.09 of the brightest), and dropping them finds the lattice too small (dhcp as hcp,
-#: NbO as rocksalt). Where the strong peaks' lattice has at most :data:`WEAK_PEAK_MAX_POINTS`
-#: points in the cell, a point is a peak if it is at least this fraction of the brightest ...
+#: AB12C3 cI32 0.09, alpha-N2 0.05 of the brightest), and dropping them finds the lattice too
+#: small (dhcp as hcp, NbO as rocksalt, alpha-N2 as diamond). Where the strong peaks' lattice has
+#: at most :data:`WEAK_PEAK_MAX_POINTS` points in the cell, a point is a peak if it is at least
+#: this fraction of the brightest ...
 WHOLE_PEAK_FRACTION = 0.05
 #: ... and above ``NOISE_FACTOR / N`` capped at this value (not :data:`NOISE_CAP`).
-WHOLE_NOISE_CAP = 0.08
+WHOLE_NOISE_CAP = 0.04
 #: Most lattice points (of the strong peaks' lattice) in a cell whose weak peaks are kept. The
 #: trade-off, measured by ``benchmarks/weak_reflections.py`` (results/weak_reflections.json): of
-#: the 31 pristine AFLOW prototypes whose lattice the strong peaks find too small, 13 get their
-#: whole lattice (dhcp La, graphite, 4H-SiC, NbO, AB12C3 cI32, ...); the rest have superstructure
-#: reflections below 0.08 (alpha-N2 0.05) or cells of more points. Random displacements and
+#: the 31 pristine AFLOW prototypes whose lattice the strong peaks find too small, 19 get their
+#: whole lattice with (0.05, 0.04, 4 points) (13 with a cap of 0.08: not alpha-N2); the rest have
+#: superstructure reflections weaker still or cells of more points. Random displacements and
 #: vacancies put the brightest point between the peaks of an N-atom supercell at up to ~12 / N,
-#: above 0.08 below ~150 atoms, but in a cell of a few lattice points there is no noise to
+#: above 0.04 below ~300 atoms, but in a cell of a few lattice points there is no noise to
 #: average over: of 80 perturbed 8-atom supercells (fcc, bcc, hcp, diamond; 4-8% displacements,
 #: 25-60% vacancies) one more is found to be its own lattice than with the strong peaks alone
-#: (14 more with 8 points, 21 more with 16), none of 16 atoms or more; keeping weak peaks in
-#: cells of any size would lose 26-37 more of 80 at 16-64 atoms. Larger cells (every user-path input:
+#: (16 more with 8 points), none of 16 atoms or more; keeping weak peaks (0.05, 0.08) in cells of
+#: any size would lose 26-37 more of 80 at 16-64 atoms. Larger cells (every user-path input:
 #: 125-250 points) keep the thresholds of the local maps.
 WEAK_PEAK_MAX_POINTS = 4
 #: The *main* peaks, at least this fraction of the brightest, give the substructure of a
