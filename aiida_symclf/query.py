@@ -4,8 +4,9 @@ Two routes, both documented in ``docs/tutorial.rst``:
 
 - :func:`classified_structures` filters the extras that the WorkChain sets on every input
   structure (``symclf_label``, ``symclf_aflow_prototype``, ``symclf_probability``,
-  ``symclf_model_sha256``): one query on the node table, the fastest way to ask "all structures
-  classified as bcc with p > 0.9" or "all rocksalt structures" (``AB_cF8_225_a_b``).
+  ``symclf_model_sha256``, ``symclf_parent_prototype``): one query on the node table, the fastest
+  way to ask "all structures classified as bcc with p > 0.9", "all rocksalt structures"
+  (``AB_cF8_225_a_b``) or "every derivative of corundum" (``parent_prototype='A2B3_hR10_167_c_e'``).
 - :func:`classification_results` filters the classification ``Dict`` nodes themselves (the
   provenance record, created by the ``classify_fingerprint(s)`` CalcFunctions): it also finds
   structures classified outside a WorkChain, and perturbed blocks.
@@ -56,6 +57,7 @@ def known_prototypes() -> list[str]:
 
 
 def _check_prototype(aflow_prototype: str | None) -> None:
+    """A TypeError or ValueError unless ``aflow_prototype`` is None or one of :func:`known_prototypes`."""
     if aflow_prototype is None:
         return
     if not isinstance(aflow_prototype, str):
@@ -82,16 +84,22 @@ def classified_structures(
     min_probability: float = 0.0,
     model_sha256: str | None = None,
     aflow_prototype: str | None = None,
+    parent_prototype: str | None = None,
 ) -> list[orm.StructureData]:
     """Structures the WorkChain classified as ``label`` (any if None) with probability >= ``min_probability``,
-    optionally only those of the AFLOW prototype ``aflow_prototype`` (e.g. ``AB_cF8_225_a_b``)."""
+    optionally only those of the AFLOW prototype ``aflow_prototype`` (e.g. ``AB_cF8_225_a_b``) and
+    only the ``unknown`` derivatives of ``parent_prototype`` (e.g. ``A2B3_hR10_167_c_e``: ilmenite
+    and LiNbO3 as ordered derivatives of corundum; the ``symclf_parent_prototype`` extra)."""
     _check(label, min_probability)
     _check_prototype(aflow_prototype)
+    _check_prototype(parent_prototype)
     filters: dict = {f'extras.{EXTRA_PREFIX}probability': {'>=': float(min_probability)}}
     if label is not None:
         filters[f'extras.{EXTRA_PREFIX}label'] = label
     if aflow_prototype is not None:
         filters[f'extras.{EXTRA_PREFIX}aflow_prototype'] = aflow_prototype
+    if parent_prototype is not None:
+        filters[f'extras.{EXTRA_PREFIX}parent_prototype'] = parent_prototype
     if model_sha256 is not None:
         filters[f'extras.{EXTRA_PREFIX}model_sha256'] = model_sha256
     query = orm.QueryBuilder().append(orm.StructureData, filters=filters, project='*')

@@ -298,6 +298,32 @@ def test_compounds_are_classified_and_found_by_prototype(tmp_path: Path, model_f
     assert refused.exit_code == 1 and 'unknown AFLOW prototype' in refused.stderr
 
 
+def test_derivatives_are_unknown_and_found_by_their_parent_prototype(tmp_path: Path, model_file: Path) -> None:
+    """Ilmenite FeTiO3 (Fe and Ti on two sublattices of corundum's cation sites) is unknown, an ordered
+    derivative of corundum, and found by ``--parent-prototype``; rocksalt NaCl is no derivative."""
+    from ase.spacegroup import crystal
+
+    from aiida_symclf import query
+
+    path = tmp_path / 'FeTiO3.cif'
+    ilmenite = crystal(
+        ['Fe', 'Ti', 'O'], [(0, 0, 0.3554), (0, 0, 0.1464), (0.317, 0.020, 0.245)], spacegroup=148,
+        cellpar=[5.088, 5.088, 14.09, 90, 90, 120],
+    )  # fmt: skip
+    ase.io.write(path, ilmenite)
+    result = invoke('classify', '--model', model_file, path)
+    assert result.exit_code == 0, result.output
+    assert f'{path}: unknown: ordered derivative of corundum (A2B3_hR10_167_c_e)' in result.stdout
+    rows = json.loads(invoke('query', '--parent-prototype', 'A2B3_hR10_167_c_e', '--json').stdout)
+    found = {Path(row['name']).name: (row['label'], row['parent_prototype']) for row in rows}
+    assert found.get('FeTiO3.cif') == ('unknown', 'A2B3_hR10_167_c_e') and 'NaCl.cif' not in found
+    nodes = query.classified_structures(label='unknown', parent_prototype='A2B3_hR10_167_c_e')
+    assert 'FeTiO3.cif' in {Path(node.label).name for node in nodes}
+    assert not query.classified_structures(parent_prototype='AB_cF8_225_a_b')
+    refused = invoke('query', '--parent-prototype', 'A2B3_hR10_000_c_e')
+    assert refused.exit_code == 1 and 'unknown AFLOW prototype' in refused.stderr
+
+
 def test_query_with_an_unknown_label_names_the_valid_ones() -> None:
     result = invoke('query', '--label', 'foo')
     assert result.exit_code == 1

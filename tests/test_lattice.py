@@ -112,3 +112,92 @@ def test_reused_metrics_are_forgotten():
     assert standardise_lattice(np.diag([3.0, 3.0, 3.156]), 0.05, reuse=True)[2] == 'tP'
     forget_reused_metrics()
     assert standardise_lattice(np.diag([3.0, 3.0, 3.156]), 0.05, reuse=True)[2] == 'cP'
+
+
+def _dhcp_lanthanum():
+    """dhcp La (A_hP4_194_ac): hcp-like layers stacked ABAC; its odd-l reflections are 19% of the brightest."""
+    from ase.spacegroup import crystal
+
+    return crystal(
+        ['La', 'La'], [(0, 0, 0), (1 / 3, 2 / 3, 0.25)], spacegroup=194, cellpar=[3.77, 3.77, 12.16, 90, 90, 120]
+    )
+
+
+def _niobium_monoxide():
+    """NbO (AB_cP6_221_c_d): rocksalt with an ordered quarter of both sites empty (11% reflections)."""
+    from ase.spacegroup import crystal
+
+    return crystal(['Nb', 'O'], [(0, 0.5, 0.5), (0.5, 0, 0)], spacegroup=221, cellpar=[4.21] * 3 + [90] * 3)
+
+
+@pytest.mark.parametrize(
+    ('build', 'whole', 'strong'),
+    [(_dhcp_lanthanum, ('hP', 4.0), ('hP', 2.0)), (_niobium_monoxide, ('cP', 6.0), ('cF', 1.5))],
+)
+def test_weak_superstructure_reflections_give_the_whole_lattice_and_the_strong_ones_its_substructure(
+    build, whole, strong
+):
+    """Superstructure reflections under the noise cap of 0.2 (0.11-0.19 of the brightest peak) are kept in
+    a cell of few lattice points, and are above the noise floor of a 188-282-atom supercell: dhcp is
+    not found as hcp, NbO not as rocksalt; the main peaks alone give the parent's lattice."""
+    atoms = build()
+    for cell in (atoms, random_rotation(make_supercell(atoms, MATRIX), np.random.default_rng(5))):
+        lattice = analyse_lattice(minkowski_reduced(cell))
+        assert (lattice.bravais, lattice.atoms_per_lattice_point) == whole
+        summary = lattice.summary()
+        assert (summary['substructure_bravais'], summary['substructure_atoms_per_lattice_point']) == strong
+
+
+def test_alpha_nitrogen_is_found_with_its_simple_cubic_lattice_not_as_diamond():
+    """alpha-N2 (A_cP8_205_c): N2 molecules on an fcc lattice, oriented along four body diagonals; the
+    orientational order's reflections are 5-7% of the brightest (below a cap of 0.08, kept by 0.04),
+    without them the lattice is diamond's (cF, 2 atoms per lattice point)."""
+    from ase.spacegroup import crystal
+
+    atoms = crystal('N', [(0.0557, 0.0557, 0.0557)], spacegroup=205, cellpar=[5.65] * 3 + [90] * 3)
+    for cell in (atoms, random_rotation(make_supercell(atoms, np.diag([1, 1, 2])), np.random.default_rng(8))):
+        lattice = analyse_lattice(minkowski_reduced(cell))
+        assert (lattice.bravais, lattice.atoms_per_lattice_point) == ('cP', 8.0)
+
+
+@pytest.mark.parametrize('name', ['fcc', 'bcc'])
+@pytest.mark.parametrize(('displacement', 'vacancies'), [(0.04, 0.0), (0.0, 0.25)])
+def test_displaced_and_vacant_small_supercells_keep_their_lattice(name, displacement, vacancies):
+    """Small cells (2x2x2 conventional: 32 fcc, 16 bcc atoms) with 4% displacements or 25% vacancies keep
+    their lattice: their noise is not taken for superstructure reflections (keeping weak peaks in
+    cells of 16 lattice points would find 6 of these 20 bcc cells displaced, 10 vacant, to be their
+    own lattice)."""
+    from aiida_symclf.library.perturb import PerturbationLevel
+    from aiida_symclf.testing.user_inputs import perturbed
+
+    rng = np.random.default_rng(6)
+    level = PerturbationLevel(displacement=displacement, vacancy_fraction=vacancies)
+    bravais = {'fcc': 'cF', 'bcc': 'cI'}[name]
+    for _ in range(20):
+        atoms = random_rotation(perturbed(bulk('Cu', name, a=3.6, cubic=True).repeat(2), level, rng), rng)
+        lattice = analyse_lattice(minkowski_reduced(atoms))
+        assert lattice.bravais == bravais
+        assert lattice.atoms_per_lattice_point == pytest.approx(1.0 - vacancies, abs=0.02)
+
+
+def _ilmenite(symbols=('Fe', 'Ti', 'O')):
+    """FeTiO3 (AB3C_hR10_148_c_f_c): corundum's cation sites split between Fe and Ti layers."""
+    from ase.spacegroup import crystal
+
+    fe, ti, oxygen = symbols
+    return crystal(
+        [fe, ti, oxygen], [(0, 0, 0.3554), (0, 0, 0.1464), (0.317, 0.020, 0.245)], spacegroup=148,
+        cellpar=[5.088, 5.088, 14.09, 90, 90, 120],
+    )  # fmt: skip
+
+
+def test_species_on_distinct_sublattices_are_counted_and_a_random_mixture_is_one():
+    """Ilmenite's Fe and Ti have structure factors that differ (3 sublattices: Fe, Ti, O); Fe and Cr
+    mixed at random on corundum's cation sites have the same one (2, like corundum)."""
+    assert analyse_lattice(_ilmenite()).sublattices == 3
+    mixed = _ilmenite(('Fe', 'Fe', 'O')).repeat((2, 2, 1))
+    rng = np.random.default_rng(7)
+    cations = np.flatnonzero(mixed.numbers == 26)
+    mixed.numbers[rng.choice(cations, len(cations) // 2, replace=False)] = 24
+    lattice = analyse_lattice(mixed)
+    assert lattice.chemically_ordered and lattice.sublattices == 2

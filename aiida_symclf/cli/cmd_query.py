@@ -18,6 +18,8 @@ from aiida_symclf.cli.profiles import activate_profile
 )
 @click.option('--prototype', 'aflow_prototype', default=None,
               help='AFLOW prototype label, e.g. AB_cF8_225_a_b (rocksalt) (default: any).')  # fmt: skip
+@click.option('--parent-prototype', 'parent_prototype', default=None,
+              help='Only unknown derivatives of this AFLOW prototype, e.g. A2B3_hR10_167_c_e (corundum).')  # fmt: skip
 @click.option('--model-sha256', default=None, help='Only results of the model with this sha256.')
 @JSON()
 @profile_options
@@ -26,6 +28,7 @@ def query_command(
     label: str | None,
     min_probability: float,
     aflow_prototype: str | None,
+    parent_prototype: str | None,
     model_sha256: str | None,
     as_json: bool,
     profile_name: str | None,
@@ -33,7 +36,8 @@ def query_command(
 ) -> None:
     """List stored structures by class and probability.
 
-    Shows the structures classified as LABEL (and of the AFLOW PROTOTYPE) with at least MIN_PROBABILITY.
+    Shows the structures classified as LABEL (and of the AFLOW PROTOTYPE) with at least MIN_PROBABILITY;
+    with --parent-prototype, the unknown structures the Bragg facts make derivatives of that prototype.
     Uses the extras that the WorkChain sets on every structure it classified
     (aiida_symclf.query.classified_structures).
     """
@@ -43,7 +47,7 @@ def query_command(
     activate_profile(profile_name, yes, create=False)
     rows = [
         _row(node, EXTRA_PREFIX)
-        for node in classified_structures(label, min_probability, model_sha256, aflow_prototype)
+        for node in classified_structures(label, min_probability, model_sha256, aflow_prototype, parent_prototype)
     ]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -67,6 +71,7 @@ def _row(node, prefix: str) -> dict:
         'probability': extras.get(f'{prefix}probability'),
         'network_label': extras.get(f'{prefix}network_label', label),
         'unknown_reason': extras.get(f'{prefix}unknown_reason', ''),
+        'parent_prototype': extras.get(f'{prefix}parent_prototype', ''),
     }
 
 

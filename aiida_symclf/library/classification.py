@@ -39,6 +39,8 @@ out, or when the network itself is uncertain:
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -50,10 +52,17 @@ from aiida_symclf.library.stoichiometry import MIN_FIT_PROBABILITY, fit_probabil
 
 __all__ = [
     'MAX_UNCERTAINTY',
+    'ORDERED',
+    'SUPERSTRUCTURE',
     'UNKNOWN',
+    'VACANCY_ORDERED',
+    'Refusal',
     'class_kind',
     'allowed_classes',
+    'parent_prototype',
+    'refusal',
     'stoichiometry_reason',
+    'sublattice_reason',
     'classification_record',
     'classify_fingerprint_images',
     'unknown_reason',
@@ -66,6 +75,10 @@ UNKNOWN = 'unknown'
 MAX_UNCERTAINTY = 0.6
 #: Slack on the atoms per lattice point (a count from whole atoms, exact for pristine cells).
 _COUNT_SLACK = 0.01
+#: The crystal families (first letters of Bravais symbols; ``h``: hexagonal or rhombohedral) a
+#: lattice can become by an ordering that keeps or lowers its point symmetry (:func:`_family_fits`).
+#: ``hP`` comes from ``hP`` only, ``hR`` from cubic or hexagonal lattices (:func:`_keeps_or_lowers`).
+_SUBFAMILIES = {'c': 'ctoma', 'h': 'oma', 't': 'toma', 'o': 'oma', 'm': 'ma', 'a': 'a'}
 
 
 def class_kind(name: str) -> str:
@@ -74,21 +87,93 @@ def class_kind(name: str) -> str:
     return known.kind if known is not None else 'element'
 
 
-def _lattice_reason(label: str, lattice: Mapping[str, Any], lattices: Mapping[str, Mapping[str, int]]) -> str:
-    """Why class ``label`` cannot have the Bravais lattice and atoms per lattice point of ``lattice``;
-    '' if it can (and for classes no table knows). ``lattices``: :func:`~aiida_symclf.library.catalogue.class_lattices`."""
+#: The kinds of derivative a refusal can make a structure of the network's class.
+SUPERSTRUCTURE, ORDERED, VACANCY_ORDERED = 'superstructure', 'ordered derivative', 'ordered-vacancy derivative'
+
+
+@dataclasses.dataclass(frozen=True)
+class Refusal:
+    """Why the Bragg facts rule a class out: ``reason`` ('' if nothing does), and ``derivative``
+    where the fact makes the structure a derivative of the class (:data:`SUPERSTRUCTURE`,
+    :data:`ORDERED`: more sublattices, :data:`VACANCY_ORDERED`) rather than something else ('')."""
+
+    reason: str = ''
+    derivative: str = ''
+
+    def __bool__(self) -> bool:
+        return bool(self.reason)
+
+
+def _substructure_fits(label: str, lattice: Mapping[str, Any], allowed: Mapping[str, int]) -> bool:
+    """True if the lattice of the strong peaks alone (``substructure_bravais``; see
+    :class:`~aiida_symclf.library.lattice.BraggLattice`) is one of class ``label``'s with room for its
+    atoms, and the whole lattice came from it by an ordering (:func:`_family_fits`): the weak peaks
+    are superstructure reflections of the class."""
+    sub = lattice.get('substructure_bravais')
+    if not sub or sub not in allowed:
+        return False
+    count = float(lattice.get('substructure_atoms_per_lattice_point', 0.0))
+    return count <= allowed[sub] + _COUNT_SLACK and _family_fits(lattice['bravais'], {sub: allowed[sub]})
+
+
+def _family_fits(bravais: str, allowed: Mapping[str, int]) -> bool:
+    """True if a lattice ``bravais`` can come from one of the ``allowed`` lattices by an ordering that
+    keeps or lowers its symmetry (a cubic class's superstructure may be tetragonal or rhombohedral;
+    nothing but a hexagonal lattice gives a hexagonal one)."""
+    return any(_keeps_or_lowers(bravais, parent) for parent in allowed)
+
+
+def _keeps_or_lowers(bravais: str, parent: str) -> bool:
+    if bravais == 'hP':
+        return parent == 'hP'
+    if bravais == 'hR':
+        return parent[0] in 'ch'
+    return bravais[0] in _SUBFAMILIES.get(parent[0], '')
+
+
+def _lattice_refusal(label: str, lattice: Mapping[str, Any], lattices: Mapping[str, Mapping[str, int]]) -> Refusal:
+    """Why class ``label`` cannot have the Bravais lattice and atoms per lattice point of ``lattice``
+    (no reason for classes no table knows). ``lattices``: :func:`~aiida_symclf.library.catalogue.class_lattices`.
+
+    More atoms per lattice point than the class holds, where the main peaks alone give the class's
+    lattice, is a superstructure of it: dhcp La, 4H-SiC. Fewer, in a cell of one lattice point, is
+    not the random vacancies a vacancy-diluted crystal of the class has (every lattice point lacks
+    the same sites): simple hexagonal is not hcp, ReO3 not a perovskite; an ordered-vacancy
+    derivative where the atoms fill whole site sets of the class (ReO3: perovskite without its A
+    site, :func:`_fills_whole_site_sets`).
+    """
     allowed = lattices.get(label)
     if not allowed:
-        return ''
+        return Refusal()
     bravais, count = lattice['bravais'], float(lattice['atoms_per_lattice_point'])
+    superstructure = SUPERSTRUCTURE if _substructure_fits(label, lattice, allowed) else ''
     if bravais not in allowed:
-        return f'the Bragg peaks give a {bravais} lattice; {label} needs {" or ".join(sorted(allowed))}'
+        needs = ' or '.join(sorted(allowed))
+        if superstructure:
+            return Refusal(
+                f'the Bragg peaks give a {bravais} lattice with {count:g} atoms per lattice point, its main '
+                f'peaks alone the {lattice["substructure_bravais"]} lattice of {label}',
+                superstructure,
+            )
+        return Refusal(f'the Bragg peaks give a {bravais} lattice; {label} needs {needs}')
     if count > allowed[bravais] + _COUNT_SLACK:
-        return f'{count:g} atoms per lattice point; {label} has {allowed[bravais]}'
+        return Refusal(f'{count:g} atoms per lattice point; {label} has {allowed[bravais]}', superstructure)
+    fewest = min(form.atoms_per_lattice_point for form in class_by_name()[label].forms if form.bravais == bravais)
+    if count < fewest - _COUNT_SLACK and int(lattice.get('lattice_points', 0)) == 1:
+        return Refusal(
+            f'{count:g} atoms per lattice point in a cell of one lattice point (ordered, not random, '
+            f'vacancies); {label} has {fewest}',
+            VACANCY_ORDERED if _fills_whole_site_sets(label, lattice) else '',
+        )
     sites = lattice.get('sites_per_lattice_point')
     if sites is not None and class_kind(label) == 'element' and int(sites) != allowed[bravais]:
-        return f'{sites} basis sites per lattice point; {label} has {allowed[bravais]}'
-    return ''
+        return Refusal(f'{sites} basis sites per lattice point; {label} has {allowed[bravais]}')
+    return Refusal()
+
+
+def _lattice_reason(label: str, lattice: Mapping[str, Any], lattices: Mapping[str, Mapping[str, int]]) -> str:
+    """The reason of :func:`_lattice_refusal` ('' if the lattice facts allow ``label``)."""
+    return _lattice_refusal(label, lattice, lattices).reason
 
 
 def allowed_classes(class_names: Sequence[str], lattice: Mapping[str, Any] | None) -> np.ndarray:
@@ -134,22 +219,83 @@ def stoichiometry_reason(label: str, lattice: Mapping[str, Any]) -> str:
     )
 
 
-def unknown_reason(label: str, lattice: Mapping[str, Any] | None, uncertainty: float | None) -> str:
-    """Why a structure the network calls ``label`` is none of the classes; '' if nothing speaks against it."""
+def sublattice_reason(label: str, lattice: Mapping[str, Any]) -> str:
+    """Why a chemically ordered structure is an ordered derivative of compound class ``label``: its
+    species sit on more distinct sublattices (``lattice['sublattices']``, from
+    :func:`~aiida_symclf.library.lattice.sublattice_groups`) than the class has species in its AFLOW
+    label (ilmenite FeTiO3 and LiNbO3: 3; corundum: 2); '' if not (or the fact is missing)."""
+    known = class_by_name().get(label)
+    groups = int(lattice.get('sublattices') or 0)
+    if known is None or known.kind != 'compound' or not lattice.get('chemically_ordered'):
+        return ''
+    species = len(stoichiometry(known.aflow_prototype))
+    if groups <= species:
+        return ''
+    return f'{groups} groups of species on distinct sublattices; {label} has {species}'
+
+
+def _fills_whole_site_sets(label: str, lattice: Mapping[str, Any]) -> bool:
+    """True if the species of a one-lattice-point cell each fill one site set (species of the AFLOW
+    label) of compound class ``label`` exactly and the other sets are empty: ReO3 (3 O, 1 Re) fills
+    perovskite's 3 + 1 sites and leaves its A site empty. Never for elemental classes (one set)."""
+    known = class_by_name().get(label)
+    composition = lattice.get('composition') or {}
+    if known is None or known.kind != 'compound' or not composition:
+        return False
+    sites = site_counts(known.aflow_prototype, known.forms[0].atoms_per_lattice_point, 1)
+    counts = sorted(int(count) for count in composition.values())
+    return len(counts) < len(sites) and any(
+        sorted(chosen) == counts for chosen in itertools.combinations(sites, len(counts))
+    )
+
+
+def refusal(label: str, lattice: Mapping[str, Any] | None, uncertainty: float | None) -> Refusal:
+    """Why a structure the network calls ``label`` is none of the classes (see :func:`unknown_reason`),
+    and whether that makes it a derivative of ``label`` (its reason then names the class and its
+    AFLOW prototype: ``ordered derivative of corundum (A2B3_hR10_167_c_e): ...``)."""
     if lattice is not None:
         if lattice.get('vacuum_gaps'):
             gaps = ', '.join(f'{width:.1f} A along {axis}' for axis, width in lattice['vacuum_gaps'].items())
-            return f'a vacuum gap ({gaps}): a slab, 2D layer or molecule, not a bulk crystal'
+            return Refusal(f'a vacuum gap ({gaps}): a slab, 2D layer or molecule, not a bulk crystal')
         if not lattice.get('periodic_by_peaks', True):
-            return 'no Bragg peaks above the noise: not crystalline (amorphous or liquid-like)'
+            return Refusal('no Bragg peaks above the noise: not crystalline (amorphous or liquid-like)')
         if lattice.get('chemically_ordered') and class_kind(label) != 'compound':
-            return 'species are chemically ordered on sublattices (a compound): none of the elemental classes'
-        reason = _lattice_reason(label, lattice, class_lattices()) or stoichiometry_reason(label, lattice)
-        if reason:
-            return reason
+            return Refusal('species are chemically ordered on sublattices (a compound): none of the elemental classes')
+        found = _lattice_refusal(label, lattice, class_lattices())
+        if not found and (reason := sublattice_reason(label, lattice)):
+            found = Refusal(reason, ORDERED)
+        if not found and (reason := stoichiometry_reason(label, lattice)):
+            found = Refusal(reason)
+        if found:
+            return _naming_parent(label, lattice, found) if found.derivative else found
     if uncertainty is not None and uncertainty > MAX_UNCERTAINTY:
-        return f'the network is uncertain (mutual information {uncertainty:.2f} > {MAX_UNCERTAINTY})'
-    return ''
+        return Refusal(f'the network is uncertain (mutual information {uncertainty:.2f} > {MAX_UNCERTAINTY})')
+    return Refusal()
+
+
+def _naming_parent(label: str, lattice: Mapping[str, Any], found: Refusal) -> Refusal:
+    """``found`` with its reason led by the kind of derivative and the class's AFLOW prototype."""
+    prototype = parent_prototype(label, lattice)
+    return dataclasses.replace(found, reason=f'{found.derivative} of {label} ({prototype}): {found.reason}')
+
+
+def parent_prototype(label: str, lattice: Mapping[str, Any] | None) -> str:
+    """AFLOW prototype of the form of class ``label`` closest to the Bragg facts ``lattice`` (to those of
+    its strong peaks alone where the weak ones make a superstructure)."""
+    known = class_by_name().get(label)
+    if known is None:
+        return ''
+    if lattice and lattice.get('substructure_bravais'):
+        lattice = {
+            'bravais': lattice['substructure_bravais'],
+            'atoms_per_lattice_point': lattice['substructure_atoms_per_lattice_point'],
+        }
+    return known.form_of(lattice).aflow_prototype
+
+
+def unknown_reason(label: str, lattice: Mapping[str, Any] | None, uncertainty: float | None) -> str:
+    """Why a structure the network calls ``label`` is none of the classes; '' if nothing speaks against it."""
+    return refusal(label, lattice, uncertainty).reason
 
 
 def classification_record(
@@ -165,7 +311,9 @@ def classification_record(
     Bragg facts allow (:func:`allowed_classes`; all classes when the model has none of them);
     ``label`` is what the structure is called after the Bragg-lattice checks
     (:func:`unknown_reason`, empty when the network's class stands); ``aflow_prototype``,
-    ``strukturbericht`` and ``space_groups`` are those of ``label`` (empty for ``unknown``).
+    ``strukturbericht`` and ``space_groups`` are those of ``label`` (empty for ``unknown``);
+    ``parent_prototype`` is the AFLOW prototype of the network's class where the structure is
+    ``unknown`` as a derivative of it (:func:`refusal`), None otherwise.
     """
     probabilities = np.asarray(probabilities, dtype=float)
     allowed = allowed_classes(class_names, lattice)
@@ -174,7 +322,8 @@ def classification_record(
         probabilities = probabilities / max(probabilities.sum(), np.finfo(float).tiny)
     best = int(np.argmax(probabilities))
     network_label = class_names[best]
-    reason = unknown_reason(network_label, lattice, uncertainty)
+    refused = refusal(network_label, lattice, uncertainty)
+    reason = refused.reason
     known = class_by_name().get(network_label)
     form = known.form_of(lattice) if known is not None and not reason else None
     return ClassificationRecord(
@@ -188,6 +337,7 @@ def classification_record(
         uncertainty=None if uncertainty is None else float(uncertainty),
         unknown_reason=reason,
         lattice=dict(lattice) if lattice is not None else None,
+        parent_prototype=parent_prototype(network_label, lattice) if refused.derivative else None,
     )
 
 

@@ -37,7 +37,10 @@ class ClassificationRecord(Mapping):
     ``model_sha256`` and ``structure_uuid`` say which model classified which stored structure
     (empty on the library path); ``robustness`` is set where perturbed replicas were classified,
     ``local_map`` (fractions of atoms per label, majority label) where a structure that is ``unknown``
-    as a whole was mapped (:mod:`aiida_symclf.library.composite`).
+    as a whole was mapped (:mod:`aiida_symclf.library.composite`); ``parent_prototype`` (the AFLOW
+    prototype of the network's class) where the structure is ``unknown`` because the Bragg facts
+    make it a derivative of that class: a superstructure, an ordered derivative with more
+    sublattices, ordered vacancies (:func:`aiida_symclf.library.classification.refusal`).
     """
 
     label: str
@@ -54,6 +57,7 @@ class ClassificationRecord(Mapping):
     structure_uuid: str | None = None
     robustness: list[dict[str, Any]] | None = None
     local_map: dict[str, Any] | None = None
+    parent_prototype: str | None = None
 
     # The mapping view: the stored keys (robustness and local_map only where they were measured).
     def __getitem__(self, key: str) -> Any:
@@ -102,6 +106,7 @@ class ClassificationRecord(Mapping):
             f'{EXTRA_PREFIX}unknown_reason': self.unknown_reason or '',
             f'{EXTRA_PREFIX}model_sha256': model_sha256 if model_sha256 is not None else self.model_sha256,
             f'{EXTRA_PREFIX}result_uuid': result_uuid,
+            f'{EXTRA_PREFIX}parent_prototype': self.parent_prototype or '',
             **self.local_map_extras(),
         }
 
@@ -115,10 +120,11 @@ class ClassificationRecord(Mapping):
         }
 
 
-#: Keys stored only where they were measured: the robustness over perturbed replicas, and the
+#: Keys stored only where they were measured: the robustness over perturbed replicas, the
 #: local structure map's summary of a structure that is ``unknown`` as a whole but may be more
-#: than one crystal (:mod:`aiida_symclf.library.composite`).
-_OPTIONAL_FIELDS = ('robustness', 'local_map')
+#: than one crystal (:mod:`aiida_symclf.library.composite`), and the parent prototype of a
+#: derivative (stored results of earlier versions have none of them).
+_OPTIONAL_FIELDS = ('robustness', 'local_map', 'parent_prototype')
 #: The stored keys of a record, in the order they are shown.
 RESULT_FIELDS: tuple[str, ...] = tuple(
     field.name for field in dataclasses.fields(ClassificationRecord) if field.name not in _OPTIONAL_FIELDS
