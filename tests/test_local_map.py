@@ -99,16 +99,17 @@ def test_interface_window_sees_both_crystals(model):
 
     from aiida_symclf.library import local_map as maps
     from aiida_symclf.library.neighbours import median_neighbour_distance, padded_positions
+    from aiida_symclf.library.window_crystals import WindowContext, window_crystals
 
     atoms, _ = two_phase_stack('Cu', 'Fe', layers=8)
     spacing = median_neighbour_distance(atoms)
     radius = maps._window_box(spacing, maps.MapParameters())[0] / 2
     positions, owners = padded_positions(atoms, 3 * radius + 1)
     numbers = atoms.numbers[owners]
-    context = maps._Context(positions, owners, numbers, cKDTree(positions), radius, 180.0, spacing, model)
+    context = WindowContext(positions, owners, numbers, cKDTree(positions), radius, 180.0, spacing, model)
     centre = np.array([0.25, 0.25, 0.5]) @ atoms.cell
     members = np.asarray(context.tree.query_ball_point(centre, radius))
-    found, reason = maps._window_crystals(centre, members, context)
+    found, reason = window_crystals(centre, members, context)
     assert reason == '' and [crystal.lattice.bravais for crystal, _ in found] == ['cF', 'cI']
     for (crystal, block), element in zip(found, (29, 26), strict=True):
         assert not block.facts['chemically_ordered']
