@@ -94,8 +94,12 @@ WHOLE_NOISE_CAP = 0.04
 #: 25-60% vacancies) one more is found to be its own lattice than with the strong peaks alone
 #: (16 more with 8 points), none of 16 atoms or more; keeping weak peaks (0.05, 0.08) in cells of
 #: any size would lose 26-37 more of 80 at 16-64 atoms. Larger cells (every user-path input:
-#: 125-250 points) keep the thresholds of the local maps.
-WEAK_PEAK_MAX_POINTS = 4
+#: 125-250 points) keep the thresholds of the local maps. At 4 points, 1 of 5 real pw.x MD runs of
+#: the 8-atom Si cell (600 K) had frames whose thermal diffuse points passed as weak peaks (the
+#: cF lattice of 4 points became cP, and the frames ``unknown``); at 3 the 8-atom cubic cells of
+#: fcc and diamond lattices (4 points) keep the strong-peak thresholds, which costs alpha-N2, NbO
+#: and AB12C3 cI32 their whole lattice, and keeps dhcp La, graphite and 4H-SiC (2 points).
+WEAK_PEAK_MAX_POINTS = 3
 #: The *main* peaks, at least this fraction of the brightest, give the substructure of a
 #: superstructure (``BraggLattice.substructure_bravais``): superstructure reflections are weaker
 #: (at most 0.19 of the brightest in the AFLOW prototypes whose lattice a class's network answer

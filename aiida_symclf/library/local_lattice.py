@@ -72,7 +72,7 @@ POINTS_PER_WIDTH = 1.6
 FORWARD_FRACTION = 0.55
 #: Largest distance of a peak's indices from integers that still counts as indexed.
 INDEX_TOLERANCE = 0.2
-#: Candidate reciprocal bases: one of the FIRST_PEAKS brightest peaks, two of the SHORT_PEAKS shortest.
+#: Candidate reciprocal bases: one of the FIRST_PEAKS brightest or shortest peaks, two of the SHORT_PEAKS shortest.
 FIRST_PEAKS = 3
 SHORT_PEAKS = 10
 #: Least share of the peaks' intensity the reciprocal basis must index.
@@ -169,7 +169,7 @@ def _refine(intensity: np.ndarray, index: np.ndarray, axis: np.ndarray, step: fl
 def _generated_basis(peaks: np.ndarray, intensities: np.ndarray, min_share: float) -> np.ndarray | None:
     """Basis (rows) of the reciprocal lattice that indexes most of the peaks' intensity, fitted to them.
 
-    Candidate bases are one of the :data:`FIRST_PEAKS` brightest peaks and two of the
+    Candidate bases are one of the :data:`FIRST_PEAKS` brightest or shortest peaks and two of the
     :data:`SHORT_PEAKS` shortest ones; the basis that indexes the largest share of the intensity
     (peaks within :data:`INDEX_TOLERANCE` of integer indices) wins, the smallest cell among equals
     (any three vectors of a lattice span at least its primitive cell). A window across a grain
@@ -178,7 +178,9 @@ def _generated_basis(peaks: np.ndarray, intensities: np.ndarray, min_share: floa
     intensity.
     """
     shortest = peaks[np.argsort(np.einsum('ij,ij->i', peaks, peaks))[:SHORT_PEAKS]]
-    firsts = peaks[np.argsort(-intensities)[:FIRST_PEAKS]]
+    # the brightest peaks and the shortest ones: in some orientations of a pristine diamond window
+    # the three brightest are all {400}, and no {400} with two {111} spans the primitive cell
+    firsts = np.unique(np.vstack([peaks[np.argsort(-intensities)[:FIRST_PEAKS]], shortest[:FIRST_PEAKS]]), axis=0)
     pairs = np.array(list(itertools.combinations(range(len(shortest)), 2)))
     if len(pairs) == 0:
         return None
