@@ -95,10 +95,12 @@ SUPERSTRUCTURE, ORDERED, VACANCY_ORDERED = 'superstructure', 'ordered derivative
 class Refusal:
     """Why the Bragg facts rule a class out: ``reason`` ('' if nothing does), and ``derivative``
     where the fact makes the structure a derivative of the class (:data:`SUPERSTRUCTURE`,
-    :data:`ORDERED`: more sublattices, :data:`VACANCY_ORDERED`) rather than something else ('')."""
+    :data:`ORDERED`: more sublattices, :data:`VACANCY_ORDERED`) rather than something else (''),
+    with the class's AFLOW prototype, ``parent_prototype`` (:func:`refusal` names it)."""
 
     reason: str = ''
     derivative: str = ''
+    parent_prototype: str = ''
 
     def __bool__(self) -> bool:
         return bool(self.reason)
@@ -276,7 +278,8 @@ def refusal(label: str, lattice: Mapping[str, Any] | None, uncertainty: float | 
 def _naming_parent(label: str, lattice: Mapping[str, Any], found: Refusal) -> Refusal:
     """``found`` with its reason led by the kind of derivative and the class's AFLOW prototype."""
     prototype = parent_prototype(label, lattice)
-    return dataclasses.replace(found, reason=f'{found.derivative} of {label} ({prototype}): {found.reason}')
+    reason = f'{found.derivative} of {label} ({prototype}): {found.reason}'
+    return dataclasses.replace(found, reason=reason, parent_prototype=prototype)
 
 
 def parent_prototype(label: str, lattice: Mapping[str, Any] | None) -> str:
@@ -337,7 +340,7 @@ def classification_record(
         uncertainty=None if uncertainty is None else float(uncertainty),
         unknown_reason=reason,
         lattice=dict(lattice) if lattice is not None else None,
-        parent_prototype=parent_prototype(network_label, lattice) if refused.derivative else None,
+        parent_prototype=refused.parent_prototype or None,
     )
 
 

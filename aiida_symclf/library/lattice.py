@@ -228,12 +228,15 @@ def structure_factor(scaled: np.ndarray, weights: np.ndarray, bounds: np.ndarray
     return np.concatenate(slabs), h
 
 
-def _peak_threshold(intensity: np.ndarray, n_effective: float, weak: bool = False) -> float:
-    """Lowest normalised intensity of a Bragg peak: :data:`PEAK_FRACTION` of the brightest and above
-    the noise floor capped at :data:`NOISE_CAP`; ``weak`` (a small cell, see
-    :data:`WEAK_PEAK_MAX_POINTS`): :data:`WHOLE_PEAK_FRACTION` and :data:`WHOLE_NOISE_CAP` instead
-    (module globals read at call time, so that ``benchmarks/weak_reflections.py`` can scan them)."""
-    fraction, cap = (WHOLE_PEAK_FRACTION, WHOLE_NOISE_CAP) if weak else (PEAK_FRACTION, NOISE_CAP)
+def _peak_threshold(
+    intensity: np.ndarray, n_effective: float, fraction: float | None = None, cap: float | None = None
+) -> float:
+    """Lowest normalised intensity of a Bragg peak: ``fraction`` of the brightest (default
+    :data:`PEAK_FRACTION`) and above the noise floor ``NOISE_FACTOR / N`` capped at ``cap``
+    (default :data:`NOISE_CAP`). Defaults are the module globals read at call time, so that
+    ``benchmarks/weak_reflections.py`` can scan them."""
+    fraction = PEAK_FRACTION if fraction is None else fraction
+    cap = NOISE_CAP if cap is None else cap
     return max(fraction * float(intensity.max(initial=0.0)), min(NOISE_FACTOR / n_effective, cap))
 
 
@@ -293,9 +296,15 @@ def _subtract(row: tuple[int, ...], pivot: tuple[int, ...], factor: int) -> tupl
 def _peaks(amplitude: np.ndarray, forward: int, n_effective: float) -> tuple[np.ndarray, np.ndarray]:
     """Normalised intensity ``|amplitude|^2`` (the forward beam, index ``forward``, set to 0) and
     the mask of its Bragg peaks."""
-    intensity = amplitude.real**2 + amplitude.imag**2
-    intensity[forward] = 0.0  # the forward beam is no peak
+    intensity = _intensity(amplitude, forward)
     return intensity, intensity >= _peak_threshold(intensity, n_effective)
+
+
+def _intensity(amplitude: np.ndarray, forward: int) -> np.ndarray:
+    """Normalised intensity ``|amplitude|^2``, the forward beam (index ``forward``) set to 0: it is no peak."""
+    intensity = amplitude.real**2 + amplitude.imag**2
+    intensity[forward] = 0.0
+    return intensity
 
 
 def _species_columns(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -365,10 +374,8 @@ def sublattice_groups(species: dict[int, tuple[np.ndarray, np.ndarray]], peaks: 
 
 def _main_peaks(amplitude: np.ndarray, forward: int, n_effective: float) -> np.ndarray:
     """Mask of the main peaks of ``amplitude`` (see :data:`SUBSTRUCTURE_FRACTION`), above the noise floor."""
-    intensity = amplitude.real**2 + amplitude.imag**2
-    intensity[forward] = 0.0
-    noise = min(NOISE_FACTOR / n_effective, NOISE_CAP)
-    return intensity >= max(SUBSTRUCTURE_FRACTION * float(intensity.max(initial=0.0)), noise)
+    intensity = _intensity(amplitude, forward)
+    return intensity >= _peak_threshold(intensity, n_effective, SUBSTRUCTURE_FRACTION)
 
 
 def _substructure_basis(
@@ -394,7 +401,7 @@ def _weak_peaks(intensity: np.ndarray, n_atoms: int, strong_basis: np.ndarray | 
     :data:`WEAK_PEAK_MAX_POINTS` points in the cell; None elsewhere (the strong peaks stand)."""
     if not 0 < _lattice_points(strong_basis) <= WEAK_PEAK_MAX_POINTS:
         return None
-    return intensity >= _peak_threshold(intensity, float(n_atoms), weak=True)
+    return intensity >= _peak_threshold(intensity, float(n_atoms), WHOLE_PEAK_FRACTION, WHOLE_NOISE_CAP)
 
 
 def _species_basis(
@@ -549,41 +556,67 @@ def minkowski_reduced(atoms: Atoms) -> Atoms:
     return reduced
 
 
-def species_ordered(atoms: Atoms) -> bool:
-    """Whether some species of the periodic structure ``atoms`` sits on an ordered sublattice: the
-    test of :func:`analyse_lattice` alone (for a local map's block of one crystal of a window
-    that also holds another crystal, whose species would otherwise look ordered)."""
-    numbers = atoms.get_atomic_numbers()
-    if len(set(numbers.tolist())) < 2:
-        return False
+@dataclasses.dataclass(frozen=True)
+class _Diffraction:
+    """The structure factor of a periodic structure's atoms (a random subset of large cells:
+    :func:`_sample`) on the integer points ``h`` of its reciprocal cell up to :data:`Q_MAX`: per
+    species (``by_species``, columns as ``species``) and of all atoms (``values``); ``forward`` is
+    the index of ``h = 0``."""
+
+    scaled: np.ndarray
+    numbers: np.ndarray
+    species: np.ndarray
+    columns: np.ndarray
+    by_species: np.ndarray
+    h: np.ndarray
+    values: np.ndarray
+    forward: int
+
+    def species_peaks(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Each tested species' normalised amplitude and peak mask (:func:`_species_peaks`)."""
+        counts = self.columns.sum(axis=0).astype(int)
+        return _species_peaks(self.species, self.by_species, counts, self.forward)
+
+
+def _diffraction(atoms: Atoms) -> _Diffraction:
+    """The structure factor of ``atoms`` (see :class:`_Diffraction`)."""
     cell = np.asarray(atoms.cell, dtype=float)
     scaled, numbers = _sample(atoms)
     radius = (abs(np.linalg.det(cell)) / len(atoms)) ** (1.0 / 3.0)
     species, columns = _species_columns(numbers)
     by_species, h = structure_factor(scaled, columns, _h_bounds(cell, 2 * math.pi * Q_MAX / radius))
-    values = by_species.sum(axis=1)
     forward = int(np.flatnonzero(~h.any(axis=1))[0])
-    tested = _species_peaks(species, by_species, columns.sum(axis=0).astype(int), forward)
-    return _is_ordered(tested, values, len(numbers))
+    return _Diffraction(scaled, numbers, species, columns, by_species, h, by_species.sum(axis=1), forward)
+
+
+def species_ordered(atoms: Atoms) -> bool:
+    """Whether some species of the periodic structure ``atoms`` sits on an ordered sublattice: the
+    test of :func:`analyse_lattice` alone (for a local map's block of one crystal of a window
+    that also holds another crystal, whose species would otherwise look ordered)."""
+    if len(set(atoms.get_atomic_numbers().tolist())) < 2:
+        return False
+    diffraction = _diffraction(atoms)
+    return _is_ordered(diffraction.species_peaks(), diffraction.values, len(diffraction.numbers))
 
 
 def analyse_lattice(atoms: Atoms) -> BraggLattice:
     """The crystal lattice of a periodic structure from its Bragg peaks (see the module docs)."""
     cell = np.asarray(atoms.cell, dtype=float)
-    scaled, numbers = _sample(atoms)
-    radius = (abs(np.linalg.det(cell)) / len(atoms)) ** (1.0 / 3.0)
-    bounds = _h_bounds(cell, 2 * math.pi * Q_MAX / radius)
-    species, columns = _species_columns(numbers)
-    by_species, h = structure_factor(scaled, columns, bounds)
-    values = by_species.sum(axis=1)
-    forward = int(np.flatnonzero(~h.any(axis=1))[0])
+    diffraction = _diffraction(atoms)
+    scaled, numbers, h, values, forward = (
+        diffraction.scaled,
+        diffraction.numbers,
+        diffraction.h,
+        diffraction.values,
+        diffraction.forward,
+    )
     intensity, strong = _peaks(values / len(scaled), forward, float(len(scaled)))
     strength = float(intensity.max(initial=0.0))
     basis = integer_basis(h[strong]) if strong.any() else None
     periodic_by_peaks = basis is not None
     ordered, sublattices, tested = False, 1, {}
     if periodic_by_peaks and len(set(numbers)) > 1:
-        tested = _species_peaks(species, by_species, columns.sum(axis=0).astype(int), forward)
+        tested = diffraction.species_peaks()
         ordered = _is_ordered(tested, values, len(numbers))
         if ordered:
             basis = _species_basis(tested, h, strong)
@@ -603,7 +636,9 @@ def analyse_lattice(atoms: Atoms) -> BraggLattice:
     per_conventional = max(1, round(abs(np.linalg.det(conventional)) / abs(np.linalg.det(primitive))))
     sub_bravais, sub_count = '', 0.0
     if periodic_by_peaks:
-        counts = dict(zip(species.tolist(), columns.sum(axis=0).astype(int).tolist(), strict=True))
+        counts = dict(
+            zip(diffraction.species.tolist(), diffraction.columns.sum(axis=0).astype(int).tolist(), strict=True)
+        )
         main = _substructure_basis(h, values / len(scaled), len(scaled), tested if ordered else {}, counts, forward)
         if _lattice_points(main) > n_points:  # the weaker peaks make a superstructure of it
             sub_bravais = standardise_lattice(np.linalg.inv(main).T @ cell)[2]

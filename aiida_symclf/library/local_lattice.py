@@ -272,9 +272,15 @@ def window_lattice(
     if reciprocal is None:
         return None
     primitive = reduced_basis(2 * math.pi * np.linalg.inv(reciprocal).T)
+    return WindowLattice(primitive, *_standard_frame(primitive), strength, ordered)
+
+
+def _standard_frame(primitive: np.ndarray) -> tuple[np.ndarray, np.ndarray, str, int]:
+    """Conventional cell, rotation to the standard frame, Bravais lattice and lattice points per
+    conventional cell of a window's primitive cell (spglib at :data:`WINDOW_TOLERANCE`)."""
     conventional, rotation, bravais = standardise_lattice(primitive, WINDOW_TOLERANCE, reuse=True)
     per_conventional = max(1, round(abs(np.linalg.det(conventional)) / abs(np.linalg.det(primitive))))
-    return WindowLattice(primitive, conventional, rotation, bravais, per_conventional, strength, ordered)
+    return conventional, rotation, bravais, per_conventional
 
 
 #: Fewest on-site atoms for :func:`refined`.
@@ -311,16 +317,7 @@ def refined(lattice: WindowLattice, positions: np.ndarray, sites: np.ndarray, to
     refitted_sites = lattice_sites(positions, fitted, tolerance, 2 * len(sites))
     if len(refitted_sites) != len(sites) or on_sites(positions, refitted_sites, fitted, tolerance).sum() < on.sum():
         return lattice
-    conventional, rotation, bravais = standardise_lattice(fitted, WINDOW_TOLERANCE, reuse=True)
-    per_conventional = max(1, round(abs(np.linalg.det(conventional)) / abs(np.linalg.det(fitted))))
-    return dataclasses.replace(
-        lattice,
-        primitive_cell=fitted,
-        conventional_cell=conventional,
-        rotation=rotation,
-        bravais=bravais,
-        lattice_points_per_conventional_cell=per_conventional,
-    )
+    return WindowLattice(fitted, *_standard_frame(fitted), lattice.peak_strength, lattice.chemically_ordered)
 
 
 #: Atoms of a window whose position modulo its lattice is farther than this fraction of the

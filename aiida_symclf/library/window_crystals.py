@@ -54,6 +54,8 @@ LOW_SYMMETRY = frozenset({'aP', 'mP', 'mS', 'oP', 'oS', 'oI', 'oF'})
 #: Least share of a window's atoms one species must have for its own lattice to be tried
 #: (:func:`_species_lattice`).
 SPECIES_CRYSTAL_SHARE = 0.25
+#: Why a window has no crystal when its peaks index to no lattice.
+NO_LATTICE = "the window's peaks index to no lattice (a boundary, or not crystalline)"
 #: Fewest atoms off the first crystal's sites for a second crystal to be looked for.
 MIN_SECOND_CRYSTAL_ATOMS = 20
 
@@ -75,21 +77,19 @@ def cut_block(
     numbers: np.ndarray,
     anchor: np.ndarray,
     lattice: WindowLattice,
-    sites: float,
-    target: int,
+    repeats: np.ndarray,
     belongs: np.ndarray,
     n_sites: int,
 ) -> Block | None:
-    """Atoms of whole conventional cells around ``anchor`` (rotated to the standard frame) that
-    ``belongs`` to the window's crystal, their numbers and the block's lattice facts; None if the
-    block would be empty.
+    """Atoms of ``repeats`` whole conventional cells around ``anchor`` (rotated to the standard
+    frame) that ``belongs`` to the window's crystal, their numbers and the block's lattice facts;
+    None if the block would be empty.
 
     The window's crystal has ``n_sites`` basis sites per lattice point, however many of them are
     empty: a fact vacancies cannot change (a diamond crystal with half its atoms missing still has
     two sites, where fcc has one). The atoms per lattice point of the block are capped by it: atoms
     displaced across the block's faces make the count noisy."""
     conventional = lattice.conventional_cell
-    repeats = replication_for_cell(conventional, sites, target)
     block_cell = conventional * repeats[:, None]
     origin = anchor - (BLOCK_OFFSET + repeats // 2) @ conventional
     fractions = (positions - origin) @ np.linalg.inv(block_cell)
@@ -109,21 +109,19 @@ def cut_block(
         'lattice_points': points,
         'composition': dict(composition),
     }
-    standard_cell = (conventional @ lattice.rotation.T) * repeats[:, None]
-    return Block((positions[inside] - origin) @ lattice.rotation.T, kept, facts, standard_cell)
+    return Block((positions[inside] - origin) @ lattice.rotation.T, kept, facts, block_cell @ lattice.rotation.T)
 
 
-def _block_reach(lattice: WindowLattice, sites: float, target: int) -> float:
-    """Distance from the anchor within which every atom of its block lies: half the block's longest
-    diagonal plus one conventional cell's (the anchor sits in the block's middle cell)."""
+def _block_reach(conventional: np.ndarray, repeats: np.ndarray) -> float:
+    """Distance from the anchor within which every atom of its block of ``repeats`` conventional
+    cells lies: half the block's longest diagonal plus one cell's (the anchor sits in the block's
+    middle cell)."""
 
     def diagonal(cell: np.ndarray) -> float:
         corners = np.array(list(np.ndindex(2, 2, 2))) @ cell
         return float(np.linalg.norm(corners[:, None, :] - corners[None, :, :], axis=2).max())
 
-    conventional = lattice.conventional_cell
-    block_cell = conventional * replication_for_cell(conventional, sites, target)[:, None]
-    return 0.5 * diagonal(block_cell) + diagonal(conventional) + 0.1
+    return 0.5 * diagonal(conventional * repeats[:, None]) + diagonal(conventional) + 0.1
 
 
 def _sites_per_conventional(lattice: WindowLattice, atoms_in_sphere: int, radius: float) -> float:
@@ -149,8 +147,8 @@ class Crystal:
 @dataclasses.dataclass
 class WindowContext:
     """What every window of one map shares: the padded atoms (with the index of the atom each is an
-    image of) and their tree, the sphere's radius,
-    a full window's atom count, the nearest-neighbour distance and the model."""
+    image of) and their tree, the sphere's radius, a full window's atom count, the
+    nearest-neighbour distance and the model."""
 
     positions: np.ndarray
     owners: np.ndarray
@@ -208,9 +206,10 @@ def _crystal_block(
     is nearer: the other crystal's atoms that sit on this one's sites by chance are left out."""
     tolerance = SITE_TOLERANCE * context.spacing
     lattice = sites.lattice
-    per_conventional = _sites_per_conventional(lattice, len(members), context.radius)
     target = context.model.metadata.fingerprint_parameters.target_atoms
-    near = np.asarray(context.tree.query_ball_point(sites.anchor, _block_reach(lattice, per_conventional, target)))
+    per_conventional = _sites_per_conventional(lattice, len(members), context.radius)
+    repeats = replication_for_cell(lattice.conventional_cell, per_conventional, target)
+    near = np.asarray(context.tree.query_ball_point(sites.anchor, _block_reach(lattice.conventional_cell, repeats)))
 
     def mine(positions: np.ndarray) -> np.ndarray:
         distances = sites.distances(positions)
@@ -219,14 +218,7 @@ def _crystal_block(
     on_site = subset & mine(context.positions[members])
     belongs = mine(context.positions[near])
     block = cut_block(
-        context.positions[near],
-        context.numbers[near],
-        sites.anchor,
-        lattice,
-        per_conventional,
-        target,
-        belongs,
-        len(sites.offsets),
+        context.positions[near], context.numbers[near], sites.anchor, lattice, repeats, belongs, len(sites.offsets)
     )
     return Crystal(lattice, on_site), block
 
@@ -276,7 +268,7 @@ def window_crystals(
     if split:
         lattice = window_lattice(relative, numbers, context.radius, SPLIT_INDEXED_SHARE)
     if lattice is None:
-        return [], "the window's peaks index to no lattice (a boundary, or not crystalline)"
+        return [], NO_LATTICE
     first = _crystal_sites(centre, members, everyone, lattice, context)
     by_species = None
     if split and first.lattice.bravais in LOW_SYMMETRY:
@@ -289,16 +281,15 @@ def window_crystals(
     found = [(crystal, block)]
     rest = ~crystal.on_site
     if split or rest.sum() >= max(SECOND_CRYSTAL_SHARE * len(members), MIN_SECOND_CRYSTAL_ATOMS):
-        _order_by_block(block)
         lattice = window_lattice(relative[rest], numbers[rest], context.radius) if rest.sum() >= 8 else None
         if lattice is not None:
             second = _crystal_sites(centre, members, rest, lattice, context)
             pair = [_crystal_block(first, members, everyone, context, second)]
             pair.append(_crystal_block(second, members, rest, context, first))
             if all(block is not None for _, block in pair):
-                for _, block in pair:
-                    _order_by_block(block)
                 found = pair
-    if split and len(found) < 2 and by_species is None:  # a crystal next to its melt, not an interface
-        return [], "the window's peaks index to no lattice (a boundary, or not crystalline)"
+        if split and len(found) < 2 and by_species is None:  # a crystal next to its melt, not an interface
+            return [], NO_LATTICE
+        for _, block in found:
+            _order_by_block(block)
     return found, ''
