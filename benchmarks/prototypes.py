@@ -9,6 +9,11 @@ library path (:func:`aiida_symclf.library.pipeline.classify_structures`, shipped
   supercell along a random non-diagonal matrix, perturbed (:mod:`aiida_symclf.testing.user_inputs`)
   and randomly rotated.
 
+Also the 81 prototypes of the AFLOW library's parts 2 and 3 in
+:data:`aiida_symclf.testing.outside_prototypes.OUTSIDE_PROTOTYPES`, which no model has as a class
+(they must be ``unknown``). ``--models default,FILE`` compares models in one run on the same
+inputs; the in-class figures then include a per-class summary (classes below 90%).
+
 Reported per level: *in-class* accuracy (prototypes whose AFLOW label is a form of one of the
 classes must get that class), the *not-in-class* ``unknown`` rate (every other prototype; an input
 the pipeline refuses counts as not ``unknown``), and the *parent* accuracy of the derivatives in
@@ -33,11 +38,12 @@ import numpy as np
 
 os.environ.setdefault('SPGLIB_WARNING', 'OFF')
 
-from aiida_symclf.library.catalogue import CLASSES  # noqa: E402
+from aiida_symclf.library.catalogue import CLASSES, class_by_name  # noqa: E402
 from aiida_symclf.library.classification import UNKNOWN  # noqa: E402
 from aiida_symclf.library.model import load_model  # noqa: E402
 from aiida_symclf.library.perturb import PerturbationLevel  # noqa: E402
 from aiida_symclf.library.pipeline import classify_structures  # noqa: E402
+from aiida_symclf.testing.outside_prototypes import OUTSIDE_PROTOTYPES, build  # noqa: E402
 from aiida_symclf.testing.user_inputs import perturbed, random_rotation, random_supercell  # noqa: E402
 
 OUTPUT = Path(__file__).parent / 'results' / 'prototypes.json'
@@ -65,34 +71,51 @@ DERIVATIVES: dict[tuple[str, str], str] = {
 }
 
 
-def class_of_prototype() -> dict[str, str]:
-    """AFLOW label -> class name, for every form of every class."""
-    return {form.aflow_prototype: crystal_class.name for crystal_class in CLASSES for form in crystal_class.forms}
+def class_of_prototype(class_names: Any = None) -> dict[str, str]:
+    """AFLOW label -> class name, for every form of every class of ``class_names`` (a model's; all
+    built-in classes by default)."""
+    known = class_by_name()
+    classes = [known[name] for name in class_names if name in known] if class_names is not None else CLASSES
+    return {form.aflow_prototype: crystal_class.name for crystal_class in classes for form in crystal_class.forms}
 
 
-def build_cases(levels: list[str], rng: np.random.Generator) -> list[dict[str, Any]]:
-    """One case per prototype and level: its label, what it should get, the input atoms."""
+def build_cases(levels: list[str], rng: np.random.Generator, repeats: int = 1) -> list[dict[str, Any]]:
+    """Cases per prototype and level (``repeats`` random inputs of each perturbed level): its label,
+    formula, expected parent and the input atoms (what it should get depends on the model)."""
     from pymatgen.analysis.prototypes import AFLOW_PROTOTYPE_LIBRARY
     from pymatgen.io.ase import AseAtomsAdaptor
 
-    classes = class_of_prototype()
+    cells = [
+        (entry['tags']['aflow'], entry['snl'].structure.composition.reduced_formula,
+         AseAtomsAdaptor.get_atoms(entry['snl'].structure))
+        for entry in AFLOW_PROTOTYPE_LIBRARY
+    ]  # fmt: skip
+    cells += [(outside.label, outside.formula, build(outside)) for outside in OUTSIDE_PROTOTYPES]
     cases = []
-    for entry in AFLOW_PROTOTYPE_LIBRARY:
-        prototype, formula = entry['tags']['aflow'], entry['snl'].structure.composition.reduced_formula
-        cell = AseAtomsAdaptor.get_atoms(entry['snl'].structure)
+    for prototype, formula, cell in cells:
         for level in levels:
             perturbation = LEVELS[level]
-            atoms = (
-                cell
-                if perturbation is None
-                else random_rotation(perturbed(random_supercell(cell, rng), perturbation, rng), rng)
-            )
-            cases.append({
-                'prototype': prototype, 'level': level, 'atoms': atoms,
-                'formula': formula, 'expected': classes.get(prototype, UNKNOWN),
-                'parent_expected': DERIVATIVES.get((prototype, formula)),
-            })  # fmt: skip
+            for _ in range(1 if perturbation is None else repeats):
+                atoms = (
+                    cell
+                    if perturbation is None
+                    else random_rotation(perturbed(random_supercell(cell, rng), perturbation, rng), rng)
+                )
+                cases.append({
+                    'prototype': prototype, 'level': level, 'atoms': atoms, 'formula': formula,
+                    'parent_expected': DERIVATIVES.get((prototype, formula)),
+                })  # fmt: skip
     return cases
+
+
+def set_expected(cases: list[dict[str, Any]], class_names: Any) -> None:
+    """What each case should get from a model of ``class_names``: the class one of whose forms is the
+    case's prototype, else ``unknown`` (derivatives the model has as classes keep no expected parent)."""
+    classes = class_of_prototype(class_names)
+    for case in cases:
+        case['expected'] = classes.get(case['prototype'], UNKNOWN)
+        if case['expected'] != UNKNOWN:
+            case['parent_expected'] = None
 
 
 def classify(cases: list[dict[str, Any]], model: Any) -> float:
@@ -106,6 +129,21 @@ def classify(cases: list[dict[str, Any]], model: Any) -> float:
         case['reason'] = record.unknown_reason if record is not None else error
         case['network_label'] = record.network_label if record is not None else ''
     return len(cases) / elapsed
+
+
+def per_class(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """In-class accuracy of each expected class: the lowest ones and how many classes are below 90%."""
+    hits: dict[str, list[bool]] = {}
+    for case in rows:
+        if case['expected'] != UNKNOWN:
+            hits.setdefault(case['expected'], []).append(case['label'] == case['expected'])
+    rates = {name: 100.0 * float(np.mean(values)) for name, values in hits.items()}
+    lowest = sorted(rates.items(), key=lambda item: item[1])[:10]
+    return {
+        'classes': len(rates),
+        'below_90': sum(rate < 90.0 for rate in rates.values()),
+        'lowest': {name: round(rate, 1) for name, rate in lowest},
+    }
 
 
 def peer_cases(cases: list[dict[str, Any]], sample: int, rng: np.random.Generator) -> list[dict[str, Any]]:
@@ -128,13 +166,22 @@ def match(cases: list[dict[str, Any]]) -> float:
     from pymatgen.analysis.prototypes import AflowPrototypeMatcher
     from pymatgen.io.ase import AseAtomsAdaptor
 
-    matcher, classes = AflowPrototypeMatcher(), class_of_prototype()
+    matcher = AflowPrototypeMatcher()
     start = time.perf_counter()
     for case in cases:
         found = matcher.get_prototypes(AseAtomsAdaptor.get_structure(case['atoms'])) or []
-        labels = [classes[entry['tags']['aflow']] for entry in found if entry['tags']['aflow'] in classes]
-        case['peer'] = labels[0] if labels else UNKNOWN
+        case['peer_prototypes'] = [entry['tags']['aflow'] for entry in found]
     return (time.perf_counter() - start) / max(1, len(cases))
+
+
+def set_peer(cases: list[dict[str, Any]], class_names: Any) -> None:
+    """The matcher's answer in terms of a model's classes: the class of its first match that is a
+    form of one (``unknown`` if none is)."""
+    classes = class_of_prototype(class_names)
+    for case in cases:
+        if 'peer_prototypes' in case:
+            labels = [classes[label] for label in case['peer_prototypes'] if label in classes]
+            case['peer'] = labels[0] if labels else UNKNOWN
 
 
 def _rate(hits: list[bool]) -> dict[str, Any]:
@@ -151,6 +198,10 @@ def summarise(cases: list[dict[str, Any]], levels: list[str]) -> dict[str, Any]:
         derivatives = [case for case in rows if case['parent_expected']]
         peer_inside = [case for case in inside if 'peer' in case]
         peer_outside = [case for case in outside if 'peer' in case]
+        peer_in_class, peer_unknown = (
+            _rate([case['peer'] == case['expected'] for case in peer_inside]),
+            _rate([case['peer'] == UNKNOWN for case in peer_outside]),
+        )
         summary[level] = {
             'in_class': _rate([case['label'] == case['expected'] for case in inside]),
             'not_in_class_unknown': _rate([case['label'] == UNKNOWN for case in outside]),
@@ -161,8 +212,9 @@ def summarise(cases: list[dict[str, Any]], levels: list[str]) -> dict[str, Any]:
                 if case['parent'] and not case['parent_expected']
             ),
             'refused_inputs': sum(case['label'] == 'error' for case in rows),
-            'peer_in_class': _rate([case['peer'] == case['expected'] for case in peer_inside]),
-            'peer_not_in_class_unknown': _rate([case['peer'] == UNKNOWN for case in peer_outside]),
+            'per_class': per_class(rows),
+            'peer_in_class': peer_in_class,
+            'peer_not_in_class_unknown': peer_unknown,
             'false_labels': sorted(
                 f'{case["prototype"]} ({case["formula"]}) -> {case["label"]}' for case in outside if case['label'] != UNKNOWN
             ),
@@ -199,25 +251,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         '--peer-sample', type=int, default=30, help='not-in-class inputs per perturbed level for the peer'
     )
+    parser.add_argument('--repeats', type=int, default=1, help='random inputs per prototype and perturbed level')
+    parser.add_argument('--models', default='default', help='comma-separated models compared in one run')
+    parser.add_argument('--no-peer', action='store_true', help='leave out the AflowPrototypeMatcher row')
     parser.add_argument('--output', type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
     levels = ['pristine', 'displacement 2%'] if args.quick else list(LEVELS)
     sample = 10 if args.quick else args.peer_sample
     rng = np.random.default_rng(SEED)
-    cases = build_cases(levels, rng)
-    speed = classify(cases, load_model())
-    peers = peer_cases(cases, sample, rng)
-    peer_seconds = match(peers)
-    summary = summarise(cases, levels)
-    print_table(summary)
-    print(f'\naiida-symclf: {speed:.0f} structures/s; AflowPrototypeMatcher: {peer_seconds:.2f} s per structure')
+    cases = build_cases(levels, rng, args.repeats)
+    models = {name: load_model(None if name == 'default' else name) for name in args.models.split(',')}
+    set_expected(cases, next(iter(models.values())).class_names)
+    peer_seconds = 0.0 if args.no_peer else match(peer_cases(cases, sample, rng))
+    results = {}
+    for name, model in models.items():
+        set_expected(cases, model.class_names)
+        set_peer(cases, model.class_names)
+        speed = classify(cases, model)
+        summary = summarise(cases, levels)
+        print(f'\n== {name}: {len(model.class_names)} classes ==')
+        print_table(summary)
+        print(f'\naiida-symclf: {speed:.0f} structures/s; AflowPrototypeMatcher: {peer_seconds:.2f} s per structure')
+        results[name] = {'classes': len(model.class_names), 'levels': summary, 'structures_per_second': round(speed, 1)}
+    options = (' --quick' if args.quick else '') + (f' --repeats {args.repeats}' if args.repeats != 1 else '')
     result = {
-        'command': 'python benchmarks/prototypes.py' + (' --quick' if args.quick else ''),
+        'command': f'python benchmarks/prototypes.py{options} --models {args.models}',
         'seed': SEED,
         'n_prototypes': len({case['prototype'] for case in cases}),
         'derivatives': {f'{label} ({formula})': parent for (label, formula), parent in DERIVATIVES.items()},
-        'levels': summary,
-        'structures_per_second': round(speed, 1),
+        'models': results,
         'peer_seconds_per_structure': round(peer_seconds, 2),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -37,8 +37,11 @@ __all__ = [
     'Form',
     'class_by_name',
     'class_lattices',
+    'class_from_table',
     'class_names',
     'class_table',
+    'known_classes',
+    'register_classes',
     'reference_structures',
     'space_group_to_class',
 ]
@@ -221,17 +224,50 @@ def class_names() -> list[str]:
     return [crystal_class.name for crystal_class in CLASSES]
 
 
+#: Classes beyond the built-in ones, by name: those of loaded model files (the AFLOW prototypes,
+#: :mod:`aiida_symclf.library.aflow`), known from their metadata (:func:`register_classes`).
+_REGISTERED: dict[str, CrystalClass] = {}
+
+
+def register_classes(classes: Sequence[CrystalClass]) -> None:
+    """Make ``classes`` known to inference and queries (a built-in class's name keeps its entry)."""
+    builtin = {crystal_class.name for crystal_class in CLASSES}
+    new = {c.name: c for c in classes if c.name not in builtin and c.name not in _REGISTERED}
+    if new:
+        _REGISTERED.update(new)
+        class_by_name.cache_clear()
+        class_lattices.cache_clear()
+
+
+def known_classes() -> tuple[CrystalClass, ...]:
+    """The built-in classes, then those registered (:func:`register_classes`), in that order."""
+    return CLASSES + tuple(_REGISTERED.values())
+
+
+def _no_generator(rng: np.random.Generator) -> Atoms:
+    raise RuntimeError('a class known from a model file has no generator (train with aiida_symclf.library.aflow)')
+
+
+def class_from_table(row: Mapping[str, Any], space_groups: Sequence[int]) -> CrystalClass:
+    """A class from a row of :func:`class_table` (a model file's metadata); it generates nothing."""
+    return CrystalClass(
+        name=row['name'], space_groups=tuple(int(group) for group in space_groups), prototype=row.get('prototype', ''),
+        parameter_ranges=row.get('parameter_ranges', ''), generate=_no_generator,
+        forms=tuple(Form(**form) for form in row['forms']), kind=row.get('kind', 'element'),
+    )  # fmt: skip
+
+
 @functools.lru_cache(maxsize=1)
 def class_by_name() -> dict[str, CrystalClass]:
-    """Every known class by name (the names of any model file are among them)."""
-    return {crystal_class.name: crystal_class for crystal_class in CLASSES}
+    """Every known class by name (the names of any loaded model file are among them)."""
+    return {crystal_class.name: crystal_class for crystal_class in known_classes()}
 
 
 @functools.lru_cache(maxsize=1)
 def class_lattices() -> dict[str, dict[str, int]]:
     """Class name -> {Bravais lattice: most atoms per lattice point of a pristine crystal}."""
     lattices: dict[str, dict[str, int]] = {}
-    for crystal_class in CLASSES:
+    for crystal_class in known_classes():
         table = lattices.setdefault(crystal_class.name, {})
         for form in crystal_class.forms:
             table[form.bravais] = max(table.get(form.bravais, 0), form.atoms_per_lattice_point)
@@ -246,6 +282,7 @@ def class_table(names: Sequence[str]) -> list[dict[str, Any]]:
             'name': name,
             'kind': known[name].kind,
             'prototype': known[name].prototype,
+            'parameter_ranges': known[name].parameter_ranges,
             'forms': [dataclasses.asdict(form) for form in known[name].forms],
         }
         for name in names

@@ -24,7 +24,7 @@ import spglib
 from ase import Atoms
 from scipy.spatial.transform import Rotation
 
-from aiida_symclf.library.catalogue import CLASSES, ELEMENT_CLASSES, CrystalClass
+from aiida_symclf.library.catalogue import ELEMENT_CLASSES, CrystalClass, known_classes
 from aiida_symclf.library.fingerprint import (
     FingerprintParameters,
     diffraction_fingerprints,
@@ -53,11 +53,13 @@ def generate_structures(
     n_per_class: int, seed: int, classes: Sequence[CrystalClass] = ELEMENT_CLASSES
 ) -> tuple[list[Atoms], np.ndarray]:
     """``n_per_class`` randomly rotated pristine prototypes of every class of ``classes``, and
-    their labels (indices into :data:`CLASSES`)."""
+    their labels (indices into :func:`~aiida_symclf.library.catalogue.known_classes`: the built-in
+    classes, then the AFLOW ones)."""
     rng = np.random.default_rng(seed)
     structures, labels = [], []
+    order = known_classes()
     for crystal_class in classes:
-        label = CLASSES.index(crystal_class)
+        label = order.index(crystal_class)
         for _ in range(n_per_class):
             structures.append(randomly_rotated(crystal_class.generate(rng), rng))
             labels.append(label)

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from aiida_symclf.library.catalogue import class_from_table, register_classes
 from aiida_symclf.library.fingerprint import FingerprintParameters
 from aiida_symclf.library.hardware import native_bfloat16
 
@@ -399,6 +400,10 @@ def _read_model(
         raise ModelFileError(
             f'{source}: {len(metadata.class_names)} class names but {len(metadata.space_groups)} space-group lists'
         )
+    groups = dict(zip(metadata.class_names, metadata.space_groups, strict=True))
+    register_classes(
+        [class_from_table(row, groups.get(row['name'], ())) for row in metadata.classes if row.get('forms')]
+    )
     parameters = metadata.fingerprint_parameters
     try:
         network = metadata.build_network()

@@ -38,9 +38,12 @@ MAX_SPECIES = 6
 
 
 def stoichiometry(aflow_prototype: str) -> tuple[int, ...]:
-    """Atoms of each species in the formula unit of an AFLOW label: ``A2BC4_cF56_227_d_a_e`` -> (2, 1, 4)."""
+    """Atoms of each species in the formula unit of an AFLOW label: ``A2BC4_cF56_227_d_a_e`` -> (2, 1, 4).
+
+    A label without a formula (``sigma_tP30_136_bf2ij``: the sigma phase, a random alloy on all its
+    sites) counts as one site set: ``(1,)``."""
     formula = aflow_prototype.split('_', 1)[0]
-    return tuple(int(count or 1) for _, count in re.findall(r'([A-Z])(\d*)', formula))
+    return tuple(int(count or 1) for _, count in re.findall(r'([A-Z])(\d*)', formula)) or (1,)
 
 
 def site_counts(aflow_prototype: str, atoms_per_lattice_point: int, lattice_points: int) -> tuple[int, ...]:

@@ -36,6 +36,7 @@ import torch
 from torch import nn
 
 from aiida_symclf import __version__
+from aiida_symclf.library.aflow import aflow_classes
 from aiida_symclf.library.catalogue import CLASSES, COMPOUND_CLASSES, ELEMENT_CLASSES, CrystalClass, class_table
 from aiida_symclf.library.dataset import load_or_generate
 from aiida_symclf.library.fingerprint import FingerprintParameters
@@ -51,6 +52,10 @@ DEFAULT_LEVELS: tuple[PerturbationLevel, ...] = PerturbationLevel.parse_list(
 #: Perturbation levels (displacement, vacancy fraction, antisite fraction) of the compound classes.
 DEFAULT_COMPOUND_LEVELS: tuple[PerturbationLevel, ...] = PerturbationLevel.parse_list(
     '0:0,0.01:0,0.03:0,0:0.1,0:0.25,0:0:0.05,0:0:0.1,0.02:0.1:0.03'
+)
+#: Perturbation levels (displacement, vacancy fraction) of the AFLOW classes (``--classes aflow``).
+DEFAULT_AFLOW_LEVELS: tuple[PerturbationLevel, ...] = PerturbationLevel.parse_list(
+    '0:0,0.01:0,0.03:0,0:0.1,0:0.25,0.02:0.1'
 )
 #: The paper's protocol: pristine structures only.
 PRISTINE_ONLY: tuple[PerturbationLevel, ...] = PerturbationLevel.parse_list('pristine')
@@ -75,9 +80,15 @@ class TrainingConfig:
     input_pool: int = 1
     nonpositive_conv_bias: bool = False
     activity_penalty: float = 0.0
+    n_per_aflow_class: int = 24
+    aflow_levels: tuple[PerturbationLevel, ...] = DEFAULT_AFLOW_LEVELS
 
     @property
     def class_list(self) -> tuple[CrystalClass, ...]:
+        """The classes in output order: the paper's (``elements``), and the compound ones (``all``),
+        and the AFLOW part-1 prototypes no built-in class covers (``aflow``)."""
+        if self.classes == 'aflow':
+            return CLASSES + aflow_classes()
         return CLASSES if self.classes == 'all' else ELEMENT_CLASSES
 
     @property
@@ -90,7 +101,7 @@ class TrainingConfig:
     def fingerprint(self) -> FingerprintParameters:
         """The paper's fingerprint; with compounds, ``species_rank`` scattering (the same images
         for one-species structures)."""
-        return FingerprintParameters(scattering='species_rank' if self.classes == 'all' else 'uniform')
+        return FingerprintParameters(scattering='uniform' if self.classes == 'elements' else 'species_rank')
 
 
 def _level_data(
@@ -111,9 +122,14 @@ def build_data(
     """Fingerprints and labels of every level in ``config.levels`` (and, with compounds,
     ``config.compound_levels``), generated from ``seed``."""
     parts = _level_data(config, seed, n_per_class, config.levels, ELEMENT_CLASSES, 0)
-    if config.classes == 'all':
+    if config.classes in ('all', 'aflow'):
         n_compound = n_per_compound_class if n_per_compound_class is not None else config.n_per_compound_class
         parts += _level_data(config, seed, n_compound, config.compound_levels, COMPOUND_CLASSES, 500_000)
+    if config.classes == 'aflow':
+        n_aflow = max(1, round(config.n_per_aflow_class * n_compound / config.n_per_compound_class))
+        for offset, kind in ((700_000, 'element'), (800_000, 'compound')):
+            group = tuple(c for c in aflow_classes() if c.kind == kind)
+            parts += _level_data(config, seed, n_aflow, config.aflow_levels, group, offset)
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
@@ -224,6 +240,44 @@ def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, allowed: tor
     return -(targets * log_probabilities.masked_fill(~allowed, 0.0)).sum(dim=1).mean()
 
 
+def checkpoint_path(config: TrainingConfig) -> Path | None:
+    """Where the state after each epoch is kept (``<cache_dir>/checkpoint-<config hash>.pt``; None
+    without a cache directory): an interrupted training resumes from its last finished epoch."""
+    if config.cache_dir is None:
+        return None
+    key = hashlib.sha256(json.dumps(dataclasses.asdict(config), sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return Path(config.cache_dir) / f'checkpoint-{key}.pt'
+
+
+def save_checkpoint(
+    path: Path, epochs_done: int, network: nn.Module, optimiser: torch.optim.Optimizer, generator: torch.Generator
+) -> None:
+    """Write the training state after ``epochs_done`` epochs (atomically: a temporary file, then a rename)."""
+    state = {
+        'epochs_done': epochs_done, 'network': network.state_dict(), 'optimiser': optimiser.state_dict(),
+        'generator': generator.get_state(), 'rng': torch.get_rng_state(),
+    }  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix('.tmp')
+    torch.save(state, temporary)
+    temporary.replace(path)
+
+
+def resume(
+    path: Path | None, network: nn.Module, optimiser: torch.optim.Optimizer, generator: torch.Generator, log=print
+) -> int:
+    """Load the state of :func:`save_checkpoint` if ``path`` holds one; the number of epochs already done."""
+    if path is None or not path.is_file():
+        return 0
+    state = torch.load(path, weights_only=True)
+    network.load_state_dict(state['network'])
+    optimiser.load_state_dict(state['optimiser'])
+    generator.set_state(state['generator'])
+    torch.set_rng_state(state['rng'])
+    log(f'resumed from {path} after epoch {state["epochs_done"]}')
+    return int(state['epochs_done'])
+
+
 def train(config: TrainingConfig, log=print) -> tuple[SymmetryCNN, ModelMetadata]:
     """Generate the data, train the network, and return it with its metadata."""
     torch.manual_seed(config.seed)
@@ -242,7 +296,9 @@ def train(config: TrainingConfig, log=print) -> tuple[SymmetryCNN, ModelMetadata
     soft_targets = distillation_targets(config, train_x, train_y, masks) if config.distill_from else None
     if soft_targets is not None:
         log(f'teacher {config.distill_from}: soft targets ({time.time() - started:.0f} s)')
-    for epoch in range(config.epochs):
+    checkpoint = checkpoint_path(config)
+    first_epoch = resume(checkpoint, network, optimiser, generator, log)
+    for epoch in range(first_epoch, config.epochs):
         network.train()
         order = torch.randperm(len(inputs), generator=generator)
         total = 0.0
@@ -265,6 +321,8 @@ def train(config: TrainingConfig, log=print) -> tuple[SymmetryCNN, ModelMetadata
             total += float(loss.detach()) * len(batch)
         log(f'epoch {epoch + 1}/{config.epochs}: loss {total / len(order):.4f}, '
             f'validation accuracy {accuracy(network, valid_x, valid_y, masks):.4f} ({time.time() - started:.0f} s)')  # fmt: skip
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, epoch + 1, network, optimiser, generator)
 
     network.eval()
     training = {
@@ -300,10 +358,14 @@ def command_line(config: TrainingConfig) -> str:
         f'python -m aiida_symclf.library.train --seed {config.seed} --n-per-class {config.n_per_class} '
         f'--epochs {config.epochs} --levels {format_levels(config.levels)}'
     )
-    if config.classes == 'all':
+    if config.classes in ('all', 'aflow'):
         command += (
-            f' --classes all --n-per-compound-class {config.n_per_compound_class} '
+            f' --classes {config.classes} --n-per-compound-class {config.n_per_compound_class} '
             f'--compound-levels {format_levels(config.compound_levels)}'
+        )
+    if config.classes == 'aflow':
+        command += (
+            f' --n-per-aflow-class {config.n_per_aflow_class} --aflow-levels {format_levels(config.aflow_levels)}'
         )
     if config.init_from:
         command += f' --init-from {config.init_from}'
@@ -337,8 +399,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--levels', type=parse_levels, default=DEFAULT_LEVELS,
                         help="training perturbation levels, 'pristine' for the paper's protocol")  # fmt: skip
     parser.add_argument('--cache-dir', default=None, help='cache generated fingerprints here')
-    parser.add_argument('--classes', choices=('elements', 'all'), default='elements',
-                        help="the paper's elemental classes, or those and the compound classes")  # fmt: skip
+    parser.add_argument('--classes', choices=('elements', 'all', 'aflow'), default='elements',
+                        help="the paper's elemental classes; and the compound classes (all); and the AFLOW "
+                             'part-1 prototypes (aflow: needs pymatgen)')  # fmt: skip
+    parser.add_argument('--n-per-aflow-class', type=int, default=TrainingConfig.n_per_aflow_class)
+    parser.add_argument('--aflow-levels', type=parse_levels, default=DEFAULT_AFLOW_LEVELS)
     parser.add_argument('--n-per-compound-class', type=int, default=TrainingConfig.n_per_compound_class)
     parser.add_argument('--compound-levels', type=parse_levels, default=DEFAULT_COMPOUND_LEVELS)
     parser.add_argument('--init-from', default=None, help='model file whose weights the training starts from')
@@ -361,7 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         n_per_class=args.n_per_class, epochs=args.epochs, levels=args.levels, seed=args.seed, cache_dir=args.cache_dir,
         classes=args.classes, n_per_compound_class=args.n_per_compound_class, compound_levels=args.compound_levels,
         init_from=args.init_from, distill_from=args.distill_from, learning_rate=args.learning_rate, kernel_size=args.kernel_size,
-        input_pool=args.input_pool,
+        input_pool=args.input_pool, n_per_aflow_class=args.n_per_aflow_class, aflow_levels=args.aflow_levels,
         nonpositive_conv_bias=args.nonpositive_conv_bias, activity_penalty=args.activity_penalty,
     )  # fmt: skip
     network, metadata = train(config)
