@@ -274,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f'\naiida-symclf: {speed:.0f} structures/s; AflowPrototypeMatcher: {peer_seconds:.2f} s per structure')
         results[name] = {'classes': len(model.class_names), 'levels': summary, 'structures_per_second': round(speed, 1)}
     options = (' --quick' if args.quick else '') + (f' --repeats {args.repeats}' if args.repeats != 1 else '')
+    options += ' --no-peer' if args.no_peer else ''
     result = {
         'command': f'python benchmarks/prototypes.py{options} --models {args.models}',
         'seed': SEED,

@@ -111,3 +111,21 @@ def test_training_resumes_after_its_last_finished_epoch(tmp_path):
     for name, tensor in uninterrupted.state_dict().items():
         assert torch.equal(tensor, resumed.state_dict()[name]), name
     assert checkpoint_path(config).is_file()
+
+
+def test_the_shipped_aflow_model_names_a_part_1_prototype_no_built_in_class_has():
+    """``symclf-aflow.pt`` (``--model aflow``): 33 built-in + 238 AFLOW classes, known from its file
+    alone; a MoSi2 crystal (C11_b), built as a user would, gets its AFLOW label and Strukturbericht."""
+    from ase.spacegroup import crystal
+
+    from aiida_symclf.library.pipeline import classify_structures
+
+    model = load_model('aflow')
+    assert len(model.class_names) == 271
+    assert '--classes aflow' in model.metadata.training['command']
+    mo_si2 = crystal(['Mo', 'Si'], [(0, 0, 0), (0, 0, 0.333)], spacegroup=139,
+                     cellpar=[3.20, 3.20, 7.85, 90, 90, 90]).repeat((3, 3, 2))  # fmt: skip
+    records, errors = classify_structures([mo_si2], model)
+    assert errors == [None]
+    assert (records[0].label, records[0].strukturbericht) == ('AB2_tI6_139_a_e', 'C11_b')
+    assert records[0].probability > 0.9

@@ -188,7 +188,7 @@ def allowed_classes(class_names: Sequence[str], lattice: Mapping[str, Any] | Non
     hold up to 14, and a crystal with fewer atoms on the same lattice would be read as a
     vacancy-diluted class (measured: MoS2 as a half-empty C14 Laves phase, Cu2O as a half-empty
     pyrite, alpha-quartz as a C14 Laves phase with a quarter of its sites empty). There the
-    network's own answer stands and the lattice and stoichiometry facts may refuse it.
+    network's own answer stands and the facts may refuse it (then :func:`_exact_alternative`).
     """
     kind = 'compound' if lattice is not None and lattice.get('chemically_ordered') else 'element'
     group = np.array([class_kind(name) == kind for name in class_names], dtype=bool)
@@ -197,6 +197,21 @@ def allowed_classes(class_names: Sequence[str], lattice: Mapping[str, Any] | Non
     lattices = class_lattices()
     fits = np.array([not _lattice_reason(name, lattice, lattices) for name in class_names], dtype=bool)
     return group & fits if (group & fits).any() else group
+
+
+def _exact_form(name: str, lattice: Mapping[str, Any]) -> bool:
+    """True if compound class ``name`` has a form with exactly the Bravais lattice and atoms per
+    lattice point of ``lattice`` (no vacancies) and the atoms fit its sublattices. Exact counts
+    only, so that no vacancy-diluted reading (MoS2 as a half-empty C14 Laves phase) is made possible."""
+    known = class_by_name().get(name)
+    if known is None or known.kind != 'compound':
+        return False
+    count = float(lattice.get('atoms_per_lattice_point', 0.0))
+    exact = any(
+        form.bravais == lattice['bravais'] and abs(count - form.atoms_per_lattice_point) <= _COUNT_SLACK
+        for form in known.forms
+    )
+    return exact and not stoichiometry_reason(name, lattice)
 
 
 def _formula(composition: Mapping[str, int]) -> str:
@@ -301,6 +316,36 @@ def unknown_reason(label: str, lattice: Mapping[str, Any] | None, uncertainty: f
     return refusal(label, lattice, uncertainty).reason
 
 
+#: Least probability of a compound class the facts fit exactly to stand in for the network's
+#: refused first answer (:func:`_exact_alternative`).
+EXACT_ALTERNATIVE_PROBABILITY = 0.1
+
+
+def _exact_alternative(
+    best: int, refused: Refusal, probabilities: np.ndarray, class_names: Sequence[str],
+    lattice: Mapping[str, Any], uncertainty: float | None,
+) -> tuple[int, Refusal]:  # fmt: skip
+    """The most probable compound class that the Bragg facts fit exactly (:func:`_exact_form`), where
+    the network's first answer ``best`` is refused and that class has at least
+    :data:`EXACT_ALTERNATIVE_PROBABILITY`; ``best`` and its refusal otherwise.
+
+    Why: among the AFLOW prototypes many compound classes look alike to the network (FeB, B27, and
+    A3B2_oP20 share half their peaks); the facts that refuse its first answer tell which of the
+    next ones is possible. An exact fit only, and a class the network itself gives weight to: ReO3
+    fits L1_2's lattice, count and stoichiometry, but a network that sees a perovskite gives L1_2
+    nothing, and ReO3 stays an ordered-vacancy derivative of the perovskite.
+    """
+    order = np.argsort(-probabilities)
+    for index in order[1:]:
+        if probabilities[index] < EXACT_ALTERNATIVE_PROBABILITY:
+            break
+        if _exact_form(class_names[index], lattice) and not (
+            found := refusal(class_names[index], lattice, uncertainty)
+        ):
+            return int(index), found
+    return best, refused
+
+
 def classification_record(
     probabilities: np.ndarray,
     class_names: Sequence[str],
@@ -324,8 +369,10 @@ def classification_record(
         probabilities = np.where(allowed, probabilities, 0.0)
         probabilities = probabilities / max(probabilities.sum(), np.finfo(float).tiny)
     best = int(np.argmax(probabilities))
+    refused = refusal(class_names[best], lattice, uncertainty)
+    if refused and not refused.derivative and lattice is not None:
+        best, refused = _exact_alternative(best, refused, probabilities, class_names, lattice, uncertainty)
     network_label = class_names[best]
-    refused = refusal(network_label, lattice, uncertainty)
     reason = refused.reason
     known = class_by_name().get(network_label)
     form = known.form_of(lattice) if known is not None and not reason else None

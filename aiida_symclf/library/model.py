@@ -61,6 +61,7 @@ SHIPPED_MODELS = {
     'fast': 'symclf-fast.pt',
     'insight': 'symclf-insight.pt',
     'elements': 'symclf-elements.pt',
+    'aflow': 'symclf-aflow.pt',
 }
 
 
