@@ -221,3 +221,22 @@ def test_interface_between_two_elements_of_different_lattices(model):
     fractions = map_structure(atoms, model).fractions
     for label in ('fcc', 'bcc'):
         assert abs(fractions.get(label, 0.0) - np.mean(np.array(truth) == label)) < 0.05
+
+
+def test_fainter_peaks_give_an_hcp_window_at_8_percent_its_whole_lattice():
+    """At 8% displacements the {10-10} and {10-12} peaks of a ~150-atom hcp window fall below the
+    noise floor and {0002} with {10-11} index half the cell (oF); the second look of
+    ``window_crystals`` (noise cap ``WEAK_NOISE_CAP``) sees them and the hP lattice."""
+    from ase.build import bulk
+    from scipy.spatial.transform import Rotation
+
+    from aiida_symclf.library.local_lattice import WEAK_NOISE_CAP, window_lattice
+
+    unit = bulk('Mg', 'hcp', a=3.21, c=5.21).repeat((12, 12, 8))
+    positions = unit.positions - unit.positions.mean(axis=0)
+    rng = np.random.default_rng(15)
+    positions = positions @ Rotation.random(random_state=15).as_matrix().T + rng.normal(0, 0.08 * 3.2, positions.shape)
+    window = positions[np.linalg.norm(positions, axis=1) < 9.37]
+    numbers = np.full(len(window), 12)
+    assert window_lattice(window, numbers, 9.37).bravais == 'oF'
+    assert window_lattice(window, numbers, 9.37, noise_cap=WEAK_NOISE_CAP).bravais == 'hP'
