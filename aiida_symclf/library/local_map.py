@@ -484,7 +484,8 @@ def _regions(
     atom_labels: Sequence[str],
 ) -> list[dict[str, Any]]:
     """Connected groups of windows (face neighbours on the periodic grid) of one class and one
-    orientation, with the atoms of their grid cells that carry the region's label; a region none
+    orientation (within :data:`REGION_MISORIENTATION` of the region's first window, not of the
+    neighbour: boundary windows of intermediate orientation would chain two grains), with the atoms of their grid cells that carry the region's label; a region none
     of whose atoms does (a few windows on an interface, outvoted by their neighbours) is left out."""
     from aiida_symclf.library.catalogue import class_lattices
 
@@ -505,7 +506,7 @@ def _regions(
                 if seen[neighbour] or labels[neighbour] != labels[start] or np.isnan(orientations[neighbour, 0, 0]):
                     continue
                 if (
-                    misorientation_degrees(orientations[neighbour], orientations[current], bravais)
+                    misorientation_degrees(orientations[neighbour], orientations[start], bravais)
                     <= REGION_MISORIENTATION
                 ):
                     seen[neighbour] = True
