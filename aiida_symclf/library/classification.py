@@ -201,17 +201,17 @@ def allowed_classes(class_names: Sequence[str], lattice: Mapping[str, Any] | Non
 
 def _exact_form(name: str, lattice: Mapping[str, Any]) -> bool:
     """True if compound class ``name`` has a form with exactly the Bravais lattice and atoms per
-    lattice point of ``lattice`` (no vacancies) and the atoms fit its sublattices. Exact counts
-    only, so that no vacancy-diluted reading (MoS2 as a half-empty C14 Laves phase) is made possible."""
+    lattice point of ``lattice`` (no vacancies). Exact counts only, so that no vacancy-diluted
+    reading (MoS2 as a half-empty C14 Laves phase) is made possible; whether the atoms fit its
+    sublattices is :func:`refusal`'s to say."""
     known = class_by_name().get(name)
     if known is None or known.kind != 'compound':
         return False
     count = float(lattice.get('atoms_per_lattice_point', 0.0))
-    exact = any(
+    return any(
         form.bravais == lattice['bravais'] and abs(count - form.atoms_per_lattice_point) <= _COUNT_SLACK
         for form in known.forms
     )
-    return exact and not stoichiometry_reason(name, lattice)
 
 
 def _formula(composition: Mapping[str, int]) -> str:
@@ -325,7 +325,8 @@ def _exact_alternative(
     best: int, refused: Refusal, probabilities: np.ndarray, class_names: Sequence[str],
     lattice: Mapping[str, Any], uncertainty: float | None,
 ) -> tuple[int, Refusal]:  # fmt: skip
-    """The most probable compound class that the Bragg facts fit exactly (:func:`_exact_form`), where
+    """The most probable compound class that the Bragg facts fit exactly (:func:`_exact_form`) and do
+    not refuse (:func:`refusal`: lattice, sublattices, stoichiometry), where
     the network's first answer ``best`` is refused and that class has at least
     :data:`EXACT_ALTERNATIVE_PROBABILITY`; ``best`` and its refusal otherwise.
 

@@ -260,11 +260,12 @@ MOST_SITE_SHARE = 0.75
 
 
 def _second_look(
-    centre: np.ndarray, members: np.ndarray, context: WindowContext, found: tuple[_Sites, Crystal, Block | None]
-) -> tuple[_Sites, Crystal, Block | None]:
+    centre: np.ndarray, members: np.ndarray, relative: np.ndarray, context: WindowContext,
+    found: tuple[_Sites, Crystal, Block | None],
+) -> tuple[_Sites, Crystal, Block | None]:  # fmt: skip
     """The crystal of the window's lattice from peaks down to :data:`~aiida_symclf.library.local_lattice.WEAK_NOISE_CAP`
-    where it puts more of the window's atoms on its sites than ``found`` (sites, crystal, block) does."""
-    relative = context.positions[members] - centre
+    where it puts more of the window's atoms on its sites than ``found`` (sites, crystal, block) does.
+    ``relative``: the positions of the window's atoms ``members`` from its ``centre``."""
     lattice = window_lattice(relative, context.numbers[members], context.radius, noise_cap=WEAK_NOISE_CAP)
     if lattice is None:
         return found
@@ -304,7 +305,7 @@ def window_crystals(
             first = _crystal_sites(centre, members, everyone, by_species, context)
     crystal, block = _crystal_block(first, members, everyone, context)
     if not split and MOST_SITE_SHARE <= crystal.on_site.mean() < FULL_SITE_SHARE:
-        first, crystal, block = _second_look(centre, members, context, (first, crystal, block))
+        first, crystal, block = _second_look(centre, members, relative, context, (first, crystal, block))
     if block is None:
         return [], "no atoms in the window's block"
     found = [(crystal, block)]
