@@ -23,7 +23,7 @@ from typing import Any
 from aiida import orm
 
 from aiida_symclf.data import SymclfModelData
-from aiida_symclf.library.catalogue import CLASSES, class_names
+from aiida_symclf.library.catalogue import class_by_name, class_names, known_classes
 from aiida_symclf.library.classification import UNKNOWN
 from aiida_symclf.library.local_map import VACUUM
 from aiida_symclf.library.record import EXTRA_PREFIX
@@ -52,8 +52,20 @@ def known_labels() -> list[str]:
 
 
 def known_prototypes() -> list[str]:
-    """Every AFLOW prototype label a result can have (those of the package's class table)."""
-    return sorted({form.aflow_prototype for crystal_class in CLASSES for form in crystal_class.forms})
+    """Every AFLOW prototype label a result can have: the forms of the package's classes and of the
+    classes of every stored model (``symclf-aflow.pt``'s 238 AFLOW classes once it was used)."""
+    _register_stored_classes()
+    return sorted({form.aflow_prototype for crystal_class in known_classes() for form in crystal_class.forms})
+
+
+def _register_stored_classes() -> None:
+    """Read every stored model whose classes are not all known yet: a model file's own classes
+    (their AFLOW labels) are known from its metadata once it is read."""
+    known = set(class_by_name())
+    for (node,) in orm.QueryBuilder().append(SymclfModelData).iterall():
+        if not set(node.class_names or ()) <= known:
+            node.load()
+            known = set(class_by_name())
 
 
 def _check_prototype(aflow_prototype: str | None) -> None:

@@ -129,3 +129,36 @@ def test_the_shipped_aflow_model_names_a_part_1_prototype_no_built_in_class_has(
     assert errors == [None]
     assert (records[0].label, records[0].strukturbericht) == ('AB2_tI6_139_a_e', 'C11_b')
     assert records[0].probability > 0.9
+
+
+@pytest.fixture
+def fresh_registry(monkeypatch):
+    """No class registered from a model file, as in a new ``verdi`` process; restored afterwards."""
+    from aiida_symclf.library import catalogue
+
+    monkeypatch.setattr(catalogue, '_REGISTERED', {})
+    class_by_name.cache_clear()
+    class_lattices.cache_clear()
+    yield
+    monkeypatch.undo()
+    class_by_name.cache_clear()
+    class_lattices.cache_clear()
+
+
+def test_a_stored_models_own_prototypes_can_be_queried_in_a_new_process(aiida_profile, tmp_path, fresh_registry):
+    """After ``verdi run`` classified with a model of AFLOW classes, ``query --prototype`` in a new
+    process knows that model's prototypes from the stored model, without it being loaded first."""
+    from aiida_symclf.data import SymclfModelData
+    from aiida_symclf.query import classified_structures, known_prototypes
+
+    node = SymclfModelData.get_or_create(_model_with_an_extra_class(tmp_path / 'extra.pt'))
+    assert node.is_stored
+    from aiida_symclf.library import catalogue
+
+    catalogue._REGISTERED.clear()  # storing read the file
+    class_by_name.cache_clear()
+    assert EXTRA not in class_by_name()
+    assert EXTRA in known_prototypes()
+    assert classified_structures(aflow_prototype=EXTRA) == []
+    with pytest.raises(ValueError, match='unknown AFLOW prototype'):
+        classified_structures(aflow_prototype=EXTRA + 'x')

@@ -78,6 +78,38 @@ def test_amorphous_and_liquid_boxes_show_no_bragg_peaks():
         assert lattice.atoms_per_lattice_point == len(groups[group])
 
 
+def test_graphite_cell_whose_strong_peaks_span_a_line_gets_its_whole_lattice():
+    """Graphite's 4-atom cell: only {002} is above the noise cap (its (100) is 1/16 of it); the
+    weak peaks give the hP lattice of 4 atoms, where the strong ones alone said "not crystalline"."""
+    from ase import Atoms
+
+    a, c = 2.46, 6.71
+    cell = [[a, 0, 0], [-a / 2, a * 3**0.5 / 2, 0], [0, 0, c]]
+    graphite = Atoms('C4', scaled_positions=[[0, 0, 0.25], [0, 0, 0.75], [1 / 3, 2 / 3, 0.25], [2 / 3, 1 / 3, 0.75]],
+                     cell=cell, pbc=True)  # fmt: skip
+    lattice = analyse_lattice(graphite)
+    assert lattice.periodic_by_peaks
+    assert (lattice.bravais, lattice.atoms_per_lattice_point) == ('hP', 4)
+
+
+def test_small_amorphous_cells_with_a_strong_noise_point_stay_without_a_lattice():
+    """Amorphous cells of 17-200 atoms whose strong points span less than 3 dimensions: their weak
+    peaks are no more than noise, so no lattice is made of them."""
+    from aiida_symclf.library import lattice as module
+    from aiida_symclf.testing.user_inputs import amorphous
+
+    rng = np.random.default_rng(7)
+    flat = 0
+    for _ in range(120):
+        atoms = amorphous(rng, n_atoms=int(rng.integers(17, 200)))
+        diffraction = module._diffraction(atoms)
+        _, strong = module._peaks(diffraction.values / len(atoms), diffraction.forward, float(len(atoms)))
+        if strong.any() and module.integer_basis(diffraction.h[strong]) is None:
+            flat += 1
+            assert not analyse_lattice(atoms).periodic_by_peaks, len(atoms)
+    assert flat >= 3
+
+
 def test_very_flat_cell_is_reduced_not_exploded():
     """A cell with a 0.19 degree angle (a block would need ~10^8 atoms) is the same fcc crystal."""
     primitive = bulk('Cu', 'fcc', a=3.61)

@@ -105,6 +105,11 @@ WEAK_PEAK_MAX_POINTS = 3
 #: (at most 0.19 of the brightest in the AFLOW prototypes whose lattice a class's network answer
 #: hides: dhcp, graphite, 4H-SiC, NbO, AB12C3 cI32, A12B cF52), a class's own are not needed.
 SUBSTRUCTURE_FRACTION = 0.25
+#: The weak peaks of a cell whose strong ones span less than three dimensions are kept where
+#: they are at least this many times the count N random atoms would give (:func:`_flat_peaks`).
+FLAT_EXCESS = 3.0
+#: ... or where the cell has at most this many atoms.
+FLAT_ANY_ATOMS = 8
 #: Atoms used for the structure factor of large cells: a random subset keeps every Bragg peak
 #: (it is the same as vacancies) and bounds the cost.
 MAX_ATOMS = 1000
@@ -404,6 +409,26 @@ def _weak_peaks(intensity: np.ndarray, n_atoms: int, strong_basis: np.ndarray | 
     return intensity >= _peak_threshold(intensity, float(n_atoms), WHOLE_PEAK_FRACTION, WHOLE_NOISE_CAP)
 
 
+def _flat_peaks(intensity: np.ndarray, n_atoms: int, strong: np.ndarray) -> np.ndarray:
+    """The peaks of a cell whose strong peaks (mask ``strong``) do not span three dimensions: with
+    the weak thresholds where they are far more than noise, else ``strong`` itself.
+
+    Small cells of complex or layered crystals have a flat spectrum: boron's 50- and 105-atom
+    cells, Cr7C3 (40), Se (64) have their brightest points at 0.20-0.27 and only 2-4 of them
+    above the noise cap of 0.2; graphite's (100) is at 1/16 of its (002). Their strong peaks
+    span a plane or a line. Points of the weak thresholds (:data:`WHOLE_PEAK_FRACTION`,
+    :data:`WHOLE_NOISE_CAP`) are kept when there are at least :data:`FLAT_EXCESS` times as many
+    as N random atoms would give (their intensity is exponential with mean ``1/N``), so that a
+    liquid with one strong noise point stays without a lattice, or where the cell has at most
+    :data:`FLAT_ANY_ATOMS` atoms (no liquid is that small, and with so few atoms every point is
+    "noise" by that count).
+    """
+    threshold = _peak_threshold(intensity, float(n_atoms), WHOLE_PEAK_FRACTION, WHOLE_NOISE_CAP)
+    weak = intensity >= threshold
+    noise = intensity.size * math.exp(-threshold * n_atoms)
+    return weak if n_atoms <= FLAT_ANY_ATOMS or weak.sum() >= FLAT_EXCESS * max(noise, 1.0) else strong
+
+
 def _species_basis(
     species: dict[int, tuple[np.ndarray, np.ndarray]], h: np.ndarray, bright: np.ndarray
 ) -> np.ndarray | None:
@@ -613,6 +638,9 @@ def analyse_lattice(atoms: Atoms) -> BraggLattice:
     intensity, strong = _peaks(values / len(scaled), forward, float(len(scaled)))
     strength = float(intensity.max(initial=0.0))
     basis = integer_basis(h[strong]) if strong.any() else None
+    if basis is None and strong.any():
+        strong = _flat_peaks(intensity, len(scaled), strong)
+        basis = integer_basis(h[strong])
     periodic_by_peaks = basis is not None
     ordered, sublattices, tested = False, 1, {}
     if periodic_by_peaks and len(set(numbers)) > 1:

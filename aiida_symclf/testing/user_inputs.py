@@ -33,6 +33,7 @@ __all__ = [
     'COMPOUND_LEVELS',
     'ELEMENTS',
     'LEVELS',
+    'amorphous',
     'md_snapshots',
     'out_of_class_structures',
     'separated',
@@ -264,7 +265,7 @@ def md_snapshots(
                 yield symbol, temperature, random_rotation(snapshot, rng)
 
 
-def _amorphous(rng: np.random.Generator, n_atoms: int = 250, minimum: float = 2.2) -> Atoms:
+def amorphous(rng: np.random.Generator, n_atoms: int = 250, minimum: float = 2.2) -> Atoms:
     """Random close packing by rejection: no two atoms closer than ``minimum`` Angstrom."""
     box = (n_atoms * minimum**3 / 0.55) ** (1.0 / 3.0)
     positions: list[np.ndarray] = []
@@ -336,7 +337,7 @@ def out_of_class_structures(rng: np.random.Generator, copies: int = 1) -> Iterat
     and layered elements). Crystals are ~250-atom supercells along random matrices, rotated.
     """
     for _ in range(copies):
-        yield 'amorphous', 'random close packing', _amorphous(rng)
+        yield 'amorphous', 'random close packing', amorphous(rng)
         yield 'liquid-like', 'fcc, 30% displacements', random_rotation(_liquid_like(rng), rng)
         compounds = {name: build(1.0) for name, build in OTHER_COMPOUNDS.items()}
         for group, table in (('compound', compounds), ('element of no class', _elements_of_no_class())):

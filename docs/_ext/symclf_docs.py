@@ -1,6 +1,7 @@
 """Sphinx directives that render tables and help texts from the code and the benchmark results.
 
-- ``.. symclf-classes::``: the network's classes, from :data:`aiida_symclf.library.catalogue.CLASSES`.
+- ``.. symclf-classes:: [MODEL]``: a shipped model's classes, from its file's metadata (``:only-new:``:
+  those that are not built in, e.g. the AFLOW model's 238).
 - ``.. symclf-accuracy::``: the accuracy table (and the bcc -> sc crossover) from
   ``benchmarks/results/accuracy.json``; a short note instead when that file does not exist yet,
   so the build stays free of warnings.
@@ -56,20 +57,26 @@ def list_table(header: Sequence[str], rows: Sequence[Sequence[str]], widths: str
     return lines
 
 
-def classes_lines() -> list[str]:
-    """The class table: label, kind, AFLOW labels and Strukturbericht, space groups, prototype, sampled ranges."""
-    from aiida_symclf.library.catalogue import CLASSES
+def classes_lines(model: str = 'default', only_new: bool = False) -> list[str]:
+    """The class table of the shipped model ``model``, from its file's metadata: label, kind, AFLOW
+    labels and Strukturbericht, space groups, example, sampled ranges (``only_new``: the classes
+    that are not built in)."""
+    from aiida_symclf.library.catalogue import CLASSES, class_by_name
+    from aiida_symclf.library.model import load_model
 
+    names = load_model(model).class_names  # registers the file's own classes
+    builtin = {c.name for c in CLASSES}
+    known = class_by_name()
     rows = [
         [
             f'``{c.name}``',
             c.kind,
-            ', '.join(f'``{form.aflow_prototype}`` ({form.strukturbericht})' for form in c.forms),
+            ', '.join(f'``{form.aflow_prototype}`` ({form.strukturbericht or "-"})' for form in c.forms),
             ', '.join(str(g) for g in c.space_groups),
             c.prototype,
             c.parameter_ranges,
         ]
-        for c in CLASSES
+        for c in (known[name] for name in names if not (only_new and name in builtin))
     ]
     return list_table(
         ['class', 'kind', 'AFLOW prototype (Strukturbericht)', 'space groups', 'example', 'sampled parameters'], rows
@@ -234,8 +241,14 @@ class _GeneratedDirective(SphinxDirective):
 
 
 class ClassesDirective(_GeneratedDirective):
+    """``.. symclf-classes:: [MODEL]`` (a shipped model, default ``default``); ``:only-new:`` leaves
+    out the built-in classes."""
+
+    optional_arguments = 1
+    option_spec = {'only-new': lambda argument: True}
+
     def lines(self) -> list[str]:
-        return classes_lines()
+        return classes_lines(self.arguments[0] if self.arguments else 'default', 'only-new' in self.options)
 
 
 class AccuracyDirective(_GeneratedDirective):
