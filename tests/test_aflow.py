@@ -162,3 +162,19 @@ def test_a_stored_models_own_prototypes_can_be_queried_in_a_new_process(aiida_pr
     assert classified_structures(aflow_prototype=EXTRA) == []
     with pytest.raises(ValueError, match='unknown AFLOW prototype'):
         classified_structures(aflow_prototype=EXTRA + 'x')
+
+
+def test_zincblende_is_not_called_its_ordered_derivative_by_the_aflow_model():
+    """The AFLOW model gives pristine zincblende supercells (as users have them) to Cu3AsS4
+    (``AB3C4_cP8_215_a_c_e``, zincblende with one cation in four ordered) at p ~ 1; the Bragg peaks
+    show zincblende's cF lattice of 2 atoms exactly, and zincblende stands in
+    (``classification._parent_alternative``)."""
+    from aiida_symclf.library.pipeline import classify_structures
+    from aiida_symclf.testing.user_inputs import COMPOUND_LEVELS, user_input
+
+    rng = np.random.default_rng(3)
+    crystals = [user_input('zincblende', COMPOUND_LEVELS[0], rng)[1] for _ in range(3)]
+    records, errors = classify_structures(crystals, load_model('aflow'))
+    assert errors == [None] * 3
+    assert [record.label for record in records] == ['zincblende'] * 3
+    assert max(record.probabilities['AB3C4_cP8_215_a_c_e'] for record in records) > 0.5  # the network's answer

@@ -146,3 +146,32 @@ def test_a_stored_record_keeps_its_parent_prototype_and_old_records_have_none():
     assert ClassificationRecord.from_dict(record.to_dict()) == record
     old = {key: value for key, value in record.to_dict().items() if key != 'parent_prototype'}
     assert ClassificationRecord.from_dict(old).parent_prototype is None
+
+
+def _b2(count: float, points: int) -> dict:
+    """Facts of an FeAl-like crystal: cP, two groups of species on distinct sublattices."""
+    atoms = round(count * points)
+    return compound('cP', count, sublattices=2, lattice_points=points,
+                    composition={'Fe': atoms - atoms // 2, 'Al': atoms // 2})  # fmt: skip
+
+
+def test_a_refused_ordered_derivative_gives_way_to_the_parent_the_facts_fit_exactly():
+    """The network's Heusler (cF16: an ordering of the 2-atom cube) is refused by a cP lattice of
+    2 atoms per point; CsCl fits those facts exactly and stands in, though the network gives it 0.01."""
+    record = classification_record(probabilities('Heusler'), NAMES, GROUPS, _b2(2, 125), 0.0)
+    assert (record['label'], record['network_label']) == ('CsCl', 'CsCl')
+    assert record['probability'] < 0.1
+
+
+@pytest.mark.parametrize(
+    ('label', 'facts'),
+    [
+        # Ga4Ni3-like: 1.75 atoms per cP point, an ordered-vacancy B2; no exact fit, no CsCl
+        ('Heusler', _b2(1.75, 32)),
+        # NaTl (B32) seen as D0_3: Heusler is another ordering of the same cF16 cell, not a parent
+        ('D0_3', compound('cF', 4, sublattices=2, lattice_points=1, composition={'Na': 2, 'Tl': 2})),
+    ],
+)  # fmt: skip
+def test_no_parent_stands_in_for_vacancies_or_a_sibling_ordering(label, facts):
+    record = classification_record(probabilities(label), NAMES, GROUPS, facts, 0.0)
+    assert record['label'] == UNKNOWN

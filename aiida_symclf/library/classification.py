@@ -347,6 +347,77 @@ def _exact_alternative(
     return best, refused
 
 
+#: Lattice points in the conventional cell of a Bravais lattice (hR in its hexagonal setting; 1 if not listed).
+_POINTS_PER_CELL = {'cF': 4, 'oF': 4, 'cI': 2, 'tI': 2, 'oI': 2, 'oS': 2, 'mS': 2, 'hR': 3}
+#: The lattice systems whose classes can be an ordered or distorted derivative of a crystal of
+#: a lattice system (the holohedries that are subgroups of its holohedry).
+_SUBGROUP_SYSTEMS = {
+    'c': {'c', 't', 'o', 'hR', 'm', 'a'}, 'hP': {'hP', 'hR', 'o', 'm', 'a'}, 't': {'t', 'o', 'm', 'a'},
+    'o': {'o', 'm', 'a'}, 'hR': {'hR', 'm', 'a'}, 'm': {'m', 'a'}, 'a': {'a'},
+}  # fmt: skip
+
+
+def _system(bravais: str) -> str:
+    """The lattice system of a Bravais lattice symbol (``hP`` and ``hR`` apart)."""
+    return bravais if bravais in ('hP', 'hR') else bravais[0]
+
+
+def _cell_content(bravais: str, count: float) -> float:
+    """Atoms in the conventional cell of a lattice ``bravais`` of ``count`` atoms per point."""
+    return count * _POINTS_PER_CELL.get(bravais, 1)
+
+
+def _derivative_class(derivative: str, parent: str, bravais: str) -> bool:
+    """True if class ``derivative`` can be an ordered or distorted derivative of class ``parent``'s
+    form on lattice ``bravais``: every form of ``derivative`` is of that lattice system or one of
+    lower symmetry, its conventional cell holds a whole multiple (>= 1) of the parent's atoms, and
+    it is not the same lattice with the same atoms per point (a sibling ordering, not a derivative)."""
+    lattices = class_lattices()
+    forms, parent_forms = lattices.get(derivative, {}), lattices.get(parent, {})
+    if derivative == parent or not forms or bravais not in parent_forms:
+        return False
+    content = _cell_content(bravais, parent_forms[bravais])
+    systems = _SUBGROUP_SYSTEMS.get(_system(bravais), set())
+    for form_bravais, count in forms.items():
+        ratio = _cell_content(form_bravais, count) / content
+        if _system(form_bravais) not in systems or ratio < 1 - _COUNT_SLACK or abs(ratio - round(ratio)) > _COUNT_SLACK:
+            return False
+        if form_bravais == bravais and round(ratio) == 1:  # another ordering of the same cell (D0_3, Heusler)
+            return False
+    return True
+
+
+def _parent_alternative(
+    best: int, refused: Refusal, probabilities: np.ndarray, class_names: Sequence[str],
+    lattice: Mapping[str, Any], uncertainty: float | None,
+) -> tuple[int, Refusal]:  # fmt: skip
+    """The most probable compound class that the Bragg facts fit exactly (:func:`_exact_form`) and
+    do not refuse (:func:`refusal`: sublattices, stoichiometry) and of which the network's refused
+    first answer ``best`` is a derivative (:func:`_derivative_class`), whatever its probability;
+    ``best`` and its refusal where there is none. Exact counts only, as in
+    :func:`_exact_alternative`: with random vacancies allowed, vacancy-ordered B2 derivatives
+    (Ga4Ni3, Pt3O4: 1.75 atoms per cP point) would be called CsCl.
+
+    Why: an ordered derivative's superstructure spots are faint in the fingerprint, so a network
+    with both classes can give the derivative all the weight (the AFLOW model calls zincblende
+    ``AB3C4_cP8_215_a_c_e``, Cu3AsS4, with p = 1.0: the same cube of atoms with one cation in four
+    ordered), while the Bragg peaks show the smaller lattice exactly. The facts then decide
+    between the parent and its derivative, as they do among the elemental classes.
+    """
+    derivative = class_by_name().get(class_names[best])
+    if derivative is None or derivative.kind != 'compound':
+        return best, refused
+    for index in np.argsort(-probabilities):
+        name = class_names[index]
+        if probabilities[index] <= 0.0:  # outside the classes the facts allow (allowed_classes)
+            break
+        if not _exact_form(name, lattice) or not _derivative_class(class_names[best], name, lattice['bravais']):
+            continue
+        if not (found := refusal(name, lattice, uncertainty)):
+            return int(index), found
+    return best, refused
+
+
 def classification_record(
     probabilities: np.ndarray,
     class_names: Sequence[str],
@@ -373,6 +444,8 @@ def classification_record(
     refused = refusal(class_names[best], lattice, uncertainty)
     if refused and not refused.derivative and lattice is not None:
         best, refused = _exact_alternative(best, refused, probabilities, class_names, lattice, uncertainty)
+    if refused and not refused.derivative and lattice is not None and 'bravais' in lattice:
+        best, refused = _parent_alternative(best, refused, probabilities, class_names, lattice, uncertainty)
     network_label = class_names[best]
     reason = refused.reason
     known = class_by_name().get(network_label)
