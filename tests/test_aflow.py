@@ -178,3 +178,15 @@ def test_zincblende_is_not_called_its_ordered_derivative_by_the_aflow_model():
     assert errors == [None] * 3
     assert [record.label for record in records] == ['zincblende'] * 3
     assert max(record.probabilities['AB3C4_cP8_215_a_c_e'] for record in records) > 0.5  # the network's answer
+
+
+def test_structures_of_no_built_in_class_are_expected_under_their_aflow_label_where_a_model_has_it():
+    """The benchmarks' expectation for the compounds and elements of no built-in class: their AFLOW
+    label (every one a class of the shipped AFLOW model) for that model, ``unknown`` for the default."""
+    from aiida_symclf.testing.real_compounds import OTHER_COMPOUNDS, OTHER_PROTOTYPES, expected_of_no_class
+
+    aflow, default = load_model('aflow').class_names, load_model().class_names
+    assert set(OTHER_PROTOTYPES.values()) <= set(aflow)
+    assert expected_of_no_class('Cu2O (cuprite C3, cP6)', aflow) == 'A2B_cP6_224_b_a'
+    assert expected_of_no_class('TiO2 (anatase C5, tI12)', aflow) == 'unknown'  # no pymatgen match
+    assert {expected_of_no_class(name, default) for name in OTHER_COMPOUNDS} == {'unknown'}
