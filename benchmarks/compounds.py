@@ -27,6 +27,7 @@ import collections
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,14 @@ def classify(cases: list[dict[str, Any]], model, key: str = 'label') -> float:
         case[key] = record['label'] if record else None
         case[f'{key}_uncertainty'] = record['uncertainty'] if record else None
     return len(cases) / seconds
+
+
+def percent_by_group(cases: list[dict[str, Any]], hit: Callable[[dict[str, Any]], bool]) -> dict[str, float]:
+    """Percentage of the pristine and of the 2%-displaced ``cases`` for which ``hit`` is true."""
+    return {
+        group: round(100.0 * np.mean([hit(case) for case in cases if case['group'] == group]), 1)
+        for group in ('pristine', 'displacement 2%')
+    }
 
 
 def uncertainty_quantiles(cases: list[dict[str, Any]]) -> list[float]:
@@ -178,14 +187,8 @@ def main() -> int:
     compound_table = accuracy_table(compounds)
     element_new = accuracy_table(elements)['all']
     element_old = accuracy_table(elements, key='label_elements_model')['all']
-    other_unknown = {
-        group: round(100.0 * np.mean([c['label'] == UNKNOWN for c in others if c['group'] == group]), 1)
-        for group in ('pristine', 'displacement 2%')
-    }
-    other_right = {
-        group: round(100.0 * np.mean([c['label'] == c['expected'] for c in others if c['group'] == group]), 1)
-        for group in ('pristine', 'displacement 2%')
-    }
+    other_unknown = percent_by_group(others, lambda case: case['label'] == UNKNOWN)
+    other_right = percent_by_group(others, lambda case: case['label'] == case['expected'])
     other_labels = collections.Counter(f'{c["name"]} -> {c["label"]}' for c in others if c['label'] != c['expected'])
     errors = collections.Counter(
         f'{c["expected"]} ({c["name"]}, {c["group"]}) -> {c["label"]}' for c in compounds if c['label'] != c['expected']

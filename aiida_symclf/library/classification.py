@@ -377,6 +377,8 @@ def _derivative_class(derivative: str, parent: str, bravais: str) -> bool:
     if derivative == parent or not forms or bravais not in parent_forms:
         return False
     content = _cell_content(bravais, parent_forms[bravais])
+    if content <= 0:  # a form of no atoms (three AFLOW classes whose example cell looks like fcc)
+        return False
     systems = _SUBGROUP_SYSTEMS.get(_system(bravais), set())
     for form_bravais, count in forms.items():
         ratio = _cell_content(form_bravais, count) / content
@@ -444,8 +446,8 @@ def classification_record(
     refused = refusal(class_names[best], lattice, uncertainty)
     if refused and not refused.derivative and lattice is not None:
         best, refused = _exact_alternative(best, refused, probabilities, class_names, lattice, uncertainty)
-    if refused and not refused.derivative and lattice is not None and 'bravais' in lattice:
-        best, refused = _parent_alternative(best, refused, probabilities, class_names, lattice, uncertainty)
+        if refused and 'bravais' in lattice:
+            best, refused = _parent_alternative(best, refused, probabilities, class_names, lattice, uncertainty)
     network_label = class_names[best]
     reason = refused.reason
     known = class_by_name().get(network_label)

@@ -406,7 +406,12 @@ def _weak_peaks(intensity: np.ndarray, n_atoms: int, strong_basis: np.ndarray | 
     :data:`WEAK_PEAK_MAX_POINTS` points in the cell; None elsewhere (the strong peaks stand)."""
     if not 0 < _lattice_points(strong_basis) <= WEAK_PEAK_MAX_POINTS:
         return None
-    return intensity >= _peak_threshold(intensity, float(n_atoms), WHOLE_PEAK_FRACTION, WHOLE_NOISE_CAP)
+    return intensity >= _weak_threshold(intensity, n_atoms)
+
+
+def _weak_threshold(intensity: np.ndarray, n_atoms: int) -> float:
+    """Lowest normalised intensity of a weak peak (:data:`WHOLE_PEAK_FRACTION`, :data:`WHOLE_NOISE_CAP`)."""
+    return _peak_threshold(intensity, float(n_atoms), WHOLE_PEAK_FRACTION, WHOLE_NOISE_CAP)
 
 
 def _flat_peaks(intensity: np.ndarray, n_atoms: int, strong: np.ndarray) -> np.ndarray:
@@ -423,7 +428,7 @@ def _flat_peaks(intensity: np.ndarray, n_atoms: int, strong: np.ndarray) -> np.n
     :data:`FLAT_ANY_ATOMS` atoms (no liquid is that small, and with so few atoms every point is
     "noise" by that count).
     """
-    threshold = _peak_threshold(intensity, float(n_atoms), WHOLE_PEAK_FRACTION, WHOLE_NOISE_CAP)
+    threshold = _weak_threshold(intensity, n_atoms)
     weak = intensity >= threshold
     noise = intensity.size * math.exp(-threshold * n_atoms)
     return weak if n_atoms <= FLAT_ANY_ATOMS or weak.sum() >= FLAT_EXCESS * max(noise, 1.0) else strong
